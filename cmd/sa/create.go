@@ -1,0 +1,62 @@
+package sa
+
+import (
+	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/sactl/sactl/internal/service"
+	"github.com/spf13/cobra"
+)
+
+// CreateOptions are the inputs of "sa create".
+type CreateOptions struct {
+	cmdutil.Base
+	Req service.CreateAccountRequest
+	Mut cmdutil.MutationFlags
+}
+
+// NewCmdCreate is "sactl sa create".
+func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
+	opts := &CreateOptions{Base: cmdutil.NewBase(f)}
+	cmd := &cobra.Command{
+		Use:   "create <name> [--description <text>] [--icon <icon>] [--api-name <slug>] [--group <group>]...",
+		Short: "Create an integration service account",
+		Long: `Create an integration service account.
+
+The name (1-80 characters) must be unique among the business's service
+accounts, ignoring case. The api name is derived from it unless given. An
+account without groups is created disabled.` + cmdutil.ExitStatusHelp,
+		Example: `  sactl sa create "Zapier Sync" --group admins
+  sactl sa create "Billing Export" --description "owned by #billing" --icon 💸 --group readers -o json`,
+		Args: cmdutil.ExactArgs(1, "exactly one name (quote names with spaces)"),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Req.Name = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return createRun(c, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Req.Description, "description", "", "what the account is for, e.g. the owning team")
+	fl.StringVar(&opts.Req.Icon, "icon", "", "a short name or an emoji")
+	fl.StringVar(&opts.Req.APIName, "api-name", "", "the api name (slug); derived from the name if not given")
+	fl.StringArrayVarP(&opts.Req.Groups, "group", "g", nil, "a permission group to assign (repeatable)")
+	cmdutil.AddOutputFlag(cmd, &opts.Base)
+	cmdutil.AddMutationFlags(cmd, &opts.Mut, false)
+	return cmd
+}
+
+func createRun(c *cobra.Command, opts *CreateOptions) error {
+	api, err := opts.Backend(c.Context())
+	if err != nil {
+		return err
+	}
+	res, err := cmdutil.Mutate(opts.IO, opts.Mut, func(m service.Mutation) (service.CreatedAccount, error) {
+		req := opts.Req
+		req.Mutation = m
+		return api.CreateAccount(c.Context(), req)
+	})
+	if err != nil {
+		return err
+	}
+	return opts.Print(res, func() error { return printAccount(opts.IO, opts.Now(), res.Account) })
+}

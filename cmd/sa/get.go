@@ -1,0 +1,43 @@
+package sa
+
+import (
+	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+// GetOptions are the inputs of "sa get".
+type GetOptions struct {
+	cmdutil.Base
+	Ref string
+}
+
+// NewCmdGet is "sactl sa get".
+func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
+	opts := &GetOptions{Base: cmdutil.NewBase(f)}
+	cmd := &cobra.Command{
+		Use:               "get <account>",
+		Aliases:           []string{"show", "view"},
+		Short:             "Show one service account",
+		Long:              "Show one service account, named by id, api name or exact name." + cmdutil.ExitStatusHelp,
+		Example:           "  sactl sa get zapier-sync\n  sactl sa get \"Zapier Sync\" -o json",
+		Args:              cmdutil.ExactArgs(1, "exactly one account"),
+		ValidArgsFunction: cmdutil.CompleteAccounts(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Ref = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			api, err := opts.Backend(c.Context())
+			if err != nil {
+				return err
+			}
+			a, err := api.GetAccount(c.Context(), opts.Ref)
+			if err != nil {
+				return err
+			}
+			return opts.Print(a, func() error { return printAccount(opts.IO, opts.Now(), a) })
+		},
+	}
+	cmdutil.AddOutputFlag(cmd, &opts.Base)
+	return cmd
+}

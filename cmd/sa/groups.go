@@ -1,0 +1,78 @@
+package sa
+
+import (
+	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/service"
+	"github.com/spf13/cobra"
+)
+
+// GroupsOptions are the inputs of "sa groups set|add|remove|clear".
+type GroupsOptions struct {
+	cmdutil.Base
+	Req service.ChangeGroupsRequest
+	Mut cmdutil.MutationFlags
+}
+
+// NewCmdGroups is "sactl sa groups" (R-SA-6).
+func NewCmdGroups(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "groups <command>",
+		Short: "Set a service account's permission groups",
+		Long: `Set, add, remove or clear a service account's permission groups.
+
+An account with no group is disabled: its keys stop working. Removing the
+last group therefore asks for confirmation (or --yes).` + cmdutil.ExitStatusHelp,
+	}
+	cmd.AddCommand(
+		NewCmdGroupsChange(f, nil, service.GroupsSet, "set <account> <group>...", "Replace the account's groups with these", 1),
+		NewCmdGroupsChange(f, nil, service.GroupsAdd, "add <account> <group>...", "Add groups to the account", 2),
+		NewCmdGroupsChange(f, nil, service.GroupsRemove, "remove <account> <group>...", "Remove groups from the account", 2),
+		NewCmdGroupsChange(f, nil, service.GroupsClear, "clear <account> [--yes]", "Remove every group: the account becomes disabled", 1),
+	)
+	return cmd
+}
+
+// NewCmdGroupsChange is one of "sa groups set|add|remove|clear".
+func NewCmdGroupsChange(f *cmdutil.Factory, runF func(*GroupsOptions) error, op service.GroupOp, use, short string, minArgs int) *cobra.Command {
+	opts := &GroupsOptions{Base: cmdutil.NewBase(f)}
+	args := cmdutil.MinArgs(minArgs, "an account and at least one group")
+	if op == service.GroupsClear {
+		args = cmdutil.ExactArgs(1, "exactly one account")
+	}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Long:  short + "." + cmdutil.ExitStatusHelp,
+		Example: map[service.GroupOp]string{
+			service.GroupsSet:    "  sactl sa groups set zapier-sync readers writers",
+			service.GroupsAdd:    "  sactl sa groups add zapier-sync writers",
+			service.GroupsRemove: "  sactl sa groups remove zapier-sync writers",
+			service.GroupsClear:  "  sactl sa groups clear zapier-sync --yes",
+		}[op],
+		Args:              args,
+		ValidArgsFunction: cmdutil.CompleteAccountThenGroups(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Req.Ref, opts.Req.Op, opts.Req.Groups = args[0], op, args[1:]
+			if runF != nil {
+				return runF(opts)
+			}
+			api, err := opts.Backend(c.Context())
+			if err != nil {
+				return err
+			}
+			a, err := cmdutil.Mutate(opts.IO, opts.Mut, func(m service.Mutation) (domain.Account, error) {
+				req := opts.Req
+				req.Mutation = m
+				return api.ChangeAccountGroups(c.Context(), req)
+			})
+			if err != nil {
+				return err
+			}
+			return opts.Print(a, func() error { return printAccount(opts.IO, opts.Now(), a) })
+		},
+	}
+	cmdutil.AddOutputFlag(cmd, &opts.Base)
+	cmdutil.AddMutationFlags(cmd, &opts.Mut, op != service.GroupsAdd)
+	return cmd
+}

@@ -1,0 +1,73 @@
+package sa
+
+import (
+	"fmt"
+
+	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/service"
+	"github.com/spf13/cobra"
+)
+
+// ListOptions are the inputs of "sa list".
+type ListOptions struct {
+	cmdutil.Base
+	Status string
+	Req    service.ListAccountsRequest
+}
+
+// NewCmdList is "sactl sa list".
+func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{Base: cmdutil.NewBase(f)}
+	cmd := &cobra.Command{
+		Use:     "list [--status <status>] [--group <group>] [--archived]",
+		Aliases: []string{"ls"},
+		Short:   "List service accounts",
+		Long: `List the business's service accounts, the automation account included.
+
+Archived accounts are left out unless --archived (or --status archived) is
+given.` + cmdutil.ExitStatusHelp,
+		Example: `  sactl sa list
+  sactl sa list --status disabled
+  sactl sa list --group admins -o json | jq -r '.[].api_name'`,
+		Args: cmdutil.ExactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, args []string) error {
+			if opts.Status != "" {
+				st, err := domain.ParseStatus(opts.Status)
+				if err != nil {
+					return cmdutil.FlagErrorf("%s", err)
+				}
+				opts.Req.Status = st
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return listRun(c, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Status, "status", "", "only accounts with this status: {active|disabled|suspended|archived}")
+	cmd.Flags().StringVarP(&opts.Req.Group, "group", "g", "", "only members of this group")
+	cmd.Flags().BoolVar(&opts.Req.Archived, "archived", false, "include archived accounts")
+	_ = cmd.RegisterFlagCompletionFunc("status", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"active", "disabled", "suspended", "archived"}, cobra.ShellCompDirectiveNoFileComp
+	})
+	cmdutil.AddOutputFlag(cmd, &opts.Base)
+	return cmd
+}
+
+func listRun(c *cobra.Command, opts *ListOptions) error {
+	api, err := opts.Backend(c.Context())
+	if err != nil {
+		return err
+	}
+	accts, err := api.ListAccounts(c.Context(), opts.Req)
+	if err != nil {
+		return err
+	}
+	return opts.Print(accts, func() error {
+		if len(accts) == 0 && opts.IO.IsStderrTTY() {
+			fmt.Fprintln(opts.IO.ErrOut, "no service accounts match")
+		}
+		return printAccounts(opts.IO, opts.Now(), accts)
+	})
+}

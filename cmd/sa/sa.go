@@ -1,0 +1,32 @@
+// Package sa holds the "sactl sa" commands: service accounts.
+package sa
+
+import (
+	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/spf13/cobra"
+)
+
+// NewCmdSA is "sactl sa".
+func NewCmdSA(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "sa <command>",
+		Aliases: []string{"service-accounts"},
+		Short:   "Manage service accounts",
+		Long: `Manage service accounts: create, list, update, suspend, archive, and set
+their permission groups.
+
+Name an account by its id, its api name or its exact name.` + cmdutil.ExitStatusHelp,
+	}
+	cmd.AddCommand(
+		NewCmdCreate(f, nil),
+		NewCmdList(f, nil),
+		NewCmdGet(f, nil),
+		NewCmdUpdate(f, nil),
+		NewCmdSuspend(f, nil),
+		NewCmdResume(f, nil),
+		NewCmdArchive(f, nil),
+		NewCmdGroups(f),
+		NewCmdAudit(f),
+	)
+	return cmd
+}

@@ -1,0 +1,72 @@
+package sa
+
+import (
+	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/service"
+	"github.com/spf13/cobra"
+)
+
+// UpdateOptions are the inputs of "sa update".
+type UpdateOptions struct {
+	cmdutil.Base
+	Req service.UpdateAccountRequest
+	Mut cmdutil.MutationFlags
+}
+
+// NewCmdUpdate is "sactl sa update".
+func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
+	opts := &UpdateOptions{Base: cmdutil.NewBase(f)}
+	var name, apiName, desc, icon string
+	cmd := &cobra.Command{
+		Use:   "update <account> [--name <name>] [--api-name <slug>] [--description <text>] [--icon <icon>]",
+		Short: "Rename or describe a service account",
+		Long: `Change a service account's name, api name, description or icon. Give an
+empty value to clear the description or icon.
+
+The automation account cannot be changed, a suspended account must be
+resumed first, and an archived one cannot be changed at all.` + cmdutil.ExitStatusHelp,
+		Example:           `  sactl sa update zapier-sync --name "Zapier Sync (prod)" --description "owned by #growth"`,
+		Args:              cmdutil.ExactArgs(1, "exactly one account"),
+		ValidArgsFunction: cmdutil.CompleteAccounts(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.Req.Ref = args[0]
+			fl := c.Flags()
+			opts.Req.Name = changed(fl.Changed("name"), name)
+			opts.Req.APIName = changed(fl.Changed("api-name"), apiName)
+			opts.Req.Description = changed(fl.Changed("description"), desc)
+			opts.Req.Icon = changed(fl.Changed("icon"), icon)
+			if runF != nil {
+				return runF(opts)
+			}
+			api, err := opts.Backend(c.Context())
+			if err != nil {
+				return err
+			}
+			a, err := cmdutil.Mutate(opts.IO, opts.Mut, func(m service.Mutation) (domain.Account, error) {
+				req := opts.Req
+				req.Mutation = m
+				return api.UpdateAccount(c.Context(), req)
+			})
+			if err != nil {
+				return err
+			}
+			return opts.Print(a, func() error { return printAccount(opts.IO, opts.Now(), a) })
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&name, "name", "", "new name")
+	fl.StringVar(&apiName, "api-name", "", "new api name (integration accounts only)")
+	fl.StringVar(&desc, "description", "", "new description")
+	fl.StringVar(&icon, "icon", "", "new icon")
+	cmdutil.AddOutputFlag(cmd, &opts.Base)
+	cmdutil.AddMutationFlags(cmd, &opts.Mut, false)
+	return cmd
+}
+
+func changed(set bool, v string) *string {
+	if !set {
+		return nil
+	}
+	return &v
+}

@@ -1,0 +1,78 @@
+package cmdutil
+
+import (
+	"strings"
+
+	"github.com/sactl/sactl/internal/service"
+	"github.com/spf13/cobra"
+)
+
+type completer func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective)
+
+// CompleteAccounts completes the first argument with service account api names
+// (R-CLI-6), each with its name as the description.
+func CompleteAccounts(f *Factory) completer {
+	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return accountNames(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// CompleteAccountThenGroups completes an account, then group names.
+func CompleteAccountThenGroups(f *Factory) completer {
+	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		if len(args) == 0 {
+			return accountNames(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
+		}
+		return groupNames(c, f, prefix, args[1:]), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// CompleteGroups completes group names, skipping ones already given.
+func CompleteGroups(f *Factory) completer {
+	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		return groupNames(c, f, prefix, args), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func accountNames(c *cobra.Command, f *Factory, prefix string) []string {
+	api, err := f.Backend(c.Context())
+	if err != nil {
+		return nil
+	}
+	accts, err := api.ListAccounts(c.Context(), service.ListAccountsRequest{})
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, a := range accts {
+		if strings.HasPrefix(a.APIName, prefix) {
+			out = append(out, a.APIName+"\t"+a.Name)
+		}
+	}
+	return out
+}
+
+func groupNames(c *cobra.Command, f *Factory, prefix string, skip []string) []string {
+	api, err := f.Backend(c.Context())
+	if err != nil {
+		return nil
+	}
+	gs, err := api.ListGroups(c.Context())
+	if err != nil {
+		return nil
+	}
+	given := map[string]bool{}
+	for _, s := range skip {
+		given[s] = true
+	}
+	var out []string
+	for _, g := range gs {
+		if !g.Protected && !given[g.Name] && strings.HasPrefix(g.Name, prefix) {
+			out = append(out, g.Name+"\t"+g.Description)
+		}
+	}
+	return out
+}

@@ -1,0 +1,106 @@
+// Package cmdutil is what every command shares: the factory that lazily
+// opens the backend, the output flag, the confirmation flow and the one
+// mapping from errors to exit codes.
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"time"
+
+	"github.com/sactl/sactl/internal/iostreams"
+	"github.com/sactl/sactl/internal/service"
+	"github.com/sactl/sactl/internal/store/sqlite"
+)
+
+// Factory makes a command's dependencies lazily, so --help and --version
+// open no database and touch no network.
+type Factory struct {
+	IOStreams *iostreams.IOStreams
+	Now       func() time.Time
+	Getenv    func(string) string
+
+	// Global flags, bound by the root command.
+	DBPath   string
+	Business string
+	As       string
+
+	store *sqlite.Store
+}
+
+// New returns the factory for a real process.
+func New(ios *iostreams.IOStreams) *Factory {
+	return &Factory{IOStreams: ios, Now: time.Now, Getenv: os.Getenv}
+}
+
+// Backend opens the service the commands call: local mode over SQLite.
+func (f *Factory) Backend(ctx context.Context) (service.API, error) {
+	if f.store == nil {
+		path, err := f.DatabasePath()
+		if err != nil {
+			return nil, err
+		}
+		st, err := service.Open(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
+		}
+		f.store = st
+	}
+	actor := service.LocalActor(osUser())
+	actor.As = f.As
+	return service.New(f.store, actor, f.BusinessName(), service.WithClock(f.Now)), nil
+}
+
+// Close releases what the factory opened.
+func (f *Factory) Close() error {
+	if f.store == nil {
+		return nil
+	}
+	err := f.store.Close()
+	f.store = nil
+	return err
+}
+
+// BusinessName is --business, else SACTL_BUSINESS, else "default".
+func (f *Factory) BusinessName() string {
+	if f.Business != "" {
+		return f.Business
+	}
+	if b := f.Getenv("SACTL_BUSINESS"); b != "" {
+		return b
+	}
+	return service.DefaultBusiness
+}
+
+// DatabasePath is --db, else SACTL_DB, else $XDG_DATA_HOME/sactl/sactl.db.
+func (f *Factory) DatabasePath() (string, error) {
+	if f.DBPath != "" {
+		return f.DBPath, nil
+	}
+	if p := f.Getenv("SACTL_DB"); p != "" {
+		return p, nil
+	}
+	data := f.Getenv("XDG_DATA_HOME")
+	if data == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", errors.New("cannot find a home directory for the database: give --db or set SACTL_DB")
+		}
+		data = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(data, "sactl", "sactl.db"), nil
+}
+
+func osUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	return "unknown"
+}

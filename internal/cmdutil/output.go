@@ -1,0 +1,67 @@
+package cmdutil
+
+import (
+	"context"
+	"time"
+
+	"github.com/sactl/sactl/internal/iostreams"
+	"github.com/sactl/sactl/internal/output"
+	"github.com/sactl/sactl/internal/service"
+	"github.com/spf13/cobra"
+)
+
+// Base is embedded in every command's options: its dependencies, made lazily.
+type Base struct {
+	IO      *iostreams.IOStreams
+	Backend func(context.Context) (service.API, error)
+	Now     func() time.Time
+	Format  output.Format
+}
+
+// NewBase fills a Base from the factory.
+func NewBase(f *Factory) Base {
+	return Base{IO: f.IOStreams, Backend: f.Backend, Now: f.Now, Format: output.FormatTable}
+}
+
+// AddOutputFlag registers -o/--output {table|json} (R-CLI-1).
+func AddOutputFlag(cmd *cobra.Command, b *Base) {
+	cmd.Flags().VarP(&b.Format, "output", "o", "output format: {table|json}")
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return []string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// Print writes v as JSON, or calls table to print it for people.
+func (b *Base) Print(v any, table func() error) error {
+	if b.Format == output.FormatJSON {
+		return output.WriteJSON(b.IO.Out, v)
+	}
+	return table()
+}
+
+// ExactArgs is cobra.ExactArgs with a usage error that names what is missing.
+func ExactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return FlagErrorf("%s takes %s", cmd.CommandPath(), what)
+		}
+		return nil
+	}
+}
+
+// MinArgs is cobra.MinimumNArgs with a usage error.
+func MinArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return FlagErrorf("%s takes %s", cmd.CommandPath(), what)
+		}
+		return nil
+	}
+}
+
+// ExitStatusHelp ends each command's long help, so it reaches the man pages.
+const ExitStatusHelp = `
+
+Exit status: 0 ok, 1 other error, 2 usage error, invalid input or not
+confirmed, 3 not found, 4 unauthenticated or forbidden, 5 conflict
+(duplicate, limit reached, protected account).`

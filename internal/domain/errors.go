@@ -1,0 +1,117 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an error so that exactly one place maps it to an exit code
+// (cmd) and one place maps it to an HTTP status (server).
+type Kind string
+
+// The error kinds of SPEC §10 (R-CLI-3) and §12 (server error codes).
+const (
+	KindInvalid         Kind = "invalid"
+	KindNotFound        Kind = "not_found"
+	KindConflict        Kind = "conflict"
+	KindProtected       Kind = "protected"
+	KindUnauthenticated Kind = "unauthenticated"
+	KindForbidden       Kind = "forbidden"
+	KindNeedsConfirm    Kind = "confirmation_required"
+	KindInternal        Kind = "internal"
+)
+
+// Sentinels for errors.Is. Every *Error matches the sentinel of its Kind.
+var (
+	ErrInvalid         = &Error{Kind: KindInvalid, Msg: "invalid input"}
+	ErrNotFound        = &Error{Kind: KindNotFound, Msg: "not found"}
+	ErrConflict        = &Error{Kind: KindConflict, Msg: "conflict"}
+	ErrProtected       = &Error{Kind: KindProtected, Msg: "protected"}
+	ErrUnauthenticated = &Error{Kind: KindUnauthenticated, Msg: "unauthenticated"}
+	ErrForbidden       = &Error{Kind: KindForbidden, Msg: "forbidden"}
+	ErrNeedsConfirm    = &Error{Kind: KindNeedsConfirm, Msg: "confirmation required"}
+)
+
+// Error is the typed error every service call returns for a rule violation.
+// Msg is one line meant for an operator; Hint, when set, says what to do.
+// Neither ever contains a secret.
+type Error struct {
+	Kind Kind
+	Msg  string
+	Hint string
+	// Confirm is set on KindNeedsConfirm errors: what the change would do.
+	Confirm *Confirmation
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Is makes errors.Is(err, domain.ErrNotFound) true for every not-found error.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && isSentinel(t) && t.Kind == e.Kind
+}
+
+func isSentinel(e *Error) bool {
+	switch e {
+	case ErrInvalid, ErrNotFound, ErrConflict, ErrProtected, ErrUnauthenticated, ErrForbidden, ErrNeedsConfirm:
+		return true
+	}
+	return false
+}
+
+// Confirmation describes a destructive change the service refused to make
+// without confirmation (R-CLI-2): what it is, what it would break, and what
+// the operator must type on a terminal to go ahead.
+type Confirmation struct {
+	Action       string   `json:"action"`
+	Consequences []string `json:"consequences"`
+	// TypeToConfirm is what a terminal user types to agree: the account's
+	// name for irreversible changes, "y" otherwise.
+	TypeToConfirm string `json:"type_to_confirm"`
+}
+
+func newErr(k Kind, format string, a ...any) *Error {
+	return &Error{Kind: k, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Invalidf reports bad input (exit 2, HTTP 400).
+func Invalidf(format string, a ...any) *Error { return newErr(KindInvalid, format, a...) }
+
+// NotFoundf reports a missing object (exit 3, HTTP 404).
+func NotFoundf(format string, a ...any) *Error { return newErr(KindNotFound, format, a...) }
+
+// Conflictf reports a duplicate or a limit reached (exit 5, HTTP 409).
+func Conflictf(format string, a ...any) *Error { return newErr(KindConflict, format, a...) }
+
+// Protectedf reports a change to a protected object (exit 5, HTTP 409).
+func Protectedf(format string, a ...any) *Error { return newErr(KindProtected, format, a...) }
+
+// Forbiddenf reports a missing permission (exit 4, HTTP 403).
+func Forbiddenf(format string, a ...any) *Error { return newErr(KindForbidden, format, a...) }
+
+// Unauthenticatedf reports a missing or bad credential (exit 4, HTTP 401).
+func Unauthenticatedf(format string, a ...any) *Error {
+	return newErr(KindUnauthenticated, format, a...)
+}
+
+// NeedsConfirmation is returned for a destructive change made without
+// confirmation (exit 2).
+func NeedsConfirmation(c Confirmation) *Error {
+	return &Error{Kind: KindNeedsConfirm, Msg: c.Action + ": confirmation required", Confirm: &c}
+}
+
+// WithHint returns a copy of e carrying a hint.
+func (e *Error) WithHint(format string, a ...any) *Error {
+	c := *e
+	c.Hint = fmt.Sprintf(format, a...)
+	return &c
+}
+
+// KindOf returns the kind of err, or KindInternal for untyped errors.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}

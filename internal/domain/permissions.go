@@ -1,0 +1,157 @@
+package domain
+
+import (
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Level is a permission level. Levels are ordered: none < view < edit < remove (SPEC §1).
+type Level int
+
+// Permission levels.
+const (
+	LevelNone Level = iota
+	LevelView
+	LevelEdit
+	LevelRemove
+)
+
+var levelNames = [...]string{"none", "view", "edit", "remove"}
+
+func (l Level) String() string {
+	if l < LevelNone || l > LevelRemove {
+		return "invalid"
+	}
+	return levelNames[l]
+}
+
+// ParseLevel parses a level name.
+func ParseLevel(s string) (Level, error) {
+	for i, n := range levelNames {
+		if strings.EqualFold(strings.TrimSpace(s), n) {
+			return Level(i), nil
+		}
+	}
+	return LevelNone, Invalidf("unknown permission level %q: use none, view, edit or remove", s)
+}
+
+// MarshalJSON writes a level as its name.
+func (l Level) MarshalJSON() ([]byte, error) { return json.Marshal(l.String()) }
+
+// UnmarshalJSON reads a level name.
+func (l *Level) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Invalidf("permission level must be a string")
+	}
+	v, err := ParseLevel(s)
+	if err != nil {
+		return err
+	}
+	*l = v
+	return nil
+}
+
+// Permission keys sactl itself checks (R-PERM-1). Other keys may be stored
+// for the applications that consume introspection results.
+const (
+	PermServiceAccounts = "service_accounts"
+	PermGroups          = "groups"
+	PermUsers           = "users"
+	PermAudit           = "audit"
+	PermConfigExport    = "config_export"
+	PermConfigImport    = "config_import"
+	PermSettings        = "settings"
+)
+
+// SactlPermissionKeys lists the keys of R-PERM-1, which the admins group
+// holds at remove (R-PERM-2).
+var SactlPermissionKeys = []string{
+	PermServiceAccounts, PermGroups, PermUsers, PermAudit,
+	PermConfigExport, PermConfigImport, PermSettings,
+}
+
+// Permissions maps a permission key to a level.
+type Permissions map[string]Level
+
+var permKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+
+// ValidatePermissionKey checks a permission key's syntax.
+func ValidatePermissionKey(k string) error {
+	if !permKeyRE.MatchString(k) {
+		return Invalidf("invalid permission key %q: use lower-case letters, digits and _ (e.g. service_accounts)", k)
+	}
+	return nil
+}
+
+// ParsePermission parses "key=level".
+func ParsePermission(s string) (string, Level, error) {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok {
+		return "", 0, Invalidf("invalid permission %q: use key=level (e.g. service_accounts=edit)", s)
+	}
+	k = strings.TrimSpace(k)
+	if err := ValidatePermissionKey(k); err != nil {
+		return "", 0, err
+	}
+	l, err := ParseLevel(v)
+	if err != nil {
+		return "", 0, err
+	}
+	return k, l, nil
+}
+
+// ParsePermissions parses a list of "key=level"; a key given twice is an error.
+func ParsePermissions(list []string) (Permissions, error) {
+	p := Permissions{}
+	for _, s := range list {
+		k, l, err := ParsePermission(s)
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := p[k]; dup {
+			return nil, Invalidf("permission %q given twice", k)
+		}
+		p[k] = l
+	}
+	return p, nil
+}
+
+// Merge applies R-PERM-3: the effective level of a key is the highest across groups.
+func (p Permissions) Merge(o Permissions) {
+	for k, l := range o {
+		if l > p[k] {
+			p[k] = l
+		}
+	}
+}
+
+// Keys returns the keys in sorted order.
+func (p Permissions) Keys() []string {
+	ks := make([]string, 0, len(p))
+	for k := range p {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// String renders "key=level,key=level" in key order.
+func (p Permissions) String() string {
+	parts := make([]string, 0, len(p))
+	for _, k := range p.Keys() {
+		parts = append(parts, k+"="+p[k].String())
+	}
+	return strings.Join(parts, ",")
+}
+
+// AllSactlAt returns every sactl permission key at level l.
+func AllSactlAt(l Level) Permissions {
+	p := Permissions{}
+	for _, k := range SactlPermissionKeys {
+		p[k] = l
+	}
+	return p
+}

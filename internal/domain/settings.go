@@ -1,0 +1,221 @@
+package domain
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Settings are a business's tunables. Zero durations mean "not set".
+type Settings struct {
+	MaxServiceAccounts int           // R-SA-10; 0 = unlimited
+	MaxKeysPerAccount  int           // R-KEY-4/5; 1..100, default 2
+	KeyRetrieval       bool          // R-KEY-10
+	KeyMinTTL          time.Duration // R-KEY-8
+	KeyMaxTTL          time.Duration // R-KEY-8
+	KeyDefaultTTL      time.Duration // R-KEY-8
+	KeyInactivityLimit time.Duration // R-KEY-14; 0 = off
+}
+
+// MaxKeysLimit is the highest max_keys_per_account (R-KEY-5).
+const MaxKeysLimit = 100
+
+// DefaultSettings are those of a new business.
+func DefaultSettings() Settings {
+	return Settings{MaxKeysPerAccount: 2, KeyRetrieval: true}
+}
+
+// SettingDef describes one setting: its name, help and how it is read and written.
+type SettingDef struct {
+	Name        string
+	Description string
+	set         func(*Settings, string) error
+	get         func(Settings) string
+}
+
+var settingDefs = []SettingDef{
+	{
+		Name:        "max_service_accounts",
+		Description: "most non-archived integration accounts (a number, or unlimited)",
+		set: func(s *Settings, v string) (err error) {
+			s.MaxServiceAccounts, err = parseLimit("max_service_accounts", v, 1, 1_000_000, true)
+			return err
+		},
+		get: func(s Settings) string { return formatLimit(s.MaxServiceAccounts) },
+	},
+	{
+		Name:        "max_keys_per_account",
+		Description: fmt.Sprintf("most API keys one account holds (1-%d)", MaxKeysLimit),
+		set: func(s *Settings, v string) (err error) {
+			s.MaxKeysPerAccount, err = parseLimit("max_keys_per_account", v, 1, MaxKeysLimit, false)
+			return err
+		},
+		get: func(s Settings) string { return strconv.Itoa(s.MaxKeysPerAccount) },
+	},
+	{
+		Name:        "key_retrieval",
+		Description: "whether key secrets are stored sealed so they can be shown again (on or off)",
+		set: func(s *Settings, v string) error {
+			switch strings.ToLower(v) {
+			case "on", "true", "yes":
+				s.KeyRetrieval = true
+			case "off", "false", "no":
+				s.KeyRetrieval = false
+			default:
+				return Invalidf("invalid key_retrieval %q: use on or off", v)
+			}
+			return nil
+		},
+		get: func(s Settings) string { return onOff(s.KeyRetrieval) },
+	},
+	durationSetting("key_min_ttl", "shortest expiry a key may be given", func(s *Settings) *time.Duration { return &s.KeyMinTTL }),
+	durationSetting("key_max_ttl", "longest expiry a key may be given, and the oldest a key may be used", func(s *Settings) *time.Duration { return &s.KeyMaxTTL }),
+	durationSetting("key_default_ttl", "expiry of keys created without --expires-in", func(s *Settings) *time.Duration { return &s.KeyDefaultTTL }),
+	durationSetting("key_inactivity_limit", "reject keys unused for longer than this", func(s *Settings) *time.Duration { return &s.KeyInactivityLimit }),
+}
+
+func durationSetting(name, desc string, field func(*Settings) *time.Duration) SettingDef {
+	return SettingDef{
+		Name:        name,
+		Description: desc + " (a duration such as 180d or 2y, or none)",
+		set: func(s *Settings, v string) error {
+			if strings.EqualFold(v, "none") || strings.EqualFold(v, "off") {
+				*field(s) = 0
+				return nil
+			}
+			d, err := ParseDuration(v)
+			if err != nil {
+				return Invalidf("invalid %s %q: %v", name, v, err)
+			}
+			if d <= 0 {
+				return Invalidf("invalid %s %q: must be positive, or none", name, v)
+			}
+			*field(s) = d
+			return nil
+		},
+		get: func(s Settings) string {
+			if d := *field(&s); d != 0 {
+				return FormatDuration(d)
+			}
+			return "none"
+		},
+	}
+}
+
+func parseLimit(name, v string, min, max int, unlimited bool) (int, error) {
+	if unlimited && (strings.EqualFold(v, "unlimited") || v == "0") {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		if unlimited {
+			return 0, Invalidf("invalid %s %q: use a number from %d to %d, or unlimited", name, v, min, max)
+		}
+		return 0, Invalidf("invalid %s %q: use a number from %d to %d", name, v, min, max)
+	}
+	return n, nil
+}
+
+func formatLimit(n int) string {
+	if n == 0 {
+		return "unlimited"
+	}
+	return strconv.Itoa(n)
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
+// SettingDefs returns every setting in name order.
+func SettingDefs() []SettingDef {
+	out := append([]SettingDef(nil), settingDefs...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// LookupSetting finds a setting by name.
+func LookupSetting(name string) (SettingDef, error) {
+	for _, d := range settingDefs {
+		if d.Name == name {
+			return d, nil
+		}
+	}
+	names := make([]string, len(settingDefs))
+	for i, d := range settingDefs {
+		names[i] = d.Name
+	}
+	sort.Strings(names)
+	return SettingDef{}, Invalidf("unknown setting %q: use one of %s", name, strings.Join(names, ", "))
+}
+
+// Get returns the setting's value in s, in its canonical text form.
+func (d SettingDef) Get(s Settings) string { return d.get(s) }
+
+// Set parses v into s. It does not check cross-setting constraints; call Validate.
+func (d SettingDef) Set(s *Settings, v string) error { return d.set(s, strings.TrimSpace(v)) }
+
+// Validate checks the constraints between settings (R-KEY-8): min ≤ default ≤ max.
+func (s Settings) Validate() error {
+	if s.KeyMinTTL != 0 && s.KeyMaxTTL != 0 && s.KeyMinTTL > s.KeyMaxTTL {
+		return Invalidf("key_min_ttl (%s) is longer than key_max_ttl (%s)", FormatDuration(s.KeyMinTTL), FormatDuration(s.KeyMaxTTL))
+	}
+	if s.KeyDefaultTTL != 0 {
+		if s.KeyMinTTL != 0 && s.KeyDefaultTTL < s.KeyMinTTL {
+			return Invalidf("key_default_ttl (%s) is shorter than key_min_ttl (%s)", FormatDuration(s.KeyDefaultTTL), FormatDuration(s.KeyMinTTL))
+		}
+		if s.KeyMaxTTL != 0 && s.KeyDefaultTTL > s.KeyMaxTTL {
+			return Invalidf("key_default_ttl (%s) is longer than key_max_ttl (%s)", FormatDuration(s.KeyDefaultTTL), FormatDuration(s.KeyMaxTTL))
+		}
+	}
+	return nil
+}
+
+// Day and Year are the units ParseDuration adds to Go's.
+const (
+	Day  = 24 * time.Hour
+	Week = 7 * Day
+	Year = 365 * Day
+)
+
+// ParseDuration accepts Go durations ("90m", "36h") and whole numbers of
+// days, weeks or years ("180d", "2w", "2y").
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf("empty duration")
+	}
+	unit := map[byte]time.Duration{'d': Day, 'w': Week, 'y': Year}[s[len(s)-1]]
+	if unit == 0 {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, fmt.Errorf("use a duration such as 90m, 36h, 180d, 2w or 2y")
+		}
+		return d, nil
+	}
+	n, err := strconv.ParseInt(s[:len(s)-1], 10, 64)
+	if err != nil || n < 0 || n > 1000 {
+		return 0, fmt.Errorf("use a duration such as 90m, 36h, 180d, 2w or 2y")
+	}
+	return time.Duration(n) * unit, nil
+}
+
+// FormatDuration writes d in the largest whole unit ParseDuration reads back.
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0s"
+	case d%Year == 0:
+		return strconv.FormatInt(int64(d/Year), 10) + "y"
+	case d%Week == 0:
+		return strconv.FormatInt(int64(d/Week), 10) + "w"
+	case d%Day == 0:
+		return strconv.FormatInt(int64(d/Day), 10) + "d"
+	}
+	return d.String()
+}

@@ -1,0 +1,166 @@
+package domain
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of R-SA-1 and R-SA-2.
+const (
+	MaxNameLen        = 80
+	MaxDescriptionLen = 1000
+	MaxIconLen        = 32
+	MaxAPINameLen     = 63
+)
+
+// NormalizeName trims a display name and checks R-SA-1: 1–80 characters, no
+// control characters. what names the field in the error ("name", "group name").
+func NormalizeName(what, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", Invalidf("%s must not be empty", what)
+	}
+	if n := utf8.RuneCountInString(s); n > MaxNameLen {
+		return "", Invalidf("%s is %d characters long; the limit is %d", what, n, MaxNameLen)
+	}
+	if err := checkText(what, s, false); err != nil {
+		return "", err
+	}
+	return s, nil
+}
+
+// NameKey is the case-insensitive form under which names are unique (R-SA-1).
+func NameKey(s string) string {
+	return strings.ToLower(strings.ToUpper(strings.TrimSpace(s)))
+}
+
+func checkText(what, s string, allowNewlines bool) error {
+	if !utf8.ValidString(s) {
+		return Invalidf("%s is not valid UTF-8", what)
+	}
+	for _, r := range s {
+		if allowNewlines && (r == '\n' || r == '\t') {
+			continue
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return Invalidf("%s must not contain control characters", what)
+		}
+	}
+	return nil
+}
+
+// NormalizeDescription checks an optional description (R-SA-1: ≤ 1000 characters).
+func NormalizeDescription(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if n := utf8.RuneCountInString(s); n > MaxDescriptionLen {
+		return "", Invalidf("description is %d characters long; the limit is %d", n, MaxDescriptionLen)
+	}
+	return s, checkText("description", s, true)
+}
+
+// NormalizeIcon checks an optional icon: a short name or emoji (R-SA-1: ≤ 32 characters).
+func NormalizeIcon(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if n := utf8.RuneCountInString(s); n > MaxIconLen {
+		return "", Invalidf("icon is %d characters long; the limit is %d", n, MaxIconLen)
+	}
+	if strings.ContainsAny(s, " \t\n") {
+		return "", Invalidf("icon must be a short name or an emoji, without spaces")
+	}
+	return s, checkText("icon", s, false)
+}
+
+var apiNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// ValidateAPIName checks R-SA-2's slug syntax.
+func ValidateAPIName(s string) error {
+	if !apiNameRE.MatchString(s) {
+		return Invalidf("invalid api name %q: use 1-63 lower-case letters, digits, - and _, starting with a letter or digit", s)
+	}
+	return nil
+}
+
+// Slugify derives an api_name from a display name (R-SA-2): lower case,
+// runs of anything else become one "-", at most 63 characters. Names with
+// nothing usable (e.g. only emoji) give "account".
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(foldAccents(name)) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
+		}
+		if b.Len() >= MaxAPINameLen {
+			break
+		}
+	}
+	s := strings.TrimRight(b.String(), "-_")
+	if len(s) > MaxAPINameLen {
+		s = strings.TrimRight(s[:MaxAPINameLen], "-_")
+	}
+	if s == "" || s[0] == '_' {
+		s = strings.TrimLeft(s, "_")
+		if s == "" {
+			return "account"
+		}
+	}
+	return s
+}
+
+// foldAccents maps common Latin letters with diacritics to ASCII so that
+// "Café Sync" becomes "cafe-sync" rather than "caf-sync".
+func foldAccents(s string) string {
+	const from = "àáâãäåçèéêëìíîïñòóôõöùúûüýÿÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝ"
+	const to = "aaaaaaceeeeiiiinooooouuuuyyAAAAAACEEEEIIIINOOOOOUUUUY"
+	fr := []rune(from)
+	tr := []rune(to)
+	return strings.Map(func(r rune) rune {
+		for i, f := range fr {
+			if r == f {
+				return tr[i]
+			}
+		}
+		return r
+	}, s)
+}
+
+var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
+// NormalizeEmail checks a user's email address and lower-cases it.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if len(s) > 254 || !emailRE.MatchString(s) {
+		return "", Invalidf("invalid email address %q", s)
+	}
+	return s, checkText("email", s, false)
+}
+
+var businessRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// ValidateBusinessName checks a business name: a slug, since it appears in
+// generated emails and on every command line.
+func ValidateBusinessName(s string) error {
+	if !businessRE.MatchString(s) {
+		return Invalidf("invalid business name %q: use 1-63 lower-case letters, digits and -", s)
+	}
+	return nil
+}
+
+var domainRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+
+// ValidateDomain checks a business's email domain (R-SA-3).
+func ValidateDomain(s string) error {
+	if len(s) > 253 || !domainRE.MatchString(s) {
+		return Invalidf("invalid domain %q", s)
+	}
+	return nil
+}

@@ -1,0 +1,539 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store/sqlite"
+)
+
+// CreateAccount creates an integration service account (R-SA-1..3, R-SA-10).
+func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (CreatedAccount, error) {
+	var out CreatedAccount
+	err := s.write(ctx, req.Mutation, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+			return err
+		}
+		name, err := domain.NormalizeName("name", req.Name)
+		if err != nil {
+			return err
+		}
+		desc, err := domain.NormalizeDescription(req.Description)
+		if err != nil {
+			return err
+		}
+		icon, err := domain.NormalizeIcon(req.Icon)
+		if err != nil {
+			return err
+		}
+		if existing, ok, err := t.LiveServiceAccountByName(t.biz.ID, domain.NameKey(name)); err != nil {
+			return err
+		} else if ok {
+			return domain.Conflictf("a service account named %q already exists (%s)", existing.Name, existing.APIName)
+		}
+		apiName, err := t.chooseAPIName(req.APIName, name)
+		if err != nil {
+			return err
+		}
+		groups, err := t.resolveGroups(req.Groups)
+		if err != nil {
+			return err
+		}
+		if err := t.checkGrant(groupPerms(groups)); err != nil {
+			return err
+		}
+		// R-SA-10: the cap counts non-archived integration accounts.
+		set, err := t.settings()
+		if err != nil {
+			return err
+		}
+		if set.MaxServiceAccounts > 0 {
+			n, err := t.CountPrincipals(t.biz.ID, domain.TypeIntegration)
+			if err != nil {
+				return err
+			}
+			if n >= set.MaxServiceAccounts {
+				return domain.Conflictf("business %q holds %d of %d service accounts; archive one (sactl sa archive ACCOUNT) or raise max_service_accounts",
+					t.biz.Name, n, set.MaxServiceAccounts)
+			}
+		}
+		id := domain.NewID("sa", t.now)
+		a := domain.Account{
+			ID: id, Business: t.biz.Name, Name: name, APIName: apiName,
+			Email:       serviceEmail(apiName, id, t.biz.Domain),
+			AccountType: domain.TypeIntegration, Description: desc, Icon: icon,
+			CreatedAt: t.now, UpdatedAt: t.now,
+		}
+		if err := t.InsertPrincipal(t.biz.ID, a); err != nil {
+			return wrapUnique(err, "a service account named %q or with api name %q already exists", name, apiName)
+		}
+		if err := t.SetMembership(a.ID, groupIDs(groups)); err != nil {
+			return err
+		}
+		if err := t.audit("service_account.created", accountTarget(a), map[string]any{
+			"api_name": apiName, "groups": groupNames(groups),
+		}); err != nil {
+			return err
+		}
+		out.Account, err = t.reloadAccount(a.ID)
+		return err
+	})
+	return out, err
+}
+
+// serviceEmail is R-SA-3's generated address; it is never used to sign in.
+func serviceEmail(apiName, id, businessDomain string) string {
+	return fmt.Sprintf("%s+%s@serviceaccounts.%s", apiName, domain.ShortID(id), businessDomain)
+}
+
+// chooseAPIName validates a given api_name, or derives a free one from the
+// name (R-SA-2). Archived accounts keep their api_name, so a derived name
+// gets a numeric suffix rather than reuse one that appears in the audit log.
+func (t *txn) chooseAPIName(given, name string) (string, error) {
+	if given != "" {
+		if err := domain.ValidateAPIName(given); err != nil {
+			return "", err
+		}
+		taken, err := t.APINameTaken(t.biz.ID, given)
+		if err != nil {
+			return "", err
+		}
+		if taken {
+			return "", domain.Conflictf("api name %q is already used in business %q", given, t.biz.Name)
+		}
+		return given, nil
+	}
+	base := domain.Slugify(name)
+	for i := 1; i < 1000; i++ {
+		cand := base
+		if i > 1 {
+			suffix := "-" + strconv.Itoa(i)
+			cand = base[:min(len(base), domain.MaxAPINameLen-len(suffix))] + suffix
+		}
+		taken, err := t.APINameTaken(t.biz.ID, cand)
+		if err != nil {
+			return "", err
+		}
+		if !taken {
+			return cand, nil
+		}
+	}
+	return "", domain.Conflictf("no free api name derived from %q; give one with --api-name", name)
+}
+
+func groupIDs(gs []domain.Group) []string {
+	out := make([]string, len(gs))
+	for i, g := range gs {
+		out[i] = g.ID
+	}
+	return out
+}
+
+func (t *txn) reloadAccount(id string) (domain.Account, error) {
+	a, ok, err := t.PrincipalByID(t.biz.ID, id)
+	if err == nil && !ok {
+		err = fmt.Errorf("account %s vanished inside its own transaction", id)
+	}
+	return a, err
+}
+
+// ListAccounts lists service accounts (R-SA-5 status filter).
+func (s *Service) ListAccounts(ctx context.Context, req ListAccountsRequest) ([]domain.Account, error) {
+	var out []domain.Account
+	err := s.read(ctx, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
+			return err
+		}
+		f := sqlite.PrincipalFilter{IncludeArchived: req.Archived, OnlyArchived: req.Status == domain.StatusArchived}
+		if req.Status != "" {
+			if _, err := domain.ParseStatus(string(req.Status)); err != nil {
+				return err
+			}
+		}
+		if req.Group != "" {
+			g, err := t.group(req.Group)
+			if err != nil {
+				return err
+			}
+			f.GroupID = g.ID
+		}
+		all, err := t.ListPrincipals(t.biz.ID, f)
+		if err != nil {
+			return err
+		}
+		out = all[:0]
+		for _, a := range all {
+			if req.Status == "" || a.Status == req.Status {
+				out = append(out, a)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// GetAccount finds one service account (R-CLI-5).
+func (s *Service) GetAccount(ctx context.Context, ref string) (domain.Account, error) {
+	var out domain.Account
+	err := s.read(ctx, func(t *txn) (err error) {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
+			return err
+		}
+		out, err = t.resolveServiceAccount(ref)
+		return err
+	})
+	return out, err
+}
+
+// editable checks that an account may be edited: not the automation account
+// (R-SA-4), not archived (R-SA-8), not suspended (R-SA-7).
+func editable(a domain.Account, what string) error {
+	switch {
+	case a.IsAutomation():
+		return domain.Protectedf("the automation account %q is protected: it cannot %s", a.Name, what)
+	case a.Status == domain.StatusArchived:
+		return domain.Conflictf("service account %q is archived; archived accounts cannot be changed", a.Name)
+	case a.Status == domain.StatusSuspended:
+		return domain.Conflictf("service account %q is suspended; resume it first (sactl sa resume %s)", a.Name, a.APIName)
+	}
+	return nil
+}
+
+// UpdateAccount renames or re-describes an account (R-SA-1, R-SA-2).
+func (s *Service) UpdateAccount(ctx context.Context, req UpdateAccountRequest) (domain.Account, error) {
+	var out domain.Account
+	err := s.write(ctx, req.Mutation, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+			return err
+		}
+		if req.Name == nil && req.APIName == nil && req.Description == nil && req.Icon == nil {
+			return domain.Invalidf("nothing to update: give --name, --api-name, --description or --icon")
+		}
+		a, err := t.resolveServiceAccount(req.Ref)
+		if err != nil {
+			return err
+		}
+		if err := editable(a, "be changed"); err != nil {
+			return err
+		}
+		changes := map[string]any{}
+		change := func(field string, cur *string, next string) {
+			if *cur != next {
+				changes[field] = map[string]string{"from": *cur, "to": next}
+				*cur = next
+			}
+		}
+		if req.Name != nil {
+			name, err := domain.NormalizeName("name", *req.Name)
+			if err != nil {
+				return err
+			}
+			if domain.NameKey(name) != domain.NameKey(a.Name) {
+				if other, ok, err := t.LiveServiceAccountByName(t.biz.ID, domain.NameKey(name)); err != nil {
+					return err
+				} else if ok {
+					return domain.Conflictf("a service account named %q already exists (%s)", other.Name, other.APIName)
+				}
+			}
+			change("name", &a.Name, name)
+		}
+		if req.APIName != nil && *req.APIName != a.APIName {
+			// R-SA-2: api_name is changeable for integration accounts only.
+			if a.AccountType != domain.TypeIntegration {
+				return domain.Protectedf("the api name of %s account %q cannot be changed", a.AccountType, a.Name)
+			}
+			apiName, err := t.chooseAPIName(*req.APIName, a.Name)
+			if err != nil {
+				return err
+			}
+			change("api_name", &a.APIName, apiName)
+			a.Email = serviceEmail(apiName, a.ID, t.biz.Domain)
+		}
+		if req.Description != nil {
+			d, err := domain.NormalizeDescription(*req.Description)
+			if err != nil {
+				return err
+			}
+			change("description", &a.Description, d)
+		}
+		if req.Icon != nil {
+			i, err := domain.NormalizeIcon(*req.Icon)
+			if err != nil {
+				return err
+			}
+			change("icon", &a.Icon, i)
+		}
+		if len(changes) == 0 {
+			out = a
+			return nil
+		}
+		a.UpdatedAt = t.now
+		if err := t.UpdatePrincipal(a); err != nil {
+			return wrapUnique(err, "a service account named %q or with api name %q already exists", a.Name, a.APIName)
+		}
+		if err := t.audit("service_account.updated", accountTarget(a), map[string]any{"changes": changes}); err != nil {
+			return err
+		}
+		out, err = t.reloadAccount(a.ID)
+		return err
+	})
+	return out, err
+}
+
+// SuspendAccount suspends an account: its keys are kept but rejected (R-SA-7).
+// It lists what depends on the account and needs confirmation.
+func (s *Service) SuspendAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error) {
+	var out domain.Account
+	err := s.write(ctx, m, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+			return err
+		}
+		a, err := t.resolveServiceAccount(ref)
+		if err != nil {
+			return err
+		}
+		if a.Status == domain.StatusSuspended {
+			out = a // already suspended: nothing to do
+			return nil
+		}
+		if err := editable(a, "be suspended"); err != nil {
+			return err
+		}
+		deps, err := t.dependents(a)
+		if err != nil {
+			return err
+		}
+		if err := confirm(m, domain.Confirmation{
+			Action:        fmt.Sprintf("suspend service account %q", a.Name),
+			Consequences:  append(deps, "the account cannot be edited until it is resumed"),
+			TypeToConfirm: "y",
+		}); err != nil {
+			return err
+		}
+		a.SuspendedAt, a.UpdatedAt = &t.now, t.now
+		if err := t.UpdatePrincipal(a); err != nil {
+			return err
+		}
+		if err := t.audit("service_account.suspended", accountTarget(a), nil); err != nil {
+			return err
+		}
+		out, err = t.reloadAccount(a.ID)
+		return err
+	})
+	return out, err
+}
+
+// dependents says what stops working when an account stops authenticating.
+func (t *txn) dependents(a domain.Account) ([]string, error) {
+	keys, err := t.KeysOf(a.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, k := range keys {
+		if k.DisabledAt != nil || (k.ExpiresAt != nil && !k.ExpiresAt.After(t.now)) {
+			continue
+		}
+		used := "never used"
+		if k.LastUsedAt != nil {
+			used = "last used " + k.LastUsedAt.Format("2006-01-02 15:04 UTC")
+		}
+		out = append(out, fmt.Sprintf("active key %s (%s, %s) will be rejected", k.ID, k.Hint, used))
+	}
+	if len(out) == 0 {
+		out = append(out, "the account has no active keys")
+	}
+	return out, nil
+}
+
+// ResumeAccount lifts a suspension (R-SA-7).
+func (s *Service) ResumeAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error) {
+	var out domain.Account
+	err := s.write(ctx, m, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+			return err
+		}
+		a, err := t.resolveServiceAccount(ref)
+		if err != nil {
+			return err
+		}
+		if a.Status == domain.StatusArchived {
+			return domain.Conflictf("service account %q is archived; archived accounts cannot be changed", a.Name)
+		}
+		if a.SuspendedAt == nil {
+			out = a // not suspended: nothing to do
+			return nil
+		}
+		a.SuspendedAt, a.UpdatedAt = nil, t.now
+		if err := t.UpdatePrincipal(a); err != nil {
+			return err
+		}
+		if err := t.audit("service_account.resumed", accountTarget(a), nil); err != nil {
+			return err
+		}
+		out, err = t.reloadAccount(a.ID)
+		return err
+	})
+	return out, err
+}
+
+// ArchiveAccount deletes every key of an account and archives it, for good (R-SA-8).
+func (s *Service) ArchiveAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error) {
+	var out domain.Account
+	err := s.write(ctx, m, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelRemove); err != nil {
+			return err
+		}
+		a, err := t.resolveServiceAccount(ref)
+		if err != nil {
+			return err
+		}
+		if a.IsAutomation() {
+			return domain.Protectedf("the automation account %q is protected: it cannot be archived", a.Name)
+		}
+		if a.Status == domain.StatusArchived {
+			out = a // already archived: nothing to do
+			return nil
+		}
+		consequences := []string{fmt.Sprintf("%d keys will be deleted permanently; anything using them fails at once", a.KeyCount)}
+		if a.KeyCount == 1 {
+			consequences[0] = "its key will be deleted permanently; anything using it fails at once"
+		}
+		if err := confirm(m, domain.Confirmation{
+			Action:        fmt.Sprintf("archive service account %q", a.Name),
+			Consequences:  append(consequences, "archiving cannot be undone"),
+			TypeToConfirm: a.APIName,
+		}); err != nil {
+			return err
+		}
+		n, err := t.DeleteKeysOf(a.ID)
+		if err != nil {
+			return err
+		}
+		a.ArchivedAt, a.UpdatedAt = &t.now, t.now
+		if err := t.UpdatePrincipal(a); err != nil {
+			return err
+		}
+		if err := t.audit("service_account.archived", accountTarget(a), map[string]any{"deleted_keys": n}); err != nil {
+			return err
+		}
+		out, err = t.reloadAccount(a.ID)
+		return err
+	})
+	return out, err
+}
+
+// ChangeAccountGroups sets, adds, removes or clears a service account's
+// groups (R-SA-6). Leaving it with none disables it and needs confirmation.
+func (s *Service) ChangeAccountGroups(ctx context.Context, req ChangeGroupsRequest) (domain.Account, error) {
+	var out domain.Account
+	err := s.write(ctx, req.Mutation, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+			return err
+		}
+		a, err := t.resolveServiceAccount(req.Ref)
+		if err != nil {
+			return err
+		}
+		if err := editable(a, "have its groups changed"); err != nil {
+			return err
+		}
+		// R-SA-11: an API-key account's groups are fixed at creation.
+		if a.AccountType == domain.TypeAPIKey {
+			return domain.Protectedf("the groups of API-key account %q cannot be changed; create a new key and revoke the old one", a.Name)
+		}
+		out, err = t.changeGroups(a, req)
+		return err
+	})
+	return out, err
+}
+
+// changeGroups applies a group operation to any principal.
+func (t *txn) changeGroups(a domain.Account, req ChangeGroupsRequest) (domain.Account, error) {
+	gs, err := t.resolveGroups(req.Groups)
+	if err != nil {
+		return a, err
+	}
+	held, err := t.GroupsOf(a.ID)
+	if err != nil {
+		return a, err
+	}
+	current := map[string]bool{}
+	for _, g := range held {
+		current[g.ID] = true
+	}
+	next := map[string]bool{}
+	switch req.Op {
+	case GroupsSet:
+	case GroupsClear:
+		if len(req.Groups) > 0 {
+			return a, domain.Invalidf("clear takes no groups; use remove to take away some")
+		}
+	case GroupsAdd, GroupsRemove:
+		if len(req.Groups) == 0 {
+			return a, domain.Invalidf("name at least one group to %s", req.Op)
+		}
+		for id := range current {
+			next[id] = true
+		}
+	default:
+		return a, domain.Invalidf("unknown group operation %q", req.Op)
+	}
+	for _, g := range gs {
+		if req.Op == GroupsRemove {
+			delete(next, g.ID)
+		} else {
+			next[g.ID] = true
+		}
+	}
+	var added, removed []domain.Group
+	for _, g := range gs {
+		if next[g.ID] && !current[g.ID] {
+			added = append(added, g)
+		}
+	}
+	for _, g := range held {
+		if !next[g.ID] {
+			removed = append(removed, g)
+		}
+	}
+	if len(added) == 0 && len(removed) == 0 {
+		return a, nil
+	}
+	if err := t.checkGrant(groupPerms(added)); err != nil {
+		return a, err
+	}
+	if len(next) == 0 && a.AccountType.IsService() {
+		// R-SA-6: removing the last group disables the account.
+		if err := confirm(req.Mutation, domain.Confirmation{
+			Action: fmt.Sprintf("remove every permission group from service account %q", a.Name),
+			Consequences: []string{
+				"the account becomes disabled: integrations using its keys stop working",
+				"assigning a group again makes it active again",
+			},
+			TypeToConfirm: "y",
+		}); err != nil {
+			return a, err
+		}
+	}
+	ids := make([]string, 0, len(next))
+	for id := range next {
+		ids = append(ids, id)
+	}
+	if err := t.SetMembership(a.ID, ids); err != nil {
+		return a, err
+	}
+	for _, g := range added {
+		if err := t.audit("group.assigned", accountTarget(a), map[string]any{"group": g.Name}); err != nil {
+			return a, err
+		}
+	}
+	for _, g := range removed {
+		if err := t.audit("group.unassigned", accountTarget(a), map[string]any{"group": g.Name}); err != nil {
+			return a, err
+		}
+	}
+	return t.reloadAccount(a.ID)
+}

@@ -1,0 +1,169 @@
+package service
+
+import (
+	"context"
+
+	"github.com/sactl/sactl/internal/domain"
+)
+
+// API is what the command line calls. *Service implements it over SQLite
+// (local mode); the HTTP client implements it over the server (remote mode).
+// Both must behave identically: one contract test suite runs against both.
+type API interface {
+	CreateAccount(ctx context.Context, req CreateAccountRequest) (CreatedAccount, error)
+	ListAccounts(ctx context.Context, req ListAccountsRequest) ([]domain.Account, error)
+	GetAccount(ctx context.Context, ref string) (domain.Account, error)
+	UpdateAccount(ctx context.Context, req UpdateAccountRequest) (domain.Account, error)
+	SuspendAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error)
+	ResumeAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error)
+	ArchiveAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error)
+	ChangeAccountGroups(ctx context.Context, req ChangeGroupsRequest) (domain.Account, error)
+
+	CreateGroup(ctx context.Context, req CreateGroupRequest) (domain.Group, error)
+	ListGroups(ctx context.Context) ([]domain.Group, error)
+	GetGroup(ctx context.Context, name string) (domain.Group, error)
+	UpdateGroup(ctx context.Context, req UpdateGroupRequest) (domain.Group, error)
+	DeleteGroup(ctx context.Context, name string, m Mutation) (domain.Group, error)
+
+	CreateUser(ctx context.Context, req CreateUserRequest) (domain.User, error)
+	ListUsers(ctx context.Context, req ListUsersRequest) ([]domain.User, error)
+	GetUser(ctx context.Context, ref string) (domain.User, error)
+	UpdateUser(ctx context.Context, req UpdateUserRequest) (domain.User, error)
+	RemoveUser(ctx context.Context, ref string, m Mutation) (domain.User, error)
+	ChangeUserGroups(ctx context.Context, req ChangeGroupsRequest) (domain.User, error)
+	SearchPrincipals(ctx context.Context, req SearchRequest) ([]domain.Account, error)
+	Seats(ctx context.Context) (domain.Seats, error)
+
+	CreateBusiness(ctx context.Context, req CreateBusinessRequest) (domain.Business, error)
+	ListBusinesses(ctx context.Context) ([]domain.Business, error)
+
+	GetSettings(ctx context.Context) ([]Setting, error)
+	SetSetting(ctx context.Context, req SetSettingRequest) (Setting, error)
+
+	// ListAudit calls fn for each matching event, oldest first, without
+	// holding them all in memory (R-AUD-3).
+	ListAudit(ctx context.Context, f domain.AuditFilter, fn func(domain.AuditEvent) error) error
+}
+
+var _ API = (*Service)(nil)
+
+// CreateAccountRequest creates an integration service account (R-SA-1).
+type CreateAccountRequest struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Icon        string   `json:"icon,omitempty"`
+	APIName     string   `json:"api_name,omitempty"`
+	Groups      []string `json:"groups,omitempty"`
+	Mutation
+}
+
+// CreatedAccount is the "created account" JSON shape of SPEC §12.
+type CreatedAccount struct {
+	domain.Account
+}
+
+// ListAccountsRequest filters service accounts.
+type ListAccountsRequest struct {
+	Status   domain.Status `json:"status,omitempty"`
+	Group    string        `json:"group,omitempty"`
+	Archived bool          `json:"archived,omitempty"` // include archived accounts
+}
+
+// UpdateAccountRequest changes the fields that are not nil.
+type UpdateAccountRequest struct {
+	Ref         string  `json:"-"`
+	Name        *string `json:"name,omitempty"`
+	APIName     *string `json:"api_name,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Icon        *string `json:"icon,omitempty"`
+	Mutation
+}
+
+// GroupOp is how ChangeGroups treats its list.
+type GroupOp string
+
+// Group operations (R-SA-6).
+const (
+	GroupsSet    GroupOp = "set"
+	GroupsAdd    GroupOp = "add"
+	GroupsRemove GroupOp = "remove"
+	GroupsClear  GroupOp = "clear"
+)
+
+// ChangeGroupsRequest sets, adds, removes or clears a principal's groups.
+type ChangeGroupsRequest struct {
+	Ref    string   `json:"-"`
+	Op     GroupOp  `json:"op"`
+	Groups []string `json:"groups"`
+	Mutation
+}
+
+// CreateGroupRequest creates a permission group (R-PERM-1).
+type CreateGroupRequest struct {
+	Name        string             `json:"name"`
+	Description string             `json:"description,omitempty"`
+	Permissions domain.Permissions `json:"permissions"`
+	Mutation
+}
+
+// UpdateGroupRequest edits a group: rename, describe, set or drop permissions.
+type UpdateGroupRequest struct {
+	Name        string             `json:"-"`
+	NewName     *string            `json:"name,omitempty"`
+	Description *string            `json:"description,omitempty"`
+	Set         domain.Permissions `json:"set_permissions,omitempty"`
+	Drop        []string           `json:"drop_permissions,omitempty"`
+	Mutation
+}
+
+// CreateUserRequest creates a human user (R-USER-1).
+type CreateUserRequest struct {
+	Name   string   `json:"name"`
+	Email  string   `json:"email"`
+	Groups []string `json:"groups,omitempty"`
+	Mutation
+}
+
+// ListUsersRequest filters users.
+type ListUsersRequest struct {
+	Removed bool   `json:"removed,omitempty"` // include removed users
+	Group   string `json:"group,omitempty"`
+}
+
+// UpdateUserRequest changes the fields that are not nil.
+type UpdateUserRequest struct {
+	Ref   string  `json:"-"`
+	Name  *string `json:"name,omitempty"`
+	Email *string `json:"email,omitempty"`
+	Mutation
+}
+
+// SearchRequest is a typeahead search (R-SA-9, R-USER-1).
+type SearchRequest struct {
+	Prefix                 string `json:"prefix"`
+	IncludeServiceAccounts bool   `json:"include_service_accounts,omitempty"`
+	Limit                  int    `json:"limit,omitempty"`
+}
+
+// CreateBusinessRequest creates a tenant.
+type CreateBusinessRequest struct {
+	Name   string `json:"name"`
+	Domain string `json:"domain,omitempty"`
+	Mutation
+}
+
+// Setting is one business setting with its value and whether it is the default.
+type Setting struct {
+	Key         string `json:"key"`
+	Value       string `json:"value"`
+	Default     string `json:"default"`
+	IsDefault   bool   `json:"is_default"`
+	Description string `json:"description"`
+}
+
+// SetSettingRequest changes one setting.
+type SetSettingRequest struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+	Mutation
+}

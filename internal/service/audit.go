@@ -1,0 +1,47 @@
+package service
+
+import (
+	"context"
+	"strings"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store/sqlite"
+)
+
+// ListAudit streams the business's audit events through fn (R-AUD-3).
+func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(domain.AuditEvent) error) error {
+	return s.read(ctx, func(t *txn) error {
+		if err := t.require(domain.PermAudit, domain.LevelView); err != nil {
+			return err
+		}
+		q := sqlite.AuditQuery{Action: f.Action, ServiceOnly: f.ServiceOnly, Limit: f.Limit}
+		if f.Account != "" {
+			a, err := t.resolveServiceAccount(f.Account)
+			if err != nil {
+				return err
+			}
+			q.AccountID = a.ID
+		}
+		if f.Actor != "" {
+			if strings.HasPrefix(f.Actor, "local:") || f.Actor == "system" {
+				q.ActorID = f.Actor
+			} else {
+				a, err := t.resolvePrincipal(f.Actor)
+				if err != nil {
+					return err
+				}
+				q.ActorID = a.ID
+			}
+		}
+		if !f.Since.IsZero() {
+			q.Since = sqlite.FmtTime(f.Since)
+		}
+		if !f.Until.IsZero() {
+			q.Until = sqlite.FmtTime(f.Until)
+		}
+		if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
+			return domain.Invalidf("--until must be after --since")
+		}
+		return t.ListAudit(t.biz.ID, q, fn)
+	})
+}

@@ -1,0 +1,270 @@
+// Package service enforces every rule of SPEC.md. Each call runs as an Actor
+// in one transaction; the CLI (local mode) and the HTTP server (remote mode)
+// both call it, so a rule lives here once.
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store/sqlite"
+)
+
+// DefaultBusiness is the business every new database starts with.
+const DefaultBusiness = "default"
+
+// Actor is who performs a call.
+//
+// In local mode the actor is the operating-system user, who holds every
+// permission because whoever can write the database file owns it (R-PERM-6).
+// With As set, the call runs with the rights of that principal of the
+// business instead, and its audit events record the local user as "via".
+// The server sets PrincipalID from a verified credential.
+type Actor struct {
+	Local       string // OS user name for local mode
+	As          string // --as: a principal reference (id, api_name, name or email)
+	PrincipalID string // set by the server after authentication
+}
+
+// LocalActor is the actor for an OS user (R-PERM-6).
+func LocalActor(user string) Actor { return Actor{Local: user} }
+
+// Mutation is carried by every request that changes something (R-CLI-2).
+type Mutation struct {
+	// DryRun runs the whole change, checks included, then rolls it back.
+	DryRun bool `json:"dry_run,omitempty"`
+	// Confirmed agrees to a destructive change; without it such a change
+	// fails with a domain.KindNeedsConfirm error describing what it would do.
+	Confirmed bool `json:"confirmed,omitempty"`
+}
+
+// Service is the service layer bound to an actor and a business.
+type Service struct {
+	st       *sqlite.Store
+	now      func() time.Time
+	actor    Actor
+	business string
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock injects the clock (tests).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// New binds a store to an actor and a business name.
+func New(st *sqlite.Store, actor Actor, business string, opts ...Option) *Service {
+	if business == "" {
+		business = DefaultBusiness
+	}
+	s := &Service{st: st, now: time.Now, actor: actor, business: business}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Open opens the database at path and makes sure the default business, its
+// automation account and built-in groups exist (R-SA-4, R-PERM-2). Many
+// processes may do this at once on a new file: the check and the creation
+// share one IMMEDIATE transaction, so exactly one of them creates.
+func Open(ctx context.Context, path string) (*sqlite.Store, error) {
+	st, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	var exists bool
+	err = st.Read(ctx, func(tx *sqlite.Tx) (err error) {
+		_, exists, err = tx.BusinessByName(DefaultBusiness)
+		return err
+	})
+	if err == nil && !exists {
+		err = st.Write(ctx, false, func(tx *sqlite.Tx) error {
+			if _, ok, err := tx.BusinessByName(DefaultBusiness); err != nil || ok {
+				return err
+			}
+			_, err := createBusiness(tx, time.Now().UTC(), systemActor, DefaultBusiness, "")
+			return err
+		})
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+var systemActor = domain.ActorRef{ID: "system", Name: "sactl", Type: "system"}
+
+// txn is one transaction with its resolved business and actor.
+type txn struct {
+	*sqlite.Tx
+	s     *Service
+	now   time.Time
+	biz   domain.Business
+	actor domain.ActorRef
+	// principal is the acting principal; nil for a local operator.
+	principal *domain.Account
+	perms     domain.Permissions
+	via       string
+}
+
+func (s *Service) read(ctx context.Context, fn func(*txn) error) error {
+	return s.st.Read(ctx, func(tx *sqlite.Tx) error {
+		t, err := s.begin(tx)
+		if err != nil {
+			return err
+		}
+		return fn(t)
+	})
+}
+
+func (s *Service) write(ctx context.Context, m Mutation, fn func(*txn) error) error {
+	return s.st.Write(ctx, m.DryRun, func(tx *sqlite.Tx) error {
+		t, err := s.begin(tx)
+		if err != nil {
+			return err
+		}
+		return fn(t)
+	})
+}
+
+// begin resolves the business and the actor inside the transaction, so a
+// permission check and the change it guards see the same state.
+func (s *Service) begin(tx *sqlite.Tx) (*txn, error) {
+	t := &txn{Tx: tx, s: s, now: s.now().UTC().Truncate(time.Microsecond)}
+	biz, ok, err := tx.BusinessByName(s.business)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, domain.NotFoundf("business %q not found", s.business).WithHint("list them with: sactl business list")
+	}
+	t.biz = biz
+	switch {
+	case s.actor.PrincipalID != "":
+		p, ok, err := tx.PrincipalByID(biz.ID, s.actor.PrincipalID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, domain.Forbiddenf("credential does not belong to business %q", biz.Name)
+		}
+		return t, t.actAs(p, "")
+	case s.actor.As != "":
+		p, err := t.resolvePrincipal(s.actor.As)
+		if err != nil {
+			return nil, err
+		}
+		return t, t.actAs(p, "local:"+s.actor.Local)
+	default:
+		t.actor = domain.ActorRef{ID: "local:" + s.actor.Local, Name: s.actor.Local, Type: "local"}
+	}
+	return t, nil
+}
+
+func (t *txn) actAs(p domain.Account, via string) error {
+	if p.Status != domain.StatusActive {
+		return domain.Unauthenticatedf("%s %q is %s and cannot act", kindWord(p), p.Name, p.Status)
+	}
+	perms, err := t.EffectivePermissions(p.ID)
+	if err != nil {
+		return err
+	}
+	t.principal, t.perms, t.via = &p, perms, via
+	t.actor = domain.ActorRef{ID: p.ID, Name: p.Name, Type: string(p.AccountType)}
+	return nil
+}
+
+func kindWord(a domain.Account) string {
+	if a.AccountType.IsService() {
+		return "service account"
+	}
+	return "user"
+}
+
+// require checks that the actor holds key at level or above (R-PERM-3, R-PERM-6).
+func (t *txn) require(key string, l domain.Level) error {
+	if t.principal == nil {
+		return nil
+	}
+	if have := t.perms[key]; have < l {
+		return domain.Forbiddenf("%s %q needs %s=%s for this (has %s)", kindWord(*t.principal), t.principal.Name, key, l, have)
+	}
+	return nil
+}
+
+// checkGrant stops privilege escalation: a principal may not hand out (by
+// editing a group, or by assigning one) a sactl permission above its own.
+func (t *txn) checkGrant(p domain.Permissions) error {
+	if t.principal == nil {
+		return nil
+	}
+	for _, k := range domain.SactlPermissionKeys {
+		if p[k] > t.perms[k] {
+			return domain.Forbiddenf("%s %q cannot grant %s=%s, above its own level (%s)", kindWord(*t.principal), t.principal.Name, k, p[k], t.perms[k])
+		}
+	}
+	return nil
+}
+
+// confirm implements R-CLI-2 for the service: a destructive change needs
+// m.Confirmed. Dry runs ask too, so a dry run can show the plan.
+func confirm(m Mutation, c domain.Confirmation) error {
+	if m.Confirmed {
+		return nil
+	}
+	return domain.NeedsConfirmation(c)
+}
+
+// audit appends an event in the current transaction (R-AUD-1).
+func (t *txn) audit(action string, target domain.AuditTarget, details map[string]any) error {
+	if details == nil {
+		details = map[string]any{}
+	}
+	if t.via != "" {
+		details["via"] = t.via
+	}
+	e := domain.AuditEvent{
+		ID: domain.NewID("evt", t.now), Time: t.now, Business: t.biz.Name,
+		Actor: t.actor, Action: action, Target: target, Details: details,
+	}
+	return t.AppendAudit(t.biz.ID, &e)
+}
+
+func accountTarget(a domain.Account) domain.AuditTarget {
+	typ := "service_account"
+	if !a.AccountType.IsService() {
+		typ = "user"
+	}
+	return domain.AuditTarget{Type: typ, ID: a.ID, Name: a.Name}
+}
+
+func (t *txn) settings() (domain.Settings, error) {
+	raw, err := t.Settings(t.biz.ID)
+	if err != nil {
+		return domain.Settings{}, err
+	}
+	s := domain.DefaultSettings()
+	for k, v := range raw {
+		d, err := domain.LookupSetting(k)
+		if err != nil {
+			continue // a setting from a newer sactl: keep it, ignore it
+		}
+		if err := d.Set(&s, v); err != nil {
+			return s, fmt.Errorf("stored setting %s: %w", k, err)
+		}
+	}
+	return s, nil
+}
+
+// wrapUnique turns a unique-constraint race (two writers passing the same
+// check) into the conflict the check would have reported.
+func wrapUnique(err error, msg string, a ...any) error {
+	if sqlite.IsUniqueViolation(err) {
+		return domain.Conflictf(msg, a...)
+	}
+	return err
+}

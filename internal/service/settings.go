@@ -1,0 +1,65 @@
+package service
+
+import (
+	"context"
+
+	"github.com/sactl/sactl/internal/domain"
+)
+
+// GetSettings lists every setting of the business with its value.
+func (s *Service) GetSettings(ctx context.Context) ([]Setting, error) {
+	var out []Setting
+	err := s.read(ctx, func(t *txn) error {
+		if err := t.require(domain.PermSettings, domain.LevelView); err != nil {
+			return err
+		}
+		cur, err := t.settings()
+		if err != nil {
+			return err
+		}
+		def := domain.DefaultSettings()
+		for _, d := range domain.SettingDefs() {
+			v, dv := d.Get(cur), d.Get(def)
+			out = append(out, Setting{Key: d.Name, Value: v, Default: dv, IsDefault: v == dv, Description: d.Description})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// SetSetting changes one setting, checking it against the others (R-KEY-8).
+func (s *Service) SetSetting(ctx context.Context, req SetSettingRequest) (Setting, error) {
+	var out Setting
+	err := s.write(ctx, req.Mutation, func(t *txn) error {
+		if err := t.require(domain.PermSettings, domain.LevelEdit); err != nil {
+			return err
+		}
+		d, err := domain.LookupSetting(req.Key)
+		if err != nil {
+			return err
+		}
+		cur, err := t.settings()
+		if err != nil {
+			return err
+		}
+		before := d.Get(cur)
+		if err := d.Set(&cur, req.Value); err != nil {
+			return err
+		}
+		if err := cur.Validate(); err != nil {
+			return err
+		}
+		after := d.Get(cur)
+		dv := d.Get(domain.DefaultSettings())
+		out = Setting{Key: d.Name, Value: after, Default: dv, IsDefault: after == dv, Description: d.Description}
+		if after == before {
+			return nil
+		}
+		if err := t.PutSetting(t.biz.ID, d.Name, after); err != nil {
+			return err
+		}
+		return t.audit("setting.changed", domain.AuditTarget{Type: "setting", ID: d.Name, Name: d.Name},
+			map[string]any{"from": before, "to": after})
+	})
+	return out, err
+}

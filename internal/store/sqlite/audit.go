@@ -1,0 +1,130 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/sactl/sactl/internal/domain"
+)
+
+// AppendAudit appends an event to its business's hash chain (R-AUD-1, R-AUD-2).
+// It must run in a write transaction: BEGIN IMMEDIATE serialises writers,
+// so no two events can claim the same predecessor.
+func (t *Tx) AppendAudit(businessID string, e *domain.AuditEvent) error {
+	err := t.queryRow(`SELECT hash FROM audit_events WHERE business_id = ? ORDER BY seq DESC LIMIT 1`, businessID).
+		Scan(&e.PrevHash)
+	if errors.Is(err, sql.ErrNoRows) {
+		e.PrevHash = ""
+	} else if err != nil {
+		return err
+	}
+	if e.Details == nil {
+		e.Details = map[string]any{}
+	}
+	// Round-trip details through JSON so the hash covers exactly what is stored.
+	raw, err := json.Marshal(e.Details)
+	if err != nil {
+		return err
+	}
+	var details map[string]any
+	if err := json.Unmarshal(raw, &details); err != nil {
+		return err
+	}
+	e.Details = details
+	e.Time = parseTime(fmtTime(e.Time))
+	if e.Hash, err = e.ChainHash(); err != nil {
+		return err
+	}
+	r, err := t.exec(`INSERT INTO audit_events (id, business_id, time, actor_id, actor_name, actor_type, action,
+		target_type, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, businessID, fmtTime(e.Time), e.Actor.ID, e.Actor.Name, e.Actor.Type, e.Action,
+		e.Target.Type, e.Target.ID, e.Target.Name, string(raw), e.PrevHash, e.Hash)
+	if err != nil {
+		return err
+	}
+	e.Seq, err = r.LastInsertId()
+	return err
+}
+
+// AuditQuery is a resolved audit filter.
+type AuditQuery struct {
+	AccountID   string
+	ActorID     string
+	Action      string
+	Since       string
+	Until       string
+	ServiceOnly bool
+	Limit       int
+}
+
+// ListAudit calls fn for each matching event, oldest first, streaming rows
+// so a million events never sit in memory at once (R-AUD-3).
+func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEvent) error) error {
+	where := []string{"a.business_id = ?"}
+	args := []any{businessID}
+	if q.AccountID != "" {
+		where = append(where, "(a.target_id = ? OR a.actor_id = ?)")
+		args = append(args, q.AccountID, q.AccountID)
+	}
+	if q.ActorID != "" {
+		where = append(where, "a.actor_id = ?")
+		args = append(args, q.ActorID)
+	}
+	if q.Action != "" {
+		if p, ok := strings.CutSuffix(q.Action, "*"); ok {
+			where = append(where, `a.action LIKE ? ESCAPE '\'`)
+			args = append(args, escapeLike(p)+"%")
+		} else if strings.HasSuffix(q.Action, ".") {
+			where = append(where, `a.action LIKE ? ESCAPE '\'`)
+			args = append(args, escapeLike(q.Action)+"%")
+		} else {
+			where = append(where, "a.action = ?")
+			args = append(args, q.Action)
+		}
+	}
+	if q.Since != "" {
+		where = append(where, "a.time >= ?")
+		args = append(args, q.Since)
+	}
+	if q.Until != "" {
+		where = append(where, "a.time < ?")
+		args = append(args, q.Until)
+	}
+	if q.ServiceOnly {
+		where = append(where, "a.actor_type LIKE 'service\\_%' ESCAPE '\\'")
+	}
+	sel := `SELECT a.seq, a.id, b.name, a.time, a.actor_id, a.actor_name, a.actor_type, a.action,
+		a.target_type, a.target_id, a.target_name, a.details, a.prev_hash, a.hash
+		FROM audit_events a JOIN businesses b ON b.id = a.business_id WHERE ` + strings.Join(where, " AND ")
+	query := sel + " ORDER BY a.seq"
+	if q.Limit > 0 {
+		query = "SELECT * FROM (" + sel + " ORDER BY a.seq DESC LIMIT ?) ORDER BY seq"
+		args = append(args, q.Limit)
+	}
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e domain.AuditEvent
+		var tm, details string
+		if err := rows.Scan(&e.Seq, &e.ID, &e.Business, &tm, &e.Actor.ID, &e.Actor.Name, &e.Actor.Type, &e.Action,
+			&e.Target.Type, &e.Target.ID, &e.Target.Name, &details, &e.PrevHash, &e.Hash); err != nil {
+			return err
+		}
+		e.Time = parseTime(tm)
+		if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// FmtTime exposes the stored time format to callers building AuditQuery bounds.
+var FmtTime = fmtTime

@@ -1,0 +1,75 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+
+	"github.com/sactl/sactl/internal/domain"
+)
+
+// InsertBusiness adds a business.
+func (t *Tx) InsertBusiness(b domain.Business) error {
+	_, err := t.exec(`INSERT INTO businesses (id, name, domain, created_at) VALUES (?, ?, ?, ?)`,
+		b.ID, b.Name, b.Domain, fmtTime(b.CreatedAt))
+	return err
+}
+
+// BusinessByName finds a business; ok is false when there is none.
+func (t *Tx) BusinessByName(name string) (b domain.Business, ok bool, err error) {
+	var created string
+	err = t.queryRow(`SELECT id, name, domain, created_at FROM businesses WHERE name = ?`, name).
+		Scan(&b.ID, &b.Name, &b.Domain, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return b, false, nil
+	}
+	if err != nil {
+		return b, false, err
+	}
+	b.CreatedAt = parseTime(created)
+	return b, true, nil
+}
+
+// ListBusinesses returns every business by name.
+func (t *Tx) ListBusinesses() ([]domain.Business, error) {
+	rows, err := t.query(`SELECT id, name, domain, created_at FROM businesses ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []domain.Business
+	for rows.Next() {
+		var b domain.Business
+		var created string
+		if err := rows.Scan(&b.ID, &b.Name, &b.Domain, &created); err != nil {
+			return nil, err
+		}
+		b.CreatedAt = parseTime(created)
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// Settings returns the raw settings stored for a business (unset ones are absent).
+func (t *Tx) Settings(businessID string) (map[string]string, error) {
+	rows, err := t.query(`SELECT key, value FROM settings WHERE business_id = ?`, businessID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
+// PutSetting stores one setting.
+func (t *Tx) PutSetting(businessID, key, value string) error {
+	_, err := t.exec(`INSERT INTO settings (business_id, key, value) VALUES (?, ?, ?)
+		ON CONFLICT (business_id, key) DO UPDATE SET value = excluded.value`, businessID, key, value)
+	return err
+}

@@ -1,0 +1,218 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+
+	"github.com/sactl/sactl/internal/domain"
+)
+
+const groupCols = `g.id, b.name, g.name, g.description, g.builtin, g.protected, g.created_at, g.updated_at,
+	(SELECT count(*) FROM principal_groups pg JOIN principals p ON p.id = pg.principal_id
+	 WHERE pg.group_id = g.id AND p.archived_at IS NULL)`
+
+const groupFrom = ` FROM groups g JOIN businesses b ON b.id = g.business_id `
+
+func scanGroup(r scanner) (domain.Group, error) {
+	var g domain.Group
+	var created, updated string
+	err := r.Scan(&g.ID, &g.Business, &g.Name, &g.Description, &g.Builtin, &g.Protected, &created, &updated, &g.MemberCount)
+	if err != nil {
+		return g, err
+	}
+	g.CreatedAt, g.UpdatedAt = parseTime(created), parseTime(updated)
+	g.Permissions = domain.Permissions{}
+	return g, nil
+}
+
+func (t *Tx) fillPermissions(gs []domain.Group) error {
+	for i := range gs {
+		p, err := t.GroupPermissions(gs[i].ID)
+		if err != nil {
+			return err
+		}
+		gs[i].Permissions = p
+	}
+	return nil
+}
+
+// GroupPermissions returns one group's permissions.
+func (t *Tx) GroupPermissions(groupID string) (domain.Permissions, error) {
+	rows, err := t.query(`SELECT perm_key, level FROM group_permissions WHERE group_id = ?`, groupID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	p := domain.Permissions{}
+	for rows.Next() {
+		var k, l string
+		if err := rows.Scan(&k, &l); err != nil {
+			return nil, err
+		}
+		lv, err := domain.ParseLevel(l)
+		if err != nil {
+			return nil, err
+		}
+		p[k] = lv
+	}
+	return p, rows.Err()
+}
+
+// GroupByName finds a group by case-insensitive name.
+func (t *Tx) GroupByName(businessID, name string) (domain.Group, bool, error) {
+	g, err := scanGroup(t.queryRow(`SELECT `+groupCols+groupFrom+`WHERE g.business_id = ? AND g.name_key = ?`,
+		businessID, domain.NameKey(name)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return g, false, nil
+	}
+	if err != nil {
+		return g, false, err
+	}
+	gs := []domain.Group{g}
+	return gs[0], true, t.fillPermissions(gs)
+}
+
+// ListGroups lists a business's groups by name.
+func (t *Tx) ListGroups(businessID string) ([]domain.Group, error) {
+	rows, err := t.query(`SELECT `+groupCols+groupFrom+`WHERE g.business_id = ? ORDER BY g.name_key`, businessID)
+	if err != nil {
+		return nil, err
+	}
+	out := []domain.Group{}
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, t.fillPermissions(out)
+}
+
+// InsertGroup adds a group and its permissions.
+func (t *Tx) InsertGroup(businessID string, g domain.Group) error {
+	_, err := t.exec(`INSERT INTO groups (id, business_id, name, name_key, description, builtin, protected,
+		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		g.ID, businessID, g.Name, domain.NameKey(g.Name), g.Description, g.Builtin, g.Protected,
+		fmtTime(g.CreatedAt), fmtTime(g.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	return t.SetGroupPermissions(g.ID, g.Permissions)
+}
+
+// UpdateGroup writes a group's name, description and permissions.
+func (t *Tx) UpdateGroup(g domain.Group) error {
+	_, err := t.exec(`UPDATE groups SET name = ?, name_key = ?, description = ?, updated_at = ? WHERE id = ?`,
+		g.Name, domain.NameKey(g.Name), g.Description, fmtTime(g.UpdatedAt), g.ID)
+	if err != nil {
+		return err
+	}
+	return t.SetGroupPermissions(g.ID, g.Permissions)
+}
+
+// SetGroupPermissions replaces a group's permissions.
+func (t *Tx) SetGroupPermissions(groupID string, p domain.Permissions) error {
+	if _, err := t.exec(`DELETE FROM group_permissions WHERE group_id = ?`, groupID); err != nil {
+		return err
+	}
+	for _, k := range p.Keys() {
+		if _, err := t.exec(`INSERT INTO group_permissions (group_id, perm_key, level) VALUES (?, ?, ?)`,
+			groupID, k, p[k].String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteGroup deletes a group; memberships go with it.
+func (t *Tx) DeleteGroup(groupID string) error {
+	_, err := t.exec(`DELETE FROM groups WHERE id = ?`, groupID)
+	return err
+}
+
+// SetMembership replaces a principal's groups.
+func (t *Tx) SetMembership(principalID string, groupIDs []string) error {
+	if _, err := t.exec(`DELETE FROM principal_groups WHERE principal_id = ?`, principalID); err != nil {
+		return err
+	}
+	for _, g := range groupIDs {
+		if _, err := t.exec(`INSERT INTO principal_groups (principal_id, group_id) VALUES (?, ?)`, principalID, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Members lists the non-archived principals holding a group.
+func (t *Tx) Members(businessID, groupID string) ([]domain.Account, error) {
+	return t.ListPrincipals(businessID, PrincipalFilter{GroupID: groupID, IncludeOthers: true})
+}
+
+// EffectivePermissions applies R-PERM-3 to a principal's groups.
+func (t *Tx) EffectivePermissions(principalID string) (domain.Permissions, error) {
+	rows, err := t.query(`SELECT gp.perm_key, gp.level FROM principal_groups pg
+		JOIN group_permissions gp ON gp.group_id = pg.group_id WHERE pg.principal_id = ?`, principalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	p := domain.Permissions{}
+	for rows.Next() {
+		var k, l string
+		if err := rows.Scan(&k, &l); err != nil {
+			return nil, err
+		}
+		lv, err := domain.ParseLevel(l)
+		if err != nil {
+			return nil, err
+		}
+		p.Merge(domain.Permissions{k: lv})
+	}
+	return p, rows.Err()
+}
+
+// CountKeys counts an account's stored API keys.
+func (t *Tx) CountKeys(principalID string) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM api_keys WHERE principal_id = ?`, principalID).Scan(&n)
+	return n, err
+}
+
+// DeleteKeysOf deletes every key of an account (R-SA-8) and says how many went.
+func (t *Tx) DeleteKeysOf(principalID string) (int, error) {
+	r, err := t.exec(`DELETE FROM api_keys WHERE principal_id = ?`, principalID)
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.RowsAffected()
+	return int(n), err
+}
+
+// GroupsOf returns a principal's groups by name.
+func (t *Tx) GroupsOf(principalID string) ([]domain.Group, error) {
+	rows, err := t.query(`SELECT `+groupCols+groupFrom+`JOIN principal_groups pg ON pg.group_id = g.id
+		WHERE pg.principal_id = ? ORDER BY g.name_key`, principalID)
+	if err != nil {
+		return nil, err
+	}
+	out := []domain.Group{}
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, t.fillPermissions(out)
+}

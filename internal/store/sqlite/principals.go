@@ -1,0 +1,247 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/sactl/sactl/internal/domain"
+)
+
+const principalCols = `p.id, b.name, p.account_type, p.name, p.api_name, p.email, p.description, p.icon,
+	p.created_at, p.updated_at, p.suspended_at, p.archived_at, p.last_used_at,
+	(SELECT count(*) FROM api_keys k WHERE k.principal_id = p.id)`
+
+const principalFrom = ` FROM principals p JOIN businesses b ON b.id = p.business_id `
+
+type scanner interface{ Scan(...any) error }
+
+func scanPrincipal(r scanner) (domain.Account, error) {
+	var a domain.Account
+	var apiName, suspended, archived, lastUsed sql.NullString
+	var created, updated string
+	err := r.Scan(&a.ID, &a.Business, &a.AccountType, &a.Name, &apiName, &a.Email, &a.Description, &a.Icon,
+		&created, &updated, &suspended, &archived, &lastUsed, &a.KeyCount)
+	if err != nil {
+		return a, err
+	}
+	a.APIName = apiName.String
+	a.CreatedAt, a.UpdatedAt = parseTime(created), parseTime(updated)
+	a.SuspendedAt, a.ArchivedAt, a.LastUsedAt = parseTimePtr(suspended), parseTimePtr(archived), parseTimePtr(lastUsed)
+	a.Groups = []string{}
+	return a, nil
+}
+
+// finish fills the derived fields of accounts: group names and status (R-SA-5).
+func (t *Tx) finish(accts []domain.Account) error {
+	if len(accts) == 0 {
+		return nil
+	}
+	byID := make(map[string]*domain.Account, len(accts))
+	ids := make([]any, 0, len(accts))
+	for i := range accts {
+		byID[accts[i].ID] = &accts[i]
+		ids = append(ids, accts[i].ID)
+	}
+	// Chunk to stay far below SQLite's bound-parameter limit.
+	for start := 0; start < len(ids); start += 500 {
+		chunk := ids[start:min(start+500, len(ids))]
+		rows, err := t.query(`SELECT pg.principal_id, g.name FROM principal_groups pg
+			JOIN groups g ON g.id = pg.group_id
+			WHERE pg.principal_id IN (?`+strings.Repeat(",?", len(chunk)-1)+`) ORDER BY g.name_key`, chunk...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var pid, name string
+			if err := rows.Scan(&pid, &name); err != nil {
+				rows.Close()
+				return err
+			}
+			a := byID[pid]
+			a.Groups = append(a.Groups, name)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for i := range accts {
+		a := &accts[i]
+		a.Status = domain.DeriveStatus(a.AccountType, a.ArchivedAt != nil, a.SuspendedAt != nil, len(a.Groups))
+	}
+	return nil
+}
+
+func (t *Tx) onePrincipal(where string, args ...any) (domain.Account, bool, error) {
+	a, err := scanPrincipal(t.queryRow(`SELECT `+principalCols+principalFrom+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, false, nil
+	}
+	if err != nil {
+		return a, false, err
+	}
+	accts := []domain.Account{a}
+	if err := t.finish(accts); err != nil {
+		return a, false, err
+	}
+	return accts[0], true, nil
+}
+
+// PrincipalByID finds a principal of a business by id.
+func (t *Tx) PrincipalByID(businessID, id string) (domain.Account, bool, error) {
+	return t.onePrincipal(`WHERE p.business_id = ? AND p.id = ?`, businessID, id)
+}
+
+// PrincipalByAPIName finds a principal by api_name (unique, archived included).
+func (t *Tx) PrincipalByAPIName(businessID, apiName string) (domain.Account, bool, error) {
+	return t.onePrincipal(`WHERE p.business_id = ? AND p.api_name = ?`, businessID, apiName)
+}
+
+// LiveServiceAccountByName finds a non-archived service account by
+// case-insensitive name (unique per R-SA-1).
+func (t *Tx) LiveServiceAccountByName(businessID, nameKey string) (domain.Account, bool, error) {
+	return t.onePrincipal(`WHERE p.business_id = ? AND p.name_key = ? AND p.archived_at IS NULL
+		AND p.account_type <> 'human'`, businessID, nameKey)
+}
+
+// LiveUserByEmail finds a non-archived human by email.
+func (t *Tx) LiveUserByEmail(businessID, email string) (domain.Account, bool, error) {
+	return t.onePrincipal(`WHERE p.business_id = ? AND p.email = ? AND p.archived_at IS NULL
+		AND p.account_type = 'human'`, businessID, email)
+}
+
+// LiveUsersByName finds non-archived humans by case-insensitive name.
+func (t *Tx) LiveUsersByName(businessID, nameKey string) ([]domain.Account, error) {
+	return t.listPrincipals(`WHERE p.business_id = ? AND p.name_key = ? AND p.archived_at IS NULL
+		AND p.account_type = 'human' ORDER BY p.id`, businessID, nameKey)
+}
+
+// Automation returns the business's automation account (R-SA-4).
+func (t *Tx) Automation(businessID string) (domain.Account, bool, error) {
+	return t.onePrincipal(`WHERE p.business_id = ? AND p.account_type = 'service_automation'`, businessID)
+}
+
+func (t *Tx) listPrincipals(where string, args ...any) ([]domain.Account, error) {
+	rows, err := t.query(`SELECT `+principalCols+principalFrom+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := []domain.Account{}
+	for rows.Next() {
+		a, err := scanPrincipal(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, t.finish(out)
+}
+
+// PrincipalFilter selects principals for listing.
+type PrincipalFilter struct {
+	Humans          bool   // humans instead of service accounts
+	IncludeArchived bool   // archived ones too
+	OnlyArchived    bool   // archived ones only
+	GroupID         string // members of this group only
+	Prefix          string // name, api_name or email starting with this (case-insensitive)
+	IncludeOthers   bool   // with Prefix: service accounts and humans alike
+	Limit           int
+}
+
+// ListPrincipals lists principals of a business in creation order.
+func (t *Tx) ListPrincipals(businessID string, f PrincipalFilter) ([]domain.Account, error) {
+	where := []string{"p.business_id = ?"}
+	args := []any{businessID}
+	switch {
+	case f.IncludeOthers:
+	case f.Humans:
+		where = append(where, "p.account_type = 'human'")
+	default:
+		where = append(where, "p.account_type <> 'human'")
+	}
+	switch {
+	case f.OnlyArchived:
+		where = append(where, "p.archived_at IS NOT NULL")
+	case !f.IncludeArchived:
+		where = append(where, "p.archived_at IS NULL")
+	}
+	if f.GroupID != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM principal_groups pg WHERE pg.principal_id = p.id AND pg.group_id = ?)")
+		args = append(args, f.GroupID)
+	}
+	if f.Prefix != "" {
+		like := escapeLike(domain.NameKey(f.Prefix)) + "%"
+		where = append(where, `(p.name_key LIKE ? ESCAPE '\' OR p.api_name LIKE ? ESCAPE '\' OR p.email LIKE ? ESCAPE '\'
+			OR p.name_key LIKE ? ESCAPE '\')`)
+		args = append(args, like, like, like, "% "+like)
+	}
+	q := "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.id"
+	if f.Prefix != "" {
+		q = "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.name_key, p.id"
+	}
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	return t.listPrincipals(q, args...)
+}
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// CountPrincipals counts non-archived principals of a business by type.
+func (t *Tx) CountPrincipals(businessID string, typ domain.AccountType) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM principals WHERE business_id = ? AND account_type = ?
+		AND archived_at IS NULL`, businessID, typ).Scan(&n)
+	return n, err
+}
+
+// CountServiceAccounts counts non-archived service accounts of every type.
+func (t *Tx) CountServiceAccounts(businessID string) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM principals WHERE business_id = ? AND account_type <> 'human'
+		AND archived_at IS NULL`, businessID).Scan(&n)
+	return n, err
+}
+
+// APINameTaken reports whether an api_name is used in a business, archived accounts included.
+func (t *Tx) APINameTaken(businessID, apiName string) (bool, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM principals WHERE business_id = ? AND api_name = ?`, businessID, apiName).Scan(&n)
+	return n > 0, err
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// InsertPrincipal adds a principal. Status, groups and key count are derived, not stored.
+func (t *Tx) InsertPrincipal(businessID string, a domain.Account) error {
+	_, err := t.exec(`INSERT INTO principals (id, business_id, account_type, name, name_key, api_name, email,
+		description, icon, created_at, updated_at, suspended_at, archived_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, businessID, a.AccountType, a.Name, domain.NameKey(a.Name), nullIfEmpty(a.APIName), a.Email,
+		a.Description, a.Icon, fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt), fmtTimePtr(a.SuspendedAt), fmtTimePtr(a.ArchivedAt))
+	return err
+}
+
+// UpdatePrincipal writes a principal's editable fields.
+func (t *Tx) UpdatePrincipal(a domain.Account) error {
+	_, err := t.exec(`UPDATE principals SET name = ?, name_key = ?, api_name = ?, email = ?, description = ?,
+		icon = ?, updated_at = ?, suspended_at = ?, archived_at = ? WHERE id = ?`,
+		a.Name, domain.NameKey(a.Name), nullIfEmpty(a.APIName), a.Email, a.Description, a.Icon,
+		fmtTime(a.UpdatedAt), fmtTimePtr(a.SuspendedAt), fmtTimePtr(a.ArchivedAt), a.ID)
+	return err
+}

@@ -1,0 +1,263 @@
+// Package sqlite is sactl's storage: an embedded SQLite database through
+// modernc.org/sqlite (pure Go), with embedded versioned migrations (R-DB-1).
+// It runs queries; the rules live in internal/service.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// busyTimeout is how long a connection waits for another writer (R-DB-1, R-DB-3).
+const busyTimeout = 30 * time.Second
+
+// Store is an open database: one pool for writes, whose transactions begin
+// IMMEDIATE so concurrent writers queue instead of failing mid-way, and one
+// for reads, whose transactions see a consistent WAL snapshot without
+// blocking writers.
+type Store struct {
+	path string
+	rw   *sql.DB
+	ro   *sql.DB
+}
+
+func dsn(path, txlock string) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", txlock)
+	return path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at path and brings its schema
+// up to date. Safe to call from many processes at once (R-DB-1).
+func Open(ctx context.Context, path string) (*Store, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("database path %q must not contain ? or #", path)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	rw, err := sql.Open("sqlite", dsn(path, "immediate"))
+	if err != nil {
+		return nil, err
+	}
+	ro, err := sql.Open("sqlite", dsn(path, "deferred"))
+	if err != nil {
+		rw.Close()
+		return nil, err
+	}
+	// One writer connection per process: writers queue here cheaply instead
+	// of spinning in SQLite's busy handler.
+	rw.SetMaxOpenConns(1)
+	s := &Store{path: path, rw: rw, ro: ro}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path is the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.rw.Close(), s.ro.Close())
+}
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		var v int
+		if _, err := fmt.Sscanf(e.Name(), "%04d_", &v); err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a 4-digit version", e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// SchemaVersion is the version the embedded migrations bring a database to.
+func SchemaVersion() int {
+	ms, _ := migrations()
+	return len(ms)
+}
+
+// migrate applies pending migrations inside one IMMEDIATE transaction, so a
+// second process opening the same new file waits and then finds nothing to do.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var current int
+	if err := s.ro.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+		return fmt.Errorf("open database %s: %w", s.path, err)
+	}
+	if current == len(ms) {
+		return nil
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+			return err
+		}
+		if current > len(ms) {
+			return fmt.Errorf("database %s has schema version %d, newer than this sactl (%d): upgrade sactl", s.path, current, len(ms))
+		}
+		for _, m := range ms[current:] {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
+		}
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(ms)))
+		return err
+	})
+}
+
+// UserVersion reads the schema version recorded in the database.
+func (s *Store) UserVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.ro.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)
+	return v, err
+}
+
+func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// errRollback makes Write roll back a transaction that succeeded (dry runs).
+var errRollback = errors.New("rollback")
+
+// Write runs fn in one IMMEDIATE transaction (R-DB-1, R-DB-2): everything fn
+// does is committed together or not at all. With dryRun, fn's work is rolled
+// back even when it succeeds.
+func (s *Store) Write(ctx context.Context, dryRun bool, fn func(*Tx) error) error {
+	err := s.write(ctx, func(t *sql.Tx) error {
+		if err := fn(&Tx{tx: t, ctx: ctx}); err != nil {
+			return err
+		}
+		if dryRun {
+			return errRollback
+		}
+		return nil
+	})
+	if errors.Is(err, errRollback) {
+		return nil
+	}
+	return err
+}
+
+// Read runs fn in a read-only transaction: one consistent snapshot.
+func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
+	t, err := s.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer t.Rollback()
+	return fn(&Tx{tx: t, ctx: ctx})
+}
+
+// Tx is one transaction; its methods are the queries the service needs.
+type Tx struct {
+	tx  *sql.Tx
+	ctx context.Context
+}
+
+func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(t.ctx, q, args...)
+}
+
+func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(t.ctx, q, args...)
+}
+
+func (t *Tx) queryRow(q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(t.ctx, q, args...)
+}
+
+// IsUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
+func IsUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// timeFormat is fixed width so text order is time order.
+const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func fmtTimePtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return fmtTime(*t)
+}
+
+func parseTime(s string) time.Time {
+	t, err := time.Parse(timeFormat, s)
+	if err != nil {
+		// Rows are only written by this package, so this is corruption.
+		panic(fmt.Sprintf("sqlite: bad time %q in database", s))
+	}
+	return t
+}
+
+func parseTimePtr(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	t := parseTime(s.String)
+	return &t
+}
