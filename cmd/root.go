@@ -40,7 +40,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	if !ran {
+	if !ran || strings.HasPrefix(err.Error(), "required flag") {
 		// Cobra's own errors (unknown command or flag, wrong arguments) are usage errors.
 		var fe *cmdutil.FlagError
 		if !errors.As(err, &fe) {
@@ -102,5 +102,37 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 		settings.NewCmdSettings(f),
 		audit.NewCmdAudit(f),
 	)
+	requireKnownSubcommands(root)
 	return root
+}
+
+// requireKnownSubcommands makes "sactl sa lst" a usage error (exit 2) instead
+// of cobra's default of printing help and exiting 0.
+func requireKnownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		requireKnownSubcommands(sub)
+	}
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = cobra.ArbitraryArgs
+	c.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return c.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		c.SuggestionsMinimumDistance = 2
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(quoteAll(s), " or ") + "?"
+		}
+		return cmdutil.FlagErrorf("%s", msg)
+	}
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
 }

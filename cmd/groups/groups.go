@@ -2,7 +2,6 @@
 package groups
 
 import (
-	"fmt"
 	"strconv"
 	"time"
 
@@ -36,7 +35,7 @@ the automation account alone.` + cmdutil.ExitStatusHelp,
 }
 
 func printGroups(ios *iostreams.IOStreams, gs []domain.Group) error {
-	t := output.NewTable(ios, "name", "permissions", "members", "builtin", "description")
+	t := output.NewTable(ios, "name", "permissions", "member_count", "builtin", "description")
 	for _, g := range gs {
 		t.AddRow(g.Name, g.Permissions.String(), strconv.Itoa(g.MemberCount), strconv.FormatBool(g.Builtin), output.FormatEmpty(ios, g.Description))
 	}
@@ -224,12 +223,7 @@ group's name), or needs --yes.` + cmdutil.ExitStatusHelp,
 			if err != nil {
 				return err
 			}
-			return opts.Print(g, func() error {
-				if !mut.DryRun {
-					fmt.Fprintf(opts.IO.ErrOut, "deleted group %q\n", g.Name)
-				}
-				return nil
-			})
+			return opts.Print(g, func() error { return printGroup(opts.IO, opts.Now(), g) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)

@@ -16,7 +16,7 @@ func printAccounts(ios *iostreams.IOStreams, now time.Time, accts []domain.Accou
 	if ios.IsStdoutTTY() {
 		t := output.NewTable(ios, "name", "api name", "status", "groups", "keys", "last used", "created")
 		for _, a := range accts {
-			t.AddRow(a.Name, a.APIName, colorStatus(ios, a.Status), output.FormatEmpty(ios, strings.Join(a.Groups, ",")),
+			t.AddRow(a.Name, a.APIName, string(a.Status), output.FormatEmpty(ios, strings.Join(a.Groups, ",")),
 				strconv.Itoa(a.KeyCount), output.FormatTime(ios, a.LastUsedAt, now), output.FormatTime(ios, &a.CreatedAt, now))
 		}
 		return t.Render()
@@ -37,7 +37,7 @@ func printAccount(ios *iostreams.IOStreams, now time.Time, a domain.Account) err
 	d.Add("api_name", a.APIName)
 	d.Add("email", a.Email)
 	d.Add("account_type", string(a.AccountType))
-	d.Add("status", colorStatus(ios, a.Status))
+	d.Add("status", string(a.Status))
 	d.Add("groups", output.FormatEmpty(ios, strings.Join(a.Groups, ",")))
 	d.Add("description", output.FormatEmpty(ios, a.Description))
 	d.Add("icon", output.FormatEmpty(ios, a.Icon))
@@ -52,17 +52,4 @@ func printAccount(ios *iostreams.IOStreams, now time.Time, a domain.Account) err
 		d.Add("archived_at", output.FormatTime(ios, a.ArchivedAt, now))
 	}
 	return d.Render()
-}
-
-func colorStatus(ios *iostreams.IOStreams, s domain.Status) string {
-	cs := ios.ColorScheme()
-	switch s {
-	case domain.StatusActive:
-		return cs.Green(string(s))
-	case domain.StatusDisabled:
-		return cs.Yellow(string(s))
-	case domain.StatusSuspended:
-		return cs.Red(string(s))
-	}
-	return cs.Gray(string(s))
 }

@@ -50,7 +50,7 @@ func newCmdGet(f *cmdutil.Factory) *cobra.Command {
 		Short:             "Show settings",
 		Long:              "Show every setting, or one, with its default." + cmdutil.ExitStatusHelp,
 		Example:           "  sactl settings get\n  sactl settings get max_keys_per_account -o json",
-		Args:              cobra.MaximumNArgs(1),
+		Args:              cmdutil.MaxArgs(1, "at most one setting key"),
 		ValidArgsFunction: completeKeys,
 		RunE: func(c *cobra.Command, args []string) error {
 			api, err := opts.Backend(c.Context())

@@ -64,7 +64,7 @@ func Mutate[T any](ios *iostreams.IOStreams, flags MutationFlags, call func(serv
 	if c.TypeToConfirm == "" || c.TypeToConfirm == "y" {
 		ok, err = ios.Confirm("Continue?")
 	} else {
-		ok, err = ios.ConfirmByTyping(fmt.Sprintf("Type %q to confirm:", c.TypeToConfirm), c.TypeToConfirm)
+		ok, err = ios.ConfirmByTyping("", c.TypeToConfirm)
 	}
 	switch {
 	case errors.Is(err, iostreams.ErrCancelled), err == nil && !ok:

@@ -59,6 +59,16 @@ func MinArgs(n int, what string) cobra.PositionalArgs {
 	}
 }
 
+// MaxArgs is cobra.MaximumNArgs with a usage error.
+func MaxArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > n {
+			return FlagErrorf("%s takes %s", cmd.CommandPath(), what)
+		}
+		return nil
+	}
+}
+
 // ExitStatusHelp ends each command's long help, so it reaches the man pages.
 const ExitStatusHelp = `
 

@@ -37,6 +37,8 @@ const (
 	StatusSuspended Status = "suspended"
 	StatusDisabled  Status = "disabled"
 	StatusActive    Status = "active"
+	// StatusRemoved is a human user's archived state (users remove).
+	StatusRemoved Status = "removed"
 )
 
 // ParseStatus validates a status filter value.
@@ -53,6 +55,8 @@ func ParseStatus(s string) (Status, error) {
 // groups is still a member of the business (R-SA-9 counts them as a seat).
 func DeriveStatus(t AccountType, archived, suspended bool, groupCount int) Status {
 	switch {
+	case archived && !t.IsService():
+		return StatusRemoved
 	case archived:
 		return StatusArchived
 	case !t.IsService():

@@ -228,6 +228,11 @@ func (s *Service) DeleteGroup(ctx context.Context, name string, m Mutation) (dom
 				return err
 			}
 		}
+		for _, a := range members {
+			if err := t.audit("group.unassigned", accountTarget(a), map[string]any{"group": g.Name, "reason": "group deleted"}); err != nil {
+				return err
+			}
+		}
 		if err := t.DeleteGroup(g.ID); err != nil {
 			return err
 		}

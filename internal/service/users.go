@@ -234,8 +234,11 @@ func (s *Service) SearchPrincipals(ctx context.Context, req SearchRequest) ([]do
 			return domain.Invalidf("give a prefix to search for")
 		}
 		limit := req.Limit
-		if limit <= 0 || limit > 100 {
+		if limit == 0 {
 			limit = 20
+		}
+		if limit < 1 || limit > 100 {
+			return domain.Invalidf("invalid limit %d: use 1 to 100", req.Limit)
 		}
 		out, err = t.ListPrincipals(t.biz.ID, sqlite.PrincipalFilter{
 			Humans: true, IncludeOthers: req.IncludeServiceAccounts, Prefix: req.Prefix, Limit: limit,

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"sort"
 
 	"github.com/sactl/sactl/internal/domain"
 )
@@ -149,9 +150,11 @@ func (t *Tx) SetMembership(principalID string, groupIDs []string) error {
 	return nil
 }
 
-// Members lists the non-archived principals holding a group.
+// Members lists the non-archived principals holding a group, by name.
 func (t *Tx) Members(businessID, groupID string) ([]domain.Account, error) {
-	return t.ListPrincipals(businessID, PrincipalFilter{GroupID: groupID, IncludeOthers: true})
+	ms, err := t.ListPrincipals(businessID, PrincipalFilter{GroupID: groupID, IncludeOthers: true})
+	sort.Slice(ms, func(i, j int) bool { return domain.NameKey(ms[i].Name) < domain.NameKey(ms[j].Name) })
+	return ms, err
 }
 
 // EffectivePermissions applies R-PERM-3 to a principal's groups.

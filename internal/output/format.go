@@ -1,0 +1,68 @@
+// Package output prints what sactl commands produce: one table printer, one
+// key/value detail printer and one JSON exporter, plus the helpers that make
+// cells look right on a terminal and stay machine-readable otherwise
+// (SPEC R-CLI-1).
+//
+// Everything is rendered into memory first and written to stdout with a
+// single Write, so a failure never leaves partial output behind (R-CLI-4).
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// Format is the value of the -o/--output flag.
+type Format string
+
+// The output formats.
+const (
+	FormatTable Format = "table"
+	FormatJSON  Format = "json"
+)
+
+// ParseFormat returns the Format named by s ("table" or "json").
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case FormatTable, FormatJSON:
+		return f, nil
+	}
+	return "", fmt.Errorf("invalid output format %q: use table or json", s)
+}
+
+// String returns the name of the format; with Set and Type it makes *Format
+// usable as a pflag.Value.
+func (f Format) String() string { return string(f) }
+
+// Set parses s with ParseFormat and stores the result.
+func (f *Format) Set(s string) error {
+	v, err := ParseFormat(s)
+	if err != nil {
+		return err
+	}
+	*f = v
+	return nil
+}
+
+// Type names the flag value type in help output.
+func (f *Format) Type() string { return "format" }
+
+// WriteJSON writes v to w as JSON indented with two spaces and followed by a
+// newline, without HTML escaping. v is encoded completely before anything is
+// written, so an encoding error leaves w untouched.
+//
+// Lists should be non-nil slices so that an empty list is written as []
+// rather than null.
+func WriteJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encoding JSON: %w", err)
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}

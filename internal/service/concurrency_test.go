@@ -1,0 +1,182 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/sactl/sactl/internal/domain"
+)
+
+// The concurrency test runs workers as separate processes: this test binary
+// re-executed with these variables set runs one worker instead of the tests.
+const (
+	childEnvDB     = "SACTL_TEST_WORKER_DB"
+	childEnvWorker = "SACTL_TEST_WORKER_ID"
+	workers        = 8
+	rounds         = 6
+)
+
+func TestMain(m *testing.M) {
+	if db := os.Getenv(childEnvDB); db != "" {
+		id, _ := strconv.Atoi(os.Getenv(childEnvWorker))
+		if err := runWorker(context.Background(), db, id); err != nil {
+			fmt.Fprintln(os.Stderr, "worker:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// runWorker opens the database itself (as a separate sactl process would)
+// and, each round, creates an account and adds one of its own groups to the
+// shared account: a read-modify-write of the same row set that a lost update
+// would show.
+func runWorker(ctx context.Context, db string, id int) error {
+	st, err := Open(ctx, db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	s := New(st, LocalActor(fmt.Sprintf("worker%d", id)), "")
+	for r := 0; r < rounds; r++ {
+		if _, err := s.CreateAccount(ctx, CreateAccountRequest{
+			Name: fmt.Sprintf("Worker %d Round %d", id, r), Groups: []string{"base"},
+		}); err != nil {
+			return fmt.Errorf("create: %w", err)
+		}
+		if _, err := s.ChangeAccountGroups(ctx, ChangeGroupsRequest{
+			Ref: "shared", Op: GroupsAdd, Groups: []string{fmt.Sprintf("g-%d-%d", id, r)},
+		}); err != nil {
+			return fmt.Errorf("add group: %w", err)
+		}
+	}
+	return nil
+}
+
+func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AUD-1
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "sactl.db")
+	// Every process opens the new file at once: creation of the schema and of
+	// the default business must happen exactly once.
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			st, err := Open(ctx, db)
+			if err == nil {
+				st.Close()
+			}
+			errs[i] = err
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent first open: %v", err)
+		}
+	}
+	st, err := Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	local := New(st, LocalActor("tester"), "")
+	if _, err := local.CreateGroup(ctx, CreateGroupRequest{Name: "base", Permissions: domain.Permissions{"contacts": domain.LevelView}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < workers; i++ {
+		for r := 0; r < rounds; r++ {
+			if _, err := local.CreateGroup(ctx, CreateGroupRequest{Name: fmt.Sprintf("g-%d-%d", i, r)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := local.CreateAccount(ctx, CreateAccountRequest{Name: "Shared"}); err != nil {
+		t.Fatal(err)
+	}
+	countEvents := func() int {
+		n := 0
+		if err := local.ListAudit(ctx, domain.AuditFilter{}, func(domain.AuditEvent) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := countEvents()
+
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs := make([]*exec.Cmd, workers)
+	outs := make([]*strings.Builder, workers)
+	for i := range procs {
+		outs[i] = &strings.Builder{}
+		procs[i] = exec.Command(exe, "-test.run=^$")
+		procs[i].Env = append(os.Environ(), childEnvDB+"="+db, childEnvWorker+"="+strconv.Itoa(i))
+		procs[i].Stdout, procs[i].Stderr = outs[i], outs[i]
+		if err := procs[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, p := range procs {
+		if err := p.Wait(); err != nil {
+			t.Fatalf("worker %d: %v\n%s", i, err, outs[i])
+		}
+	}
+
+	accts, err := local.ListAccounts(ctx, ListAccountsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 + workers*rounds; len(accts) != want {
+		t.Fatalf("accounts: %d, want %d", len(accts), want)
+	}
+	shared, err := local.GetAccount(ctx, "shared")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(shared.Groups) != workers*rounds {
+		t.Fatalf("lost update: the shared account holds %d groups, want %d", len(shared.Groups), workers*rounds)
+	}
+	// Exactly one event per change: a create and an assignment per round.
+	if got, want := countEvents()-before, workers*rounds*2; got != want {
+		t.Fatalf("audit events for the workers' changes: %d, want %d", got, want)
+	}
+	byAction := map[string]int{}
+	prev := ""
+	err = local.ListAudit(ctx, domain.AuditFilter{}, func(e domain.AuditEvent) error {
+		byAction[e.Action]++
+		if e.PrevHash != prev {
+			return fmt.Errorf("event %s: prev_hash does not link to the event before it", e.ID)
+		}
+		h, err := e.ChainHash()
+		if err != nil || h != e.Hash {
+			return fmt.Errorf("event %s: hash does not match its content", e.ID)
+		}
+		prev = e.Hash
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("audit chain: %v", err)
+	}
+	if byAction["group.assigned"] != workers*rounds || byAction["service_account.created"] != workers*rounds+1 {
+		t.Fatalf("events by action = %v", byAction)
+	}
+	businesses, _ := local.ListBusinesses(ctx)
+	if len(businesses) != 1 {
+		t.Fatalf("concurrent bootstrap made %d businesses", len(businesses))
+	}
+}

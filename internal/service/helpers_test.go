@@ -1,0 +1,102 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store/sqlite"
+)
+
+// clock is an injectable, advancing test clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+type env struct {
+	t     *testing.T
+	ctx   context.Context
+	st    *sqlite.Store
+	clk   *clock
+	local *Service
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "sactl.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clk := &clock{t: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
+	return &env{t: t, ctx: ctx, st: st, clk: clk, local: New(st, LocalActor("tester"), "", WithClock(clk.now))}
+}
+
+// as returns the service acting as a principal (R-PERM-6's --as).
+func (e *env) as(ref string) *Service {
+	return New(e.st, Actor{Local: "tester", As: ref}, "", WithClock(e.clk.now))
+}
+
+var yes = Mutation{Confirmed: true}
+
+func (e *env) createSA(name string, groups ...string) domain.Account {
+	e.t.Helper()
+	a, err := e.local.CreateAccount(e.ctx, CreateAccountRequest{Name: name, Groups: groups})
+	if err != nil {
+		e.t.Fatalf("create %q: %v", name, err)
+	}
+	return a.Account
+}
+
+func (e *env) createGroup(name string, perms ...string) domain.Group {
+	e.t.Helper()
+	p, err := domain.ParsePermissions(perms)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	g, err := e.local.CreateGroup(e.ctx, CreateGroupRequest{Name: name, Permissions: p})
+	if err != nil {
+		e.t.Fatalf("create group %q: %v", name, err)
+	}
+	return g
+}
+
+func (e *env) get(ref string) domain.Account {
+	e.t.Helper()
+	a, err := e.local.GetAccount(e.ctx, ref)
+	if err != nil {
+		e.t.Fatalf("get %q: %v", ref, err)
+	}
+	return a
+}
+
+func (e *env) events(f domain.AuditFilter) []domain.AuditEvent {
+	e.t.Helper()
+	var out []domain.AuditEvent
+	if err := e.local.ListAudit(e.ctx, f, func(ev domain.AuditEvent) error {
+		out = append(out, ev)
+		return nil
+	}); err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+func wantKind(t *testing.T, err error, k domain.Kind) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want %s", k)
+	}
+	if got := domain.KindOf(err); got != k {
+		t.Fatalf("got %s error %q, want %s", got, err, k)
+	}
+	var de *domain.Error
+	if !errors.As(err, &de) {
+		t.Fatalf("error %q is not a *domain.Error", err)
+	}
+}
