@@ -66,6 +66,8 @@ func TestScripts(t *testing.T) {
 			for _, name := range []string{"SACTL_BUSINESS", "SACTL_FORCE_TTY", "SACTL_PROFILE", "CLICOLOR", "CLICOLOR_FORCE"} {
 				unsetenv(env, name)
 			}
+			// Under -race, each sactl process would otherwise sleep 1 s at exit.
+			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			env.Setenv("SACTL_DB", filepath.Join(env.WorkDir, "sactl.db"))
 			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
 			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, "data"))
