@@ -10,10 +10,12 @@ import (
 	"strings"
 
 	"github.com/sactl/sactl/cmd/audit"
+	"github.com/sactl/sactl/cmd/auth"
 	"github.com/sactl/sactl/cmd/business"
 	"github.com/sactl/sactl/cmd/groups"
 	"github.com/sactl/sactl/cmd/sa"
 	"github.com/sactl/sactl/cmd/settings"
+	"github.com/sactl/sactl/cmd/tokens"
 	"github.com/sactl/sactl/cmd/users"
 	"github.com/sactl/sactl/internal/build"
 	"github.com/sactl/sactl/internal/cmdutil"
@@ -101,6 +103,8 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 		business.NewCmdBusiness(f),
 		settings.NewCmdSettings(f),
 		audit.NewCmdAudit(f),
+		auth.NewCmdAuth(f),
+		tokens.NewCmdTokens(f),
 	)
 	requireKnownSubcommands(root)
 	return root

@@ -23,7 +23,9 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Co
 
 The name (1-80 characters) must be unique among the business's service
 accounts, ignoring case. The api name is derived from it unless given. An
-account without groups is created disabled.` + cmdutil.ExitStatusHelp,
+account without groups is created disabled.
+
+The account's first API key is printed with it, secret included: store it.` + cmdutil.ExitStatusHelp,
 		Example: `  sactl sa create "Zapier Sync" --group admins
   sactl sa create "Billing Export" --description "owned by #billing" --icon 💸 --group readers -o json`,
 		Args: cmdutil.ExactArgs(1, "exactly one name (quote names with spaces)"),
@@ -58,5 +60,5 @@ func createRun(c *cobra.Command, opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	return opts.Print(res, func() error { return printAccount(opts.IO, opts.Now(), res.Account) })
+	return opts.Print(res, func() error { return printCreated(opts.IO, opts.Now(), res) })
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/output"
+	"github.com/sactl/sactl/internal/service"
 )
 
 // printAccounts is the table of "sa list": a summary on a terminal, every
@@ -32,6 +33,11 @@ func printAccounts(ios *iostreams.IOStreams, now time.Time, accts []domain.Accou
 // printAccount is the detail view of one account.
 func printAccount(ios *iostreams.IOStreams, now time.Time, a domain.Account) error {
 	d := output.NewDetail(ios)
+	addAccount(d, ios, now, a)
+	return d.Render()
+}
+
+func addAccount(d *output.Detail, ios *iostreams.IOStreams, now time.Time, a domain.Account) {
 	d.Add("id", a.ID)
 	d.Add("name", a.Name)
 	d.Add("api_name", a.APIName)
@@ -51,5 +57,20 @@ func printAccount(ios *iostreams.IOStreams, now time.Time, a domain.Account) err
 	if a.ArchivedAt != nil {
 		d.Add("archived_at", output.FormatTime(ios, a.ArchivedAt, now))
 	}
-	return d.Render()
+}
+
+// printCreated shows a new account and its first key (R-KEY-3).
+func printCreated(ios *iostreams.IOStreams, now time.Time, c service.CreatedAccount) error {
+	d := output.NewDetail(ios)
+	addAccount(d, ios, now, c.Account)
+	if c.Key != nil {
+		addKey(d, ios, now, *c.Key, "key_")
+	}
+	if err := d.Render(); err != nil {
+		return err
+	}
+	if c.Key != nil {
+		secretNote(ios, *c.Key)
+	}
+	return nil
 }

@@ -27,6 +27,8 @@ Name an account by its id, its api name or its exact name.` + cmdutil.ExitStatus
 		NewCmdArchive(f, nil),
 		NewCmdGroups(f),
 		NewCmdAudit(f),
+		NewCmdKeys(f),
+		NewCmdToken(f),
 	)
 	return cmd
 }

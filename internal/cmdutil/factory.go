@@ -52,7 +52,8 @@ func (f *Factory) Backend(ctx context.Context) (service.API, error) {
 	}
 	actor := service.LocalActor(osUser())
 	actor.As = f.As
-	return service.New(f.store, actor, f.BusinessName(), service.WithClock(f.Now)), nil
+	return service.New(f.store, actor, f.BusinessName(), service.WithClock(f.Now),
+		service.WithMasterKey(service.LocalMasterKey(f.store.Path()))), nil
 }
 
 // Close releases what the factory opened.

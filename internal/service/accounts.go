@@ -77,6 +77,12 @@ func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (
 		}); err != nil {
 			return err
 		}
+		// R-KEY-3: the first key comes with the account; its secret is in this result only.
+		key, err := t.issueKey(a, "", 0, set)
+		if err != nil {
+			return err
+		}
+		out.Key = &key
 		out.Account, err = t.reloadAccount(a.ID)
 		return err
 	})
@@ -408,7 +414,7 @@ func (s *Service) ArchiveAccount(ctx context.Context, ref string, m Mutation) (d
 		}); err != nil {
 			return err
 		}
-		n, err := t.DeleteKeysOf(a.ID)
+		n, err := t.DeleteKeysOf(a.ID, t.now)
 		if err != nil {
 			return err
 		}

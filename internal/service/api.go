@@ -19,6 +19,18 @@ type API interface {
 	ArchiveAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error)
 	ChangeAccountGroups(ctx context.Context, req ChangeGroupsRequest) (domain.Account, error)
 
+	ListKeys(ctx context.Context, ref string) ([]domain.Key, error)
+	CreateKey(ctx context.Context, req CreateKeyRequest) (domain.Key, error)
+	RotateKeys(ctx context.Context, req RotateKeyRequest) (domain.Key, error)
+	DeleteKey(ctx context.Context, req KeyRequest) (domain.Key, error)
+	SetKeyEnabled(ctx context.Context, req KeyRequest, enabled bool) (domain.Key, error)
+	ShowKey(ctx context.Context, req KeyRequest) (domain.Key, error)
+	// Verify checks an API key or signed token; a bad credential is a
+	// result with Active false and a reason, not an error.
+	Verify(ctx context.Context, credential string) (domain.Verification, error)
+	MintToken(ctx context.Context, req MintTokenRequest) (domain.MintedToken, error)
+	RotateSigningKey(ctx context.Context, m Mutation) (string, error)
+
 	CreateGroup(ctx context.Context, req CreateGroupRequest) (domain.Group, error)
 	ListGroups(ctx context.Context) ([]domain.Group, error)
 	GetGroup(ctx context.Context, name string) (domain.Group, error)
@@ -57,9 +69,11 @@ type CreateAccountRequest struct {
 	Mutation
 }
 
-// CreatedAccount is the "created account" JSON shape of SPEC §12.
+// CreatedAccount is the "created account" JSON shape of SPEC §12: the
+// account and its first key, with the secret (R-KEY-3).
 type CreatedAccount struct {
 	domain.Account
+	Key *domain.Key `json:"key"`
 }
 
 // ListAccountsRequest filters service accounts.

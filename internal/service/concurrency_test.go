@@ -45,7 +45,7 @@ func runWorker(ctx context.Context, db string, id int) error {
 		return err
 	}
 	defer st.Close()
-	s := New(st, LocalActor(fmt.Sprintf("worker%d", id)), "")
+	s := New(st, LocalActor(fmt.Sprintf("worker%d", id)), "", WithMasterKey(LocalMasterKey(db)))
 	for r := 0; r < rounds; r++ {
 		if _, err := s.CreateAccount(ctx, CreateAccountRequest{
 			Name: fmt.Sprintf("Worker %d Round %d", id, r), Groups: []string{"base"},
@@ -93,7 +93,7 @@ func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AU
 		t.Fatal(err)
 	}
 	defer st.Close()
-	local := New(st, LocalActor("tester"), "")
+	local := New(st, LocalActor("tester"), "", WithMasterKey(LocalMasterKey(db)))
 	if _, err := local.CreateGroup(ctx, CreateGroupRequest{Name: "base", Permissions: domain.Permissions{"contacts": domain.LevelView}}); err != nil {
 		t.Fatal(err)
 	}
@@ -151,8 +151,8 @@ func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AU
 	if len(shared.Groups) != workers*rounds {
 		t.Fatalf("lost update: the shared account holds %d groups, want %d", len(shared.Groups), workers*rounds)
 	}
-	// Exactly one event per change: a create and an assignment per round.
-	if got, want := countEvents()-before, workers*rounds*2; got != want {
+	// Exactly one event per change: a create, its first key and an assignment per round.
+	if got, want := countEvents()-before, workers*rounds*3; got != want {
 		t.Fatalf("audit events for the workers' changes: %d, want %d", got, want)
 	}
 	byAction := map[string]int{}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/store/sqlite"
 )
 
@@ -20,6 +21,8 @@ func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
 type env struct {
 	t     *testing.T
 	ctx   context.Context
+	db    string
+	mk    func() (keys.MasterKey, error)
 	st    *sqlite.Store
 	clk   *clock
 	local *Service
@@ -28,18 +31,21 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "sactl.db"))
+	db := filepath.Join(t.TempDir(), "sactl.db")
+	st, err := Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	clk := &clock{t: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
-	return &env{t: t, ctx: ctx, st: st, clk: clk, local: New(st, LocalActor("tester"), "", WithClock(clk.now))}
+	mk := LocalMasterKey(db)
+	return &env{t: t, ctx: ctx, db: db, mk: mk, st: st, clk: clk,
+		local: New(st, LocalActor("tester"), "", WithClock(clk.now), WithMasterKey(mk))}
 }
 
 // as returns the service acting as a principal (R-PERM-6's --as).
 func (e *env) as(ref string) *Service {
-	return New(e.st, Actor{Local: "tester", As: ref}, "", WithClock(e.clk.now))
+	return New(e.st, Actor{Local: "tester", As: ref}, "", WithClock(e.clk.now), WithMasterKey(e.mk))
 }
 
 var yes = Mutation{Confirmed: true}

@@ -5,10 +5,12 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/store/sqlite"
 )
 
@@ -46,6 +48,9 @@ type Service struct {
 	now      func() time.Time
 	actor    Actor
 	business string
+	// master loads the master key that seals each business's data key
+	// (R-KEY-10). It is called only when a secret is sealed or opened.
+	master func() (keys.MasterKey, error)
 }
 
 // Option configures a Service.
@@ -54,12 +59,17 @@ type Option func(*Service)
 // WithClock injects the clock (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
+// WithMasterKey sets how the master key is loaded (R-KEY-10).
+func WithMasterKey(load func() (keys.MasterKey, error)) Option {
+	return func(s *Service) { s.master = load }
+}
+
 // New binds a store to an actor and a business name.
 func New(st *sqlite.Store, actor Actor, business string, opts ...Option) *Service {
 	if business == "" {
 		business = DefaultBusiness
 	}
-	s := &Service{st: st, now: time.Now, actor: actor, business: business}
+	s := &Service{st: st, now: time.Now, actor: actor, business: business, master: noMasterKey}
 	for _, o := range opts {
 		o(s)
 	}
@@ -267,4 +277,8 @@ func wrapUnique(err error, msg string, a ...any) error {
 		return domain.Conflictf(msg, a...)
 	}
 	return err
+}
+
+func noMasterKey() (keys.MasterKey, error) {
+	return keys.MasterKey{}, errors.New("no master key is configured for sealing secrets")
 }

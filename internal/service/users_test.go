@@ -151,7 +151,7 @@ func TestBusinesses(t *testing.T) {
 	wantKind(t, err, domain.KindConflict)
 	_, err = e.local.CreateBusiness(e.ctx, CreateBusinessRequest{Name: "Bad Name"})
 	wantKind(t, err, domain.KindInvalid)
-	acme := New(e.st, LocalActor("tester"), "acme", WithClock(e.clk.now))
+	acme := New(e.st, LocalActor("tester"), "acme", WithClock(e.clk.now), WithMasterKey(e.mk))
 	a, err := acme.CreateAccount(e.ctx, CreateAccountRequest{Name: "Zap"})
 	if err != nil || a.Business != "acme" || a.Email != "zap+"+domain.ShortID(a.ID)+"@serviceaccounts.acme.com" {
 		t.Fatalf("%v %+v", err, a)

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"time"
 
 	"github.com/sactl/sactl/internal/domain"
 )
@@ -188,7 +189,10 @@ func (t *Tx) CountKeys(principalID string) (int, error) {
 }
 
 // DeleteKeysOf deletes every key of an account (R-SA-8) and says how many went.
-func (t *Tx) DeleteKeysOf(principalID string) (int, error) {
+func (t *Tx) DeleteKeysOf(principalID string, now time.Time) (int, error) {
+	if err := t.tombstone(`principal_id = ?`, principalID, now); err != nil {
+		return 0, err
+	}
 	r, err := t.exec(`DELETE FROM api_keys WHERE principal_id = ?`, principalID)
 	if err != nil {
 		return 0, err

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"time"
 
 	"github.com/sactl/sactl/internal/domain"
 )
@@ -40,4 +41,167 @@ func (t *Tx) KeysOf(principalID string) ([]domain.Key, error) {
 		out = append(out, k)
 	}
 	return out, rows.Err()
+}
+
+// StoredKey is an API key row as the service needs it for verification.
+type StoredKey struct {
+	domain.Key
+	BusinessID  string
+	PrincipalID string
+	Sealed      []byte
+}
+
+// InsertKey stores a new key: its hash, hint and, when retrieval is on, the sealed secret.
+func (t *Tx) InsertKey(businessID, principalID string, k domain.Key, hash [32]byte, sealed []byte) error {
+	_, err := t.exec(`INSERT INTO api_keys (id, business_id, principal_id, name, hash, hint, sealed, created_at,
+		created_by, expires_at, disabled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, businessID, principalID, k.Name, hash[:], k.Hint, sealed, fmtTime(k.CreatedAt), k.CreatedBy,
+		fmtTimePtr(k.ExpiresAt), fmtTimePtr(k.DisabledAt))
+	return err
+}
+
+// KeyByHash finds a key through the unique hash index (R-KEY-2). The caller
+// still compares the hash in constant time.
+func (t *Tx) KeyByHash(hash [32]byte) (StoredKey, []byte, bool, error) {
+	var sk StoredKey
+	var stored []byte
+	row := t.queryRow(`SELECT `+keyCols+`, k.business_id, k.principal_id, k.hash FROM api_keys k
+		JOIN principals p ON p.id = k.principal_id WHERE k.hash = ?`, hash[:])
+	k, err := scanKey(rowWithExtra{row, []any{&sk.BusinessID, &sk.PrincipalID, &stored}})
+	if err == sql.ErrNoRows {
+		return sk, nil, false, nil
+	}
+	if err != nil {
+		return sk, nil, false, err
+	}
+	sk.Key = k
+	return sk, stored, true, nil
+}
+
+// rowWithExtra scans a key row followed by extra columns.
+type rowWithExtra struct {
+	r     *sql.Row
+	extra []any
+}
+
+func (r rowWithExtra) Scan(dest ...any) error { return r.r.Scan(append(dest, r.extra...)...) }
+
+// SealedSecret returns a key's sealed secret (nil when it is hash-only).
+func (t *Tx) SealedSecret(keyID string) ([]byte, error) {
+	var b []byte
+	err := t.queryRow(`SELECT sealed FROM api_keys WHERE id = ?`, keyID).Scan(&b)
+	return b, err
+}
+
+// DeleteKey deletes one key, leaving only a tombstone of its hash.
+func (t *Tx) DeleteKey(keyID string, now time.Time) error {
+	if err := t.tombstone(`id = ?`, keyID, now); err != nil {
+		return err
+	}
+	_, err := t.exec(`DELETE FROM api_keys WHERE id = ?`, keyID)
+	return err
+}
+
+func (t *Tx) tombstone(where, arg string, now time.Time) error {
+	_, err := t.exec(`INSERT OR REPLACE INTO deleted_keys (hash, key_id, business_id, principal_id, deleted_at)
+		SELECT hash, id, business_id, principal_id, ? FROM api_keys WHERE `+where, fmtTime(now), arg)
+	return err
+}
+
+// DeletedKey is the tombstone of a deleted key.
+type DeletedKey struct {
+	KeyID, BusinessID, PrincipalID string
+}
+
+// DeletedKeyByHash finds the tombstone of a deleted key.
+func (t *Tx) DeletedKeyByHash(hash [32]byte) (DeletedKey, bool, error) {
+	var d DeletedKey
+	err := t.queryRow(`SELECT key_id, business_id, principal_id FROM deleted_keys WHERE hash = ?`, hash[:]).
+		Scan(&d.KeyID, &d.BusinessID, &d.PrincipalID)
+	if err == sql.ErrNoRows {
+		return d, false, nil
+	}
+	return d, err == nil, err
+}
+
+// UpdateKeyState writes a key's expiry and disabled time.
+func (t *Tx) UpdateKeyState(k domain.Key) error {
+	_, err := t.exec(`UPDATE api_keys SET expires_at = ?, disabled_at = ? WHERE id = ?`,
+		fmtTimePtr(k.ExpiresAt), fmtTimePtr(k.DisabledAt), k.ID)
+	return err
+}
+
+// TouchKey records a successful use (R-KEY-9), at most once per interval per
+// key: the WHERE clause makes a write that is not due a no-op.
+func (t *Tx) TouchKey(keyID, principalID string, now time.Time, every time.Duration) (bool, error) {
+	r, err := t.exec(`UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+		fmtTime(now), keyID, fmtTime(now.Add(-every)))
+	if err != nil {
+		return false, err
+	}
+	n, err := r.RowsAffected()
+	if err != nil || n == 0 {
+		return false, err
+	}
+	_, err = t.exec(`UPDATE principals SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+		fmtTime(now), principalID, fmtTime(now))
+	return true, err
+}
+
+// WrappedDataKey returns the business's wrapped data key, if it has one.
+func (t *Tx) WrappedDataKey(businessID string) ([]byte, bool, error) {
+	var b []byte
+	err := t.queryRow(`SELECT wrapped FROM business_keys WHERE business_id = ?`, businessID).Scan(&b)
+	if err == sql.ErrNoRows {
+		return nil, false, nil
+	}
+	return b, err == nil, err
+}
+
+// PutWrappedDataKey stores a business's wrapped data key.
+func (t *Tx) PutWrappedDataKey(businessID string, wrapped []byte, now time.Time) error {
+	_, err := t.exec(`INSERT INTO business_keys (business_id, wrapped, created_at) VALUES (?, ?, ?)`,
+		businessID, wrapped, fmtTime(now))
+	return err
+}
+
+// SigningKeyRow is a sealed token signing key.
+type SigningKeyRow struct {
+	ID        string
+	Sealed    []byte
+	CreatedAt time.Time
+	RetiredAt *time.Time
+}
+
+// SigningKeys lists a business's signing keys, newest first.
+func (t *Tx) SigningKeys(businessID string) ([]SigningKeyRow, error) {
+	rows, err := t.query(`SELECT id, sealed, created_at, retired_at FROM signing_keys WHERE business_id = ?
+		ORDER BY created_at DESC, id DESC`, businessID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SigningKeyRow
+	for rows.Next() {
+		var r SigningKeyRow
+		var created string
+		var retired sql.NullString
+		if err := rows.Scan(&r.ID, &r.Sealed, &created, &retired); err != nil {
+			return nil, err
+		}
+		r.CreatedAt, r.RetiredAt = parseTime(created), parseTimePtr(retired)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// InsertSigningKey adds a signing key and retires the others.
+func (t *Tx) InsertSigningKey(businessID string, r SigningKeyRow) error {
+	if _, err := t.exec(`UPDATE signing_keys SET retired_at = ? WHERE business_id = ? AND retired_at IS NULL`,
+		fmtTime(r.CreatedAt), businessID); err != nil {
+		return err
+	}
+	_, err := t.exec(`INSERT INTO signing_keys (id, business_id, sealed, created_at) VALUES (?, ?, ?, ?)`,
+		r.ID, businessID, r.Sealed, fmtTime(r.CreatedAt))
+	return err
 }

@@ -58,6 +58,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
+	// The database holds sealed secrets and key hashes: create it 0600.
+	// SQLite gives its -wal and -shm files the same mode.
+	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600); err == nil {
+		f.Close()
+	}
 	rw, err := sql.Open("sqlite", dsn(path, "immediate"))
 	if err != nil {
 		return nil, err

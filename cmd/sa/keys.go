@@ -1,0 +1,311 @@
+package sa
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/iostreams"
+	"github.com/sactl/sactl/internal/output"
+	"github.com/sactl/sactl/internal/service"
+	"github.com/spf13/cobra"
+)
+
+// NewCmdKeys is "sactl sa keys" (SPEC §3).
+func NewCmdKeys(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "keys <command>",
+		Short: "Manage a service account's API keys",
+		Long: `Manage a service account's API keys.
+
+The newest active key is the primary, the others are secondary. "rotate"
+makes a new primary and deletes the oldest keys beyond the business's
+max_keys_per_account (default 2: the old primary becomes secondary, an older
+secondary is deleted). Secrets are printed when a key is made; "show"
+reveals one again unless the business turned key_retrieval off.` + cmdutil.ExitStatusHelp,
+	}
+	cmd.AddCommand(newCmdKeysList(f), newCmdKeysRotate(f), newCmdKeysCreate(f), newCmdKeysDelete(f),
+		newCmdKeysToggle(f, false), newCmdKeysToggle(f, true), newCmdKeysShow(f))
+	return cmd
+}
+
+func printKeys(ios *iostreams.IOStreams, now time.Time, ks []domain.Key) error {
+	t := output.NewTable(ios, "id", "name", "role", "status", "hint", "created_at", "expires_at", "last_used_at")
+	t.NoTruncate("id")
+	for _, k := range ks {
+		t.AddRow(k.ID, output.FormatEmpty(ios, k.Name), string(k.Role), string(k.Status), k.Hint,
+			output.FormatTime(ios, &k.CreatedAt, now), output.FormatTime(ios, k.ExpiresAt, now), output.FormatTime(ios, k.LastUsedAt, now))
+	}
+	return t.Render()
+}
+
+// addKey adds a key's fields to a detail view; prefix is "" or "key_".
+func addKey(d *output.Detail, ios *iostreams.IOStreams, now time.Time, k domain.Key, prefix string) {
+	d.Add(prefix+"id", k.ID)
+	if k.Name != "" {
+		d.Add(prefix+"name", k.Name)
+	}
+	d.Add(prefix+"role", string(k.Role))
+	d.Add(prefix+"status", string(k.Status))
+	d.Add(prefix+"hint", k.Hint)
+	d.Add(prefix+"expires_at", output.FormatTime(ios, k.ExpiresAt, now))
+	if k.Secret != "" {
+		d.Add(prefix+"secret", k.Secret)
+	}
+}
+
+// secretNote tells a person at a terminal what happens to a secret just printed.
+func secretNote(ios *iostreams.IOStreams, k domain.Key) {
+	if k.Secret == "" || !ios.IsStderrTTY() {
+		return
+	}
+	if k.Sealed {
+		fmt.Fprintf(ios.ErrOut, "Store this key now. It can be shown again with: sactl sa keys show %s %s\n", k.Account, k.ID)
+	} else {
+		fmt.Fprintln(ios.ErrOut, "Store this key now: it will not be shown again (key_retrieval is off).")
+	}
+}
+
+func printKey(ios *iostreams.IOStreams, now time.Time, k domain.Key) error {
+	d := output.NewDetail(ios)
+	addKey(d, ios, now, k, "")
+	d.Add("created_at", output.FormatTime(ios, &k.CreatedAt, now))
+	d.Add("last_used_at", output.FormatTime(ios, k.LastUsedAt, now))
+	if err := d.Render(); err != nil {
+		return err
+	}
+	secretNote(ios, k)
+	return nil
+}
+
+func newCmdKeysList(f *cmdutil.Factory) *cobra.Command {
+	opts := cmdutil.NewBase(f)
+	cmd := &cobra.Command{
+		Use:     "list <account>",
+		Aliases: []string{"ls"},
+		Short:   "List an account's keys (never their secrets)",
+		Long: `List an account's keys: id, name, role (primary or secondary), status
+(active, disabled or expired), hint, creation, expiry and last use. Use the
+last use to check that consumers moved to a new key before deleting the old
+one.` + cmdutil.ExitStatusHelp,
+		Args:              cmdutil.ExactArgs(1, "exactly one account"),
+		ValidArgsFunction: cmdutil.CompleteAccounts(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			api, err := opts.Backend(c.Context())
+			if err != nil {
+				return err
+			}
+			ks, err := api.ListKeys(c.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return opts.Print(ks, func() error { return printKeys(opts.IO, opts.Now(), ks) })
+		},
+	}
+	cmdutil.AddOutputFlag(cmd, &opts)
+	return cmd
+}
+
+// keyMutation runs a key change through the confirmation flow and prints the key.
+func keyMutation(c *cobra.Command, opts cmdutil.Base, mut cmdutil.MutationFlags, call func(service.API, service.Mutation) (domain.Key, error)) error {
+	api, err := opts.Backend(c.Context())
+	if err != nil {
+		return err
+	}
+	k, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.Key, error) { return call(api, m) })
+	if err != nil {
+		return err
+	}
+	return opts.Print(k, func() error { return printKey(opts.IO, opts.Now(), k) })
+}
+
+func parseDuration(flag, s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := domain.ParseDuration(s)
+	if err != nil {
+		return 0, cmdutil.FlagErrorf("invalid %s %q: %v", flag, s, err)
+	}
+	return d, nil
+}
+
+func newCmdKeysRotate(f *cmdutil.Factory) *cobra.Command {
+	opts := cmdutil.NewBase(f)
+	var mut cmdutil.MutationFlags
+	var grace string
+	var req service.RotateKeyRequest
+	cmd := &cobra.Command{
+		Use:   "rotate <account> [--grace <duration> | --disable-previous] [--yes]",
+		Short: "Make a new primary key; delete the oldest beyond the limit",
+		Long: `Make a new primary key. The previous primary becomes secondary; if the
+account would then hold more than max_keys_per_account keys, the oldest are
+deleted in the same step, which asks for confirmation (or --yes).
+
+--grace gives the demoted key an expiry (it dies by itself once consumers
+moved); --disable-previous disables it at once (kept, re-enableable).` + cmdutil.ExitStatusHelp,
+		Example:           "  sactl sa keys rotate zapier-sync\n  sactl sa keys rotate zapier-sync --grace 24h --yes -o json",
+		Args:              cmdutil.ExactArgs(1, "exactly one account"),
+		ValidArgsFunction: cmdutil.CompleteAccounts(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			g, err := parseDuration("--grace", grace)
+			if err != nil {
+				return err
+			}
+			req.Ref, req.Grace = args[0], g
+			return keyMutation(c, opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+				r := req
+				r.Mutation = m
+				return api.RotateKeys(c.Context(), r)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&grace, "grace", "", "expire the demoted primary after this long (e.g. 24h, 7d)")
+	cmd.Flags().BoolVar(&req.DisablePrevious, "disable-previous", false, "disable the demoted primary at once")
+	cmd.MarkFlagsMutuallyExclusive("grace", "disable-previous")
+	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddMutationFlags(cmd, &mut, true)
+	return cmd
+}
+
+func newCmdKeysCreate(f *cmdutil.Factory) *cobra.Command {
+	opts := cmdutil.NewBase(f)
+	var mut cmdutil.MutationFlags
+	var expires string
+	var req service.CreateKeyRequest
+	cmd := &cobra.Command{
+		Use:   "create <account> --name <name> [--expires-in <duration>]",
+		Short: "Add a named key without deleting any",
+		Long: `Add a named key, deleting none. Fails once the account holds
+max_keys_per_account keys. The expiry defaults to key_default_ttl and must
+lie within key_min_ttl and key_max_ttl.` + cmdutil.ExitStatusHelp,
+		Example:           "  sactl sa keys create zapier-sync --name staging --expires-in 180d",
+		Args:              cmdutil.ExactArgs(1, "exactly one account"),
+		ValidArgsFunction: cmdutil.CompleteAccounts(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			d, err := parseDuration("--expires-in", expires)
+			if err != nil {
+				return err
+			}
+			req.Ref, req.ExpiresIn = args[0], d
+			return keyMutation(c, opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+				r := req
+				r.Mutation = m
+				return api.CreateKey(c.Context(), r)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&req.Name, "name", "", "a name for the key, e.g. the consumer using it")
+	cmd.Flags().StringVar(&expires, "expires-in", "", "lifetime, e.g. 90d, 6w, 1y (default: key_default_ttl)")
+	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddMutationFlags(cmd, &mut, false)
+	return cmd
+}
+
+func newCmdKeysDelete(f *cmdutil.Factory) *cobra.Command {
+	opts := cmdutil.NewBase(f)
+	var mut cmdutil.MutationFlags
+	var req service.KeyRequest
+	cmd := &cobra.Command{
+		Use:   "delete <account> (--secondary | <key-id>) [--force] [--yes]",
+		Short: "Delete a key permanently",
+		Long: `Delete a key permanently, after confirmation (or --yes). Deleting the
+primary of an account that still has a secondary also needs --force.` + cmdutil.ExitStatusHelp,
+		Example:           "  sactl sa keys delete zapier-sync --secondary\n  sactl sa keys delete zapier-sync key_01jd… --yes",
+		Args:              cmdutil.MinArgs(1, "an account and a key id (or --secondary)"),
+		ValidArgsFunction: cmdutil.CompleteAccounts(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := keyArgs(&req, args, true); err != nil {
+				return err
+			}
+			return keyMutation(c, opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+				r := req
+				r.Mutation = m
+				return api.DeleteKey(c.Context(), r)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&req.Secondary, "secondary", false, "delete the account's secondary key")
+	cmd.Flags().BoolVar(&req.Force, "force", false, "allow deleting the primary while a secondary exists")
+	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddMutationFlags(cmd, &mut, true)
+	return cmd
+}
+
+// keyArgs reads "<account> [<key-id>]" into a request.
+func keyArgs(req *service.KeyRequest, args []string, keyRequired bool) error {
+	if len(args) > 2 {
+		return cmdutil.FlagErrorf("give an account and at most one key id")
+	}
+	req.Ref = args[0]
+	if len(args) == 2 {
+		req.KeyID = args[1]
+	}
+	if keyRequired && req.KeyID == "" && !req.Secondary {
+		return cmdutil.FlagErrorf("name the key: a key id or --secondary")
+	}
+	return nil
+}
+
+func newCmdKeysToggle(f *cmdutil.Factory, enable bool) *cobra.Command {
+	opts := cmdutil.NewBase(f)
+	var mut cmdutil.MutationFlags
+	var req service.KeyRequest
+	verb, short := "disable", "Disable a key: rejected, but kept"
+	if enable {
+		verb, short = "enable", "Enable a disabled key again"
+	}
+	cmd := &cobra.Command{
+		Use:               verb + " <account> <key-id>",
+		Short:             short,
+		Long:              short + "." + cmdutil.ExitStatusHelp,
+		Args:              cmdutil.ExactArgs(2, "an account and a key id"),
+		ValidArgsFunction: cmdutil.CompleteAccounts(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := keyArgs(&req, args, true); err != nil {
+				return err
+			}
+			return keyMutation(c, opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+				r := req
+				r.Mutation = m
+				return api.SetKeyEnabled(c.Context(), r, enable)
+			})
+		},
+	}
+	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddMutationFlags(cmd, &mut, false)
+	return cmd
+}
+
+func newCmdKeysShow(f *cmdutil.Factory) *cobra.Command {
+	opts := cmdutil.NewBase(f)
+	var req service.KeyRequest
+	cmd := &cobra.Command{
+		Use:   "show <account> [--secondary | <key-id>]",
+		Short: "Reveal a key's secret (audited)",
+		Long: `Reveal the secret of the primary key, the secondary, or a key by id.
+Each reveal is recorded in the audit log. Keys created while the business's
+key_retrieval setting was off are stored hash-only and cannot be shown.` + cmdutil.ExitStatusHelp,
+		Example:           "  sactl sa keys show zapier-sync\n  sactl sa keys show zapier-sync --secondary -o json | jq -r .secret",
+		Args:              cmdutil.MinArgs(1, "an account, and optionally a key id"),
+		ValidArgsFunction: cmdutil.CompleteAccounts(f),
+		RunE: func(c *cobra.Command, args []string) error {
+			if err := keyArgs(&req, args, false); err != nil {
+				return err
+			}
+			api, err := opts.Backend(c.Context())
+			if err != nil {
+				return err
+			}
+			k, err := api.ShowKey(c.Context(), req)
+			if err != nil {
+				return err
+			}
+			return opts.Print(k, func() error { return printKey(opts.IO, opts.Now(), k) })
+		},
+	}
+	cmd.Flags().BoolVar(&req.Secondary, "secondary", false, "show the secondary key")
+	cmdutil.AddOutputFlag(cmd, &opts)
+	return cmd
+}

@@ -1,0 +1,140 @@
+package domain
+
+import "time"
+
+// Reasons a credential does not authenticate (SPEC §12 "verification").
+const (
+	ReasonMalformed        = "malformed"
+	ReasonUnknown          = "unknown"
+	ReasonExpired          = "expired"
+	ReasonTooOld           = "too_old"  // R-KEY-14: older than key_max_ttl
+	ReasonInactive         = "inactive" // R-KEY-14: unused for longer than key_inactivity_limit
+	ReasonDisabledKey      = "disabled_key"
+	ReasonAccountNotActive = "account_not_active"
+	ReasonForeignBusiness  = "foreign_business"
+	ReasonBadSignature     = "bad_signature"
+	ReasonRevoked          = "revoked" // the key was deleted
+)
+
+// KeyState applies R-KEY-7, R-KEY-8 and R-KEY-14 to a key at a time: its
+// status, and why it is rejected when it is not active. Policy bites at use
+// time, so a key made before key_max_ttl was lowered is judged by today's value.
+func KeyState(k Key, now time.Time, s Settings) (KeyStatus, string) {
+	switch {
+	case k.DisabledAt != nil:
+		return KeyDisabled, ReasonDisabledKey
+	case k.ExpiresAt != nil && !k.ExpiresAt.After(now):
+		return KeyExpired, ReasonExpired
+	case s.KeyMaxTTL > 0 && now.Sub(k.CreatedAt) > s.KeyMaxTTL:
+		return KeyExpired, ReasonTooOld
+	case s.KeyInactivityLimit > 0:
+		last := k.CreatedAt
+		if k.LastUsedAt != nil {
+			last = *k.LastUsedAt
+		}
+		if now.Sub(last) > s.KeyInactivityLimit {
+			return KeyExpired, ReasonInactive
+		}
+	}
+	return KeyActive, ""
+}
+
+// AssignRoles sets each key's status and role (R-KEY-4): the newest active
+// key is the primary, every other key is secondary. keys must be oldest first.
+func AssignRoles(keys []Key, now time.Time, s Settings) {
+	primary := -1
+	for i := range keys {
+		keys[i].Status, _ = KeyState(keys[i], now, s)
+		keys[i].Role = RoleSecondary
+		if keys[i].Status == KeyActive {
+			primary = i
+		}
+	}
+	if primary >= 0 {
+		keys[primary].Role = RolePrimary
+	}
+}
+
+// Verification is the result of checking a credential: the body of
+// "auth verify -o json" and of POST /api/v1/auth/introspect (R-SRV-3).
+type Verification struct {
+	Active      bool                `json:"active"`
+	Principal   *VerifiedPrincipal  `json:"principal"`
+	Business    string              `json:"business"`
+	Status      Status              `json:"status"`
+	Permissions Permissions         `json:"permissions"`
+	Credential  *VerifiedCredential `json:"credential"`
+	Reason      string              `json:"reason,omitempty"`
+}
+
+// VerifiedPrincipal names who a credential belongs to.
+type VerifiedPrincipal struct {
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	APIName     string      `json:"api_name"`
+	AccountType AccountType `json:"account_type"`
+}
+
+// Credential types of a verification.
+const (
+	CredentialAPIKey      = "api_key"
+	CredentialSignedToken = "signed_token"
+	CredentialUserToken   = "user_token"
+)
+
+// VerifiedCredential describes the credential that was checked.
+type VerifiedCredential struct {
+	Type      string     `json:"type"`
+	ID        string     `json:"id"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// MintedToken is a signed token for the automation account (R-TOK-1). Token
+// is the credential itself.
+type MintedToken struct {
+	ID        string    `json:"id"`
+	Token     string    `json:"token"`
+	Account   string    `json:"account"`
+	Business  string    `json:"business"`
+	Execution string    `json:"execution,omitempty"`
+	IssuedAt  time.Time `json:"issued_at"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Explain says in words why a verification failed, e.g. "malformed key" or
+// "account is not active (archived)".
+func (v Verification) Explain() string {
+	cred := "key"
+	if v.Credential != nil && v.Credential.Type == CredentialSignedToken {
+		cred = "token"
+	}
+	switch {
+	case v.Reason == "":
+		return "credential is active"
+	case v.Reason == ReasonMalformed && cred == "key":
+		return "malformed key: not a sactl API key, or mistyped (its checksum does not match)"
+	case v.Reason == ReasonMalformed:
+		return "malformed token: not a token minted by sactl"
+	case v.Reason == ReasonUnknown:
+		return "unknown " + cred + ": no such credential in business " + quote(v.Business)
+	case v.Reason == ReasonExpired:
+		return cred + " has expired"
+	case v.Reason == ReasonTooOld:
+		return "key is older than the business's key_max_ttl"
+	case v.Reason == ReasonInactive:
+		return "key was unused for longer than the business's key_inactivity_limit"
+	case v.Reason == ReasonDisabledKey:
+		return "key is disabled"
+	case v.Reason == ReasonAccountNotActive:
+		return "account is not active (" + string(v.Status) + ")"
+	case v.Reason == ReasonForeignBusiness:
+		return cred + " belongs to another business"
+	case v.Reason == ReasonBadSignature:
+		return "token signature does not verify"
+	case v.Reason == ReasonRevoked:
+		return "key was deleted"
+	}
+	return v.Reason
+}
+
+func quote(s string) string { return `"` + s + `"` }

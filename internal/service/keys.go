@@ -1,0 +1,851 @@
+package service
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/keys"
+	"github.com/sactl/sactl/internal/store/sqlite"
+)
+
+// lastUsedEvery is how often last_used_at may be written per key (R-KEY-9).
+const lastUsedEvery = time.Minute
+
+// KeyRequest names an account and, for some calls, one of its keys.
+type KeyRequest struct {
+	Ref string `json:"-"`
+	// KeyID names a key; Secondary names the account's secondary key instead.
+	KeyID     string `json:"key_id,omitempty"`
+	Secondary bool   `json:"secondary,omitempty"`
+	// Force allows deleting the primary while a secondary exists (R-KEY-6).
+	Force bool `json:"force,omitempty"`
+	Mutation
+}
+
+// CreateKeyRequest adds a named key (R-KEY-5).
+type CreateKeyRequest struct {
+	Ref       string        `json:"-"`
+	Name      string        `json:"name"`
+	ExpiresIn time.Duration `json:"expires_in,omitempty"`
+	Mutation
+}
+
+// RotateKeyRequest rotates an account's keys (R-KEY-4, R-KEY-12).
+type RotateKeyRequest struct {
+	Ref string `json:"-"`
+	// Grace gives the demoted primary an expiry at now + Grace.
+	Grace time.Duration `json:"grace,omitempty"`
+	// DisablePrevious disables the demoted primary at once.
+	DisablePrevious bool `json:"disable_previous,omitempty"`
+	Mutation
+}
+
+// MintTokenRequest mints a signed token for the automation account (R-TOK-1).
+type MintTokenRequest struct {
+	TTL       time.Duration `json:"ttl,omitempty"`
+	Execution string        `json:"execution,omitempty"`
+}
+
+// keyAccount resolves an account whose keys are managed: an integration or
+// API-key account (the automation account uses signed tokens, R-SA-4).
+func (t *txn) keyAccount(ref string, forChange bool) (domain.Account, error) {
+	a, err := t.resolveServiceAccount(ref)
+	if err != nil {
+		return a, err
+	}
+	if a.IsAutomation() {
+		return a, domain.Protectedf("the automation account %q has no stored keys; it uses signed tokens (sactl sa token mint)", a.Name)
+	}
+	if forChange {
+		if err := editable(a, "have its keys changed"); err != nil {
+			return a, err
+		}
+	}
+	return a, nil
+}
+
+// notOwnKeys applies R-KEY-11: a service account never creates, rotates or
+// reveals keys of its own account, whatever its permissions.
+func (t *txn) notOwnKeys(a domain.Account, what string) error {
+	if t.principal != nil && t.principal.ID == a.ID {
+		return domain.Forbiddenf("service account %q cannot %s its own keys", a.Name, what)
+	}
+	return nil
+}
+
+// accountKeys lists an account's keys with role and status (R-KEY-4).
+func (t *txn) accountKeys(a domain.Account, set domain.Settings) ([]domain.Key, error) {
+	ks, err := t.KeysOf(a.ID)
+	if err != nil {
+		return nil, err
+	}
+	domain.AssignRoles(ks, t.now, set)
+	return ks, nil
+}
+
+// expiry applies R-KEY-8: the asked lifetime, else the default; within the
+// business's bounds. With a maximum and nothing asked, keys get the maximum.
+func expiry(now time.Time, asked time.Duration, s domain.Settings) (*time.Time, error) {
+	d := asked
+	if d == 0 {
+		d = s.KeyDefaultTTL
+	}
+	if d == 0 {
+		d = s.KeyMaxTTL
+	}
+	if d < 0 {
+		return nil, domain.Invalidf("expiry must be positive")
+	}
+	if d == 0 {
+		return nil, nil
+	}
+	if s.KeyMinTTL > 0 && d < s.KeyMinTTL {
+		return nil, domain.Invalidf("expiry %s is shorter than key_min_ttl (%s)", domain.FormatDuration(d), domain.FormatDuration(s.KeyMinTTL))
+	}
+	if s.KeyMaxTTL > 0 && d > s.KeyMaxTTL {
+		return nil, domain.Invalidf("expiry %s is longer than key_max_ttl (%s)", domain.FormatDuration(d), domain.FormatDuration(s.KeyMaxTTL))
+	}
+	at := now.Add(d)
+	return &at, nil
+}
+
+// issueKey makes a key for an account: the secret from crypto/rand, stored
+// as its SHA-256 (R-KEY-2) and, when retrieval is on, sealed (R-KEY-10).
+// The returned key carries the secret; nothing else ever does.
+func (t *txn) issueKey(a domain.Account, name string, ttl time.Duration, set domain.Settings) (domain.Key, error) {
+	exp, err := expiry(t.now, ttl, set)
+	if err != nil {
+		return domain.Key{}, err
+	}
+	secret, err := keys.Generate(keys.KindAPIKey)
+	if err != nil {
+		return domain.Key{}, err
+	}
+	k := domain.Key{
+		ID: domain.NewID("key", t.now), Account: a.APIName, Name: name, Hint: secret.Hint(),
+		CreatedAt: t.now, CreatedBy: t.actor.ID, ExpiresAt: exp, Sealed: set.KeyRetrieval,
+	}
+	var sealed []byte
+	if set.KeyRetrieval {
+		dk, err := t.dataKey(true)
+		if err != nil {
+			return k, err
+		}
+		if sealed, err = dk.Seal([]byte(secret.Reveal()), sealAAD(t.biz.ID, k.ID)); err != nil {
+			return k, err
+		}
+	}
+	if err := t.InsertKey(t.biz.ID, a.ID, k, secret.Hash(), sealed); err != nil {
+		return k, err
+	}
+	if err := t.audit("key.created", accountTarget(a), map[string]any{
+		"key_id": k.ID, "name": name, "hint": k.Hint, "expires_at": k.ExpiresAt, "retrievable": set.KeyRetrieval,
+	}); err != nil {
+		return k, err
+	}
+	k.Secret = secret.Reveal()
+	k.Status, k.Role = domain.KeyActive, domain.RolePrimary
+	return k, nil
+}
+
+// sealAAD binds a sealed secret to its business and key, so a sealed value
+// copied onto another row does not open.
+func sealAAD(businessID, keyID string) []byte { return []byte(businessID + "|" + keyID) }
+
+// dataKey returns the business's data key, creating it (sealed by the
+// master key) on first use when create is set.
+func (t *txn) dataKey(create bool) (keys.DataKey, error) {
+	mk, err := t.s.master()
+	if err != nil {
+		return keys.DataKey{}, err
+	}
+	wrapped, ok, err := t.WrappedDataKey(t.biz.ID)
+	if err != nil {
+		return keys.DataKey{}, err
+	}
+	if ok {
+		dk, err := mk.Unwrap(wrapped)
+		if err != nil {
+			return dk, fmt.Errorf("cannot open business %q's data key: wrong master key?", t.biz.Name)
+		}
+		return dk, nil
+	}
+	if !create {
+		return keys.DataKey{}, fmt.Errorf("business %q has no data key", t.biz.Name)
+	}
+	dk, err := keys.NewDataKey()
+	if err != nil {
+		return dk, err
+	}
+	if wrapped, err = mk.Wrap(dk); err != nil {
+		return dk, err
+	}
+	return dk, t.PutWrappedDataKey(t.biz.ID, wrapped, t.now)
+}
+
+// keyLimitError is R-KEY-15's message: what is used, what is allowed, what to do.
+func keyLimitError(a domain.Account, n, max int) error {
+	return domain.Conflictf("service account %q holds %d of %d keys; delete one (sactl sa keys delete %s --secondary) or raise max_keys_per_account",
+		a.APIName, n, max, a.APIName)
+}
+
+// ListKeys lists an account's keys, never their secrets (R-PERM-4: view).
+func (s *Service) ListKeys(ctx context.Context, ref string) ([]domain.Key, error) {
+	var out []domain.Key
+	err := s.read(ctx, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
+			return err
+		}
+		a, err := t.keyAccount(ref, false)
+		if err != nil {
+			return err
+		}
+		set, err := t.settings()
+		if err != nil {
+			return err
+		}
+		out, err = t.accountKeys(a, set)
+		return err
+	})
+	return out, err
+}
+
+// CreateKey adds a named key without deleting any (R-KEY-5).
+func (s *Service) CreateKey(ctx context.Context, req CreateKeyRequest) (domain.Key, error) {
+	var out domain.Key
+	err := s.write(ctx, req.Mutation, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+			return err
+		}
+		a, err := t.keyAccount(req.Ref, true)
+		if err != nil {
+			return err
+		}
+		if err := t.notOwnKeys(a, "create"); err != nil {
+			return err
+		}
+		if a.AccountType == domain.TypeAPIKey {
+			return domain.Protectedf("API-key account %q holds exactly one key; create a new API key instead", a.Name)
+		}
+		name, err := keyName(req.Name)
+		if err != nil {
+			return err
+		}
+		set, err := t.settings()
+		if err != nil {
+			return err
+		}
+		if a.KeyCount >= set.MaxKeysPerAccount {
+			return keyLimitError(a, a.KeyCount, set.MaxKeysPerAccount)
+		}
+		out, err = t.issueKey(a, name, req.ExpiresIn, set)
+		return err
+	})
+	return out, err
+}
+
+func keyName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	return domain.NormalizeName("key name", s)
+}
+
+// RotateKeys makes a new primary; the oldest keys beyond
+// max_keys_per_account go in the same transaction, which needs confirmation
+// (R-KEY-4). Grace and DisablePrevious handle the demoted primary (R-KEY-12).
+func (s *Service) RotateKeys(ctx context.Context, req RotateKeyRequest) (domain.Key, error) {
+	var out domain.Key
+	err := s.write(ctx, req.Mutation, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+			return err
+		}
+		a, err := t.keyAccount(req.Ref, true)
+		if err != nil {
+			return err
+		}
+		if err := t.notOwnKeys(a, "rotate"); err != nil {
+			return err
+		}
+		if a.AccountType == domain.TypeAPIKey {
+			return domain.Protectedf("API-key account %q cannot rotate; create a new API key and revoke the old one", a.Name)
+		}
+		if req.Grace < 0 || (req.Grace > 0 && req.DisablePrevious) {
+			return domain.Invalidf("give either a positive --grace or --disable-previous, not both")
+		}
+		set, err := t.settings()
+		if err != nil {
+			return err
+		}
+		ks, err := t.accountKeys(a, set)
+		if err != nil {
+			return err
+		}
+		// Oldest first: the new key makes len+1; anything beyond the limit goes.
+		excess := len(ks) + 1 - set.MaxKeysPerAccount
+		var doomed, kept []domain.Key
+		for i, k := range ks {
+			if i < excess {
+				doomed = append(doomed, k)
+			} else {
+				kept = append(kept, k)
+			}
+		}
+		if len(doomed) > 0 {
+			var cons []string
+			for _, k := range doomed {
+				cons = append(cons, fmt.Sprintf("%s key %s (%s) will be deleted permanently; %s", k.Role, k.ID, k.Hint, usage(k)))
+			}
+			if err := confirm(req.Mutation, domain.Confirmation{
+				Action:        fmt.Sprintf("rotate the keys of service account %q", a.Name),
+				Consequences:  cons,
+				TypeToConfirm: "y",
+			}); err != nil {
+				return err
+			}
+		}
+		for _, k := range doomed {
+			if err := t.DeleteKey(k.ID, t.now); err != nil {
+				return err
+			}
+		}
+		// R-KEY-12: the demoted primary may get a grace expiry or be disabled.
+		for _, k := range kept {
+			if k.Role != domain.RolePrimary {
+				continue
+			}
+			switch {
+			case req.DisablePrevious:
+				k.DisabledAt = &t.now
+			case req.Grace > 0:
+				until := t.now.Add(req.Grace)
+				if k.ExpiresAt == nil || until.Before(*k.ExpiresAt) {
+					k.ExpiresAt = &until
+				}
+			default:
+				continue
+			}
+			if err := t.UpdateKeyState(k); err != nil {
+				return err
+			}
+		}
+		out, err = t.issueKey(a, "", 0, set)
+		if err != nil {
+			return err
+		}
+		deleted := make([]string, len(doomed))
+		for i, k := range doomed {
+			deleted[i] = k.ID
+		}
+		return t.audit("key.rotated", accountTarget(a), map[string]any{
+			"new_key_id": out.ID, "deleted_key_ids": deleted,
+			"grace": domain.FormatDuration(req.Grace), "disable_previous": req.DisablePrevious,
+		})
+	})
+	return out, err
+}
+
+func usage(k domain.Key) string {
+	if k.LastUsedAt == nil {
+		return "never used"
+	}
+	return "last used " + k.LastUsedAt.Format("2006-01-02 15:04 UTC")
+}
+
+// pickKey finds the key a request names: an id, or the account's secondary
+// (the only one, or an error naming the choices), or by default the primary.
+func pickKey(ks []domain.Key, req KeyRequest, a domain.Account) (domain.Key, error) {
+	switch {
+	case req.KeyID != "" && req.Secondary:
+		return domain.Key{}, domain.Invalidf("name a key by id or --secondary, not both")
+	case req.KeyID != "":
+		for _, k := range ks {
+			if k.ID == req.KeyID {
+				return k, nil
+			}
+		}
+		return domain.Key{}, domain.NotFoundf("service account %q has no key %q", a.APIName, req.KeyID).
+			WithHint("list them with: sactl sa keys list %s", a.APIName)
+	case req.Secondary:
+		var sec []string
+		var found domain.Key
+		for _, k := range ks {
+			if k.Role == domain.RoleSecondary {
+				sec = append(sec, k.ID)
+				found = k
+			}
+		}
+		switch len(sec) {
+		case 1:
+			return found, nil
+		case 0:
+			return domain.Key{}, domain.NotFoundf("service account %q has no secondary key", a.APIName)
+		}
+		return domain.Key{}, domain.Invalidf("service account %q has %d secondary keys; name one: %s", a.APIName, len(sec), strings.Join(sec, ", "))
+	}
+	for _, k := range ks {
+		if k.Role == domain.RolePrimary {
+			return k, nil
+		}
+	}
+	return domain.Key{}, domain.NotFoundf("service account %q has no active key", a.APIName)
+}
+
+// DeleteKey deletes a key permanently, after confirmation (R-KEY-6).
+func (s *Service) DeleteKey(ctx context.Context, req KeyRequest) (domain.Key, error) {
+	var out domain.Key
+	err := s.write(ctx, req.Mutation, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+			return err
+		}
+		a, err := t.keyAccount(req.Ref, true)
+		if err != nil {
+			return err
+		}
+		if req.KeyID == "" && !req.Secondary {
+			return domain.Invalidf("name the key to delete: a key id or --secondary")
+		}
+		set, err := t.settings()
+		if err != nil {
+			return err
+		}
+		ks, err := t.accountKeys(a, set)
+		if err != nil {
+			return err
+		}
+		k, err := pickKey(ks, req, a)
+		if err != nil {
+			return err
+		}
+		if k.Role == domain.RolePrimary && len(ks) > 1 && !req.Force {
+			return domain.Conflictf("key %s is the primary of %q; rotate first, or add --force to delete it anyway", k.ID, a.APIName)
+		}
+		if err := confirm(req.Mutation, domain.Confirmation{
+			Action:        fmt.Sprintf("delete %s key %s (%s) of service account %q", k.Role, k.ID, k.Hint, a.Name),
+			Consequences:  []string{"the key is deleted permanently; anything using it fails at once (" + usage(k) + ")"},
+			TypeToConfirm: "y",
+		}); err != nil {
+			return err
+		}
+		if err := t.DeleteKey(k.ID, t.now); err != nil {
+			return err
+		}
+		out = k
+		return t.audit("key.deleted", accountTarget(a), map[string]any{"key_id": k.ID, "hint": k.Hint, "role": string(k.Role)})
+	})
+	return out, err
+}
+
+// SetKeyEnabled disables or re-enables one key; a disabled key is rejected but kept (R-KEY-7).
+func (s *Service) SetKeyEnabled(ctx context.Context, req KeyRequest, enabled bool) (domain.Key, error) {
+	var out domain.Key
+	err := s.write(ctx, req.Mutation, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+			return err
+		}
+		a, err := t.keyAccount(req.Ref, true)
+		if err != nil {
+			return err
+		}
+		if req.KeyID == "" {
+			return domain.Invalidf("name the key by id")
+		}
+		set, err := t.settings()
+		if err != nil {
+			return err
+		}
+		ks, err := t.accountKeys(a, set)
+		if err != nil {
+			return err
+		}
+		k, err := pickKey(ks, req, a)
+		if err != nil {
+			return err
+		}
+		if (k.DisabledAt == nil) == enabled {
+			out = k // nothing to do
+			return nil
+		}
+		action := "key.enabled"
+		if enabled {
+			k.DisabledAt = nil
+		} else {
+			k.DisabledAt, action = &t.now, "key.disabled"
+		}
+		if err := t.UpdateKeyState(k); err != nil {
+			return err
+		}
+		if err := t.audit(action, accountTarget(a), map[string]any{"key_id": k.ID, "hint": k.Hint}); err != nil {
+			return err
+		}
+		ks, err = t.accountKeys(a, set)
+		if err != nil {
+			return err
+		}
+		out, err = pickKey(ks, KeyRequest{KeyID: k.ID}, a)
+		return err
+	})
+	return out, err
+}
+
+// ShowKey reveals a key's secret (R-KEY-10); an audited event. Keys made
+// while key_retrieval was off are hash-only and cannot be shown.
+func (s *Service) ShowKey(ctx context.Context, req KeyRequest) (domain.Key, error) {
+	var out domain.Key
+	// A write transaction: revealing appends an audit event.
+	err := s.write(ctx, req.Mutation, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
+			return err
+		}
+		a, err := t.keyAccount(req.Ref, false)
+		if err != nil {
+			return err
+		}
+		if a.Status == domain.StatusArchived {
+			return domain.Conflictf("service account %q is archived; its keys were deleted", a.Name)
+		}
+		if err := t.notOwnKeys(a, "reveal"); err != nil {
+			return err
+		}
+		set, err := t.settings()
+		if err != nil {
+			return err
+		}
+		ks, err := t.accountKeys(a, set)
+		if err != nil {
+			return err
+		}
+		k, err := pickKey(ks, req, a)
+		if err != nil {
+			return err
+		}
+		sealed, err := t.SealedSecret(k.ID)
+		if err != nil {
+			return err
+		}
+		if sealed == nil {
+			if !set.KeyRetrieval {
+				return domain.Conflictf("key %s cannot be shown: key_retrieval is off for business %q, so keys are stored hash-only and shown once", k.ID, t.biz.Name).
+					WithHint("rotate to get a new key: sactl sa keys rotate %s", a.APIName)
+			}
+			return domain.Conflictf("key %s cannot be shown: it was created while key_retrieval was off and is stored hash-only", k.ID).
+				WithHint("rotate to get a new key: sactl sa keys rotate %s", a.APIName)
+		}
+		dk, err := t.dataKey(false)
+		if err != nil {
+			return err
+		}
+		plain, err := dk.Open(sealed, sealAAD(t.biz.ID, k.ID))
+		if err != nil {
+			return fmt.Errorf("key %s: the sealed secret does not open: %w", k.ID, err)
+		}
+		k.Secret = string(plain)
+		out = k
+		return t.audit("key.revealed", accountTarget(a), map[string]any{"key_id": k.ID, "hint": k.Hint})
+	})
+	return out, err
+}
+
+// Verify checks a credential (R-KEY-2, R-TOK-3): it never fails for a bad
+// credential, it says why in the result. Malformed input is rejected before
+// any database access.
+func (s *Service) Verify(ctx context.Context, credential string) (domain.Verification, error) {
+	credential = strings.TrimSpace(credential)
+	switch {
+	case strings.HasPrefix(credential, keys.TokenPrefix):
+		return s.verifyToken(ctx, credential)
+	case strings.HasPrefix(credential, string(keys.KindAPIKey)+"_"):
+		return s.verifyKey(ctx, credential)
+	}
+	return domain.Verification{Reason: domain.ReasonMalformed, Permissions: domain.Permissions{}, Business: s.business}, nil
+}
+
+func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Verification, error) {
+	v := domain.Verification{Permissions: domain.Permissions{}, Business: s.business}
+	kind, secret, err := keys.Parse(credential)
+	if err != nil || kind != keys.KindAPIKey {
+		v.Reason = domain.ReasonMalformed
+		return v, nil
+	}
+	hash := secret.Hash()
+	var touch *sqlite.StoredKey
+	err = s.read(ctx, func(t *txn) error {
+		sk, stored, ok, err := t.KeyByHash(hash)
+		if err != nil {
+			return err
+		}
+		if !ok || subtle.ConstantTimeCompare(stored, hash[:]) != 1 {
+			return t.explainDeleted(&v, hash)
+		}
+		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialAPIKey, ID: sk.ID, ExpiresAt: sk.ExpiresAt}
+		if sk.BusinessID != t.biz.ID {
+			v.Reason = domain.ReasonForeignBusiness
+			return nil
+		}
+		a, ok, err := t.PrincipalByID(t.biz.ID, sk.PrincipalID)
+		if err != nil || !ok {
+			v.Reason = domain.ReasonUnknown
+			return err
+		}
+		fillPrincipal(&v, t, a)
+		if a.Status != domain.StatusActive {
+			v.Reason = domain.ReasonAccountNotActive
+			return nil
+		}
+		set, err := t.settings()
+		if err != nil {
+			return err
+		}
+		if _, reason := domain.KeyState(sk.Key, t.now, set); reason != "" {
+			v.Reason = reason
+			return nil
+		}
+		if v.Permissions, err = t.EffectivePermissions(a.ID); err != nil {
+			return err
+		}
+		v.Active = true
+		if sk.LastUsedAt == nil || t.now.Sub(*sk.LastUsedAt) >= lastUsedEvery {
+			touch = &sk
+		}
+		return nil
+	})
+	if err != nil || touch == nil {
+		return v, err
+	}
+	// R-KEY-9: a write at most once a minute per key, not one per request.
+	err = s.st.Write(ctx, false, func(tx *sqlite.Tx) error {
+		_, err := tx.TouchKey(touch.ID, touch.PrincipalID, s.now().UTC().Truncate(time.Microsecond), lastUsedEvery)
+		return err
+	})
+	return v, err
+}
+
+func fillPrincipal(v *domain.Verification, t *txn, a domain.Account) {
+	v.Business, v.Status = t.biz.Name, a.Status
+	v.Principal = &domain.VerifiedPrincipal{ID: a.ID, Name: a.Name, APIName: a.APIName, AccountType: a.AccountType}
+}
+
+// signingKeys opens the business's signing keys that may still verify: the
+// current one and those retired less than a token lifetime ago (R-TOK-2).
+func (t *txn) signingKeys() ([]keys.SigningKey, error) {
+	rows, err := t.SigningKeys(t.biz.ID)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	dk, err := t.dataKey(false)
+	if err != nil {
+		return nil, err
+	}
+	var out []keys.SigningKey
+	for _, r := range rows {
+		if r.RetiredAt != nil && t.now.Sub(*r.RetiredAt) > keys.MaxTokenTTL {
+			continue
+		}
+		plain, err := dk.Open(r.Sealed, sealAAD(t.biz.ID, r.ID))
+		if err != nil || len(plain) != 32 {
+			return nil, fmt.Errorf("signing key %s does not open", r.ID)
+		}
+		sk := keys.SigningKey{ID: r.ID}
+		copy(sk.Secret[:], plain)
+		out = append(out, sk)
+	}
+	return out, nil
+}
+
+func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Verification, error) {
+	v := domain.Verification{Permissions: domain.Permissions{}, Business: s.business,
+		Credential: &domain.VerifiedCredential{Type: domain.CredentialSignedToken}}
+	if _, err := keys.ParseTokenUnverified(credential); err != nil {
+		v.Reason = domain.ReasonMalformed
+		return v, nil
+	}
+	// R-TOK-3: stateless, a read only.
+	err := s.read(ctx, func(t *txn) error {
+		sks, err := t.signingKeys()
+		if err != nil {
+			return err
+		}
+		claims, err := keys.VerifyToken(credential, func(kid string) (keys.SigningKey, bool) {
+			for _, k := range sks {
+				if k.ID == kid {
+					return k, true
+				}
+			}
+			return keys.SigningKey{}, false
+		}, t.biz.ID, t.now)
+		switch {
+		case errors.Is(err, keys.ErrExpired):
+			v.Reason = domain.ReasonExpired
+		case errors.Is(err, keys.ErrForeignBusiness):
+			v.Reason = domain.ReasonForeignBusiness
+		case errors.Is(err, keys.ErrMalformed):
+			v.Reason = domain.ReasonMalformed
+		case err != nil:
+			v.Reason = domain.ReasonBadSignature
+		}
+		if err != nil {
+			return nil
+		}
+		exp := time.Unix(claims.Expiry, 0).UTC()
+		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialSignedToken, ID: claims.ID, ExpiresAt: &exp}
+		a, ok, err := t.PrincipalByID(t.biz.ID, claims.Account)
+		if err != nil {
+			return err
+		}
+		if !ok || !a.IsAutomation() {
+			v.Reason = domain.ReasonUnknown
+			return nil
+		}
+		fillPrincipal(&v, t, a)
+		if a.Status != domain.StatusActive {
+			v.Reason = domain.ReasonAccountNotActive
+			return nil
+		}
+		if v.Permissions, err = t.EffectivePermissions(a.ID); err != nil {
+			return err
+		}
+		v.Active = true
+		return nil
+	})
+	return v, err
+}
+
+// requireAll demands every sactl permission at remove: minting a token for
+// the automation account, which holds them all, must not raise the actor's rights.
+func (t *txn) requireAll() error {
+	if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+		return err
+	}
+	return t.checkGrant(domain.AllSactlAt(domain.LevelRemove))
+}
+
+// MintToken mints a short-lived signed token for the business's automation
+// account (R-TOK-1); the first mint creates the signing key.
+func (s *Service) MintToken(ctx context.Context, req MintTokenRequest) (domain.MintedToken, error) {
+	var out domain.MintedToken
+	err := s.write(ctx, Mutation{}, func(t *txn) error {
+		if err := t.requireAll(); err != nil {
+			return err
+		}
+		ttl := req.TTL
+		if ttl == 0 {
+			ttl = 15 * time.Minute
+		}
+		if ttl < time.Second || ttl > keys.MaxTokenTTL {
+			return domain.Invalidf("token ttl %s is out of range: use 1s to 1h", ttl)
+		}
+		if len(req.Execution) > 128 || strings.ContainsFunc(req.Execution, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			return domain.Invalidf("execution id must be at most 128 printable characters")
+		}
+		auto, ok, err := t.Automation(t.biz.ID)
+		if err != nil || !ok {
+			return errors.Join(err, fmt.Errorf("business %q has no automation account", t.biz.Name))
+		}
+		sks, err := t.signingKeys()
+		if err != nil {
+			return err
+		}
+		var sk keys.SigningKey
+		if len(sks) == 0 {
+			if sk, err = t.newSigningKey(); err != nil {
+				return err
+			}
+		} else {
+			sk = sks[0]
+		}
+		now := t.now.Truncate(time.Second)
+		c := keys.TokenClaims{
+			Business: t.biz.ID, Account: auto.ID, IssuedAt: now.Unix(), Expiry: now.Add(ttl).Unix(),
+			ID: domain.NewID("tok", t.now), Execution: req.Execution,
+		}
+		tok, err := keys.MintToken(sk, c)
+		if err != nil {
+			return err
+		}
+		out = domain.MintedToken{ID: c.ID, Token: tok, Account: auto.APIName, Business: t.biz.Name,
+			Execution: req.Execution, IssuedAt: now, ExpiresAt: now.Add(ttl)}
+		return t.audit("token.minted", accountTarget(auto), map[string]any{
+			"token_id": c.ID, "execution": req.Execution, "expires_at": out.ExpiresAt, "signing_key": sk.ID,
+		})
+	})
+	return out, err
+}
+
+func (t *txn) newSigningKey() (keys.SigningKey, error) {
+	sk, err := keys.NewSigningKey()
+	if err != nil {
+		return sk, err
+	}
+	dk, err := t.dataKey(true)
+	if err != nil {
+		return sk, err
+	}
+	sealed, err := dk.Seal(sk.Secret[:], sealAAD(t.biz.ID, sk.ID))
+	if err != nil {
+		return sk, err
+	}
+	return sk, t.InsertSigningKey(t.biz.ID, sqlite.SigningKeyRow{ID: sk.ID, Sealed: sealed, CreatedAt: t.now})
+}
+
+// RotateSigningKey replaces the token signing key; tokens signed by the old
+// one keep verifying until they expire (R-TOK-2).
+func (s *Service) RotateSigningKey(ctx context.Context, m Mutation) (string, error) {
+	var id string
+	err := s.write(ctx, m, func(t *txn) error {
+		if err := t.requireAll(); err != nil {
+			return err
+		}
+		sk, err := t.newSigningKey()
+		if err != nil {
+			return err
+		}
+		id = sk.ID
+		return t.audit("signing_key.rotated", domain.AuditTarget{Type: "business", ID: t.biz.ID, Name: t.biz.Name},
+			map[string]any{"signing_key": sk.ID})
+	})
+	return id, err
+}
+
+// LocalMasterKey loads, or creates on first use, the 0600 master key file
+// next to a local database (R-KEY-10): <db>.masterkey.
+func LocalMasterKey(dbPath string) func() (keys.MasterKey, error) {
+	var once sync.Once
+	var mk keys.MasterKey
+	var err error
+	return func() (keys.MasterKey, error) {
+		once.Do(func() { mk, err = keys.LoadOrCreateMasterKey(dbPath + ".masterkey") })
+		return mk, err
+	}
+}
+
+// explainDeleted says why a key that is not stored fails: it never existed,
+// it was deleted, or its account was archived (R-SA-8).
+func (t *txn) explainDeleted(v *domain.Verification, hash [32]byte) error {
+	v.Reason = domain.ReasonUnknown
+	d, ok, err := t.DeletedKeyByHash(hash)
+	if err != nil || !ok {
+		return err
+	}
+	v.Credential = &domain.VerifiedCredential{Type: domain.CredentialAPIKey, ID: d.KeyID}
+	if d.BusinessID != t.biz.ID {
+		v.Reason = domain.ReasonForeignBusiness
+		return nil
+	}
+	a, ok, err := t.PrincipalByID(t.biz.ID, d.PrincipalID)
+	if err != nil || !ok {
+		return err
+	}
+	fillPrincipal(v, t, a)
+	v.Reason = domain.ReasonRevoked
+	if a.Status == domain.StatusArchived {
+		v.Reason = domain.ReasonAccountNotActive
+	}
+	return nil
+}
