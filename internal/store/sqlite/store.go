@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -76,7 +77,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// of spinning in SQLite's busy handler.
 	rw.SetMaxOpenConns(1)
 	s := &Store{path: path, rw: rw, ro: ro}
-	if err := s.migrate(ctx); err != nil {
+	// Turning a new file into WAL takes an exclusive lock, and SQLite may
+	// answer SQLITE_BUSY there without calling the busy handler: when many
+	// processes open a new database at once, retry.
+	if err := retryBusy(ctx, func() error { return s.migrate(ctx) }); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -227,6 +231,29 @@ func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
 
 func (t *Tx) queryRow(q string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(t.ctx, q, args...)
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED)
+}
+
+// retryBusy runs fn until it does not fail with SQLITE_BUSY, for at most busyTimeout.
+func retryBusy(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(busyTimeout)
+	wait := 5 * time.Millisecond
+	for {
+		err := fn()
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait + time.Duration(rand.Int64N(int64(wait)))):
+		}
+		wait = min(2*wait, 200*time.Millisecond)
+	}
 }
 
 // IsUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
