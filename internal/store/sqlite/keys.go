@@ -27,7 +27,7 @@ func scanKey(r scanner) (domain.Key, error) {
 // for the service to derive.
 func (t *Tx) KeysOf(principalID string) ([]domain.Key, error) {
 	rows, err := t.query(`SELECT `+keyCols+` FROM api_keys k JOIN principals p ON p.id = k.principal_id
-		WHERE k.principal_id = ? ORDER BY k.created_at, k.id`, principalID)
+		WHERE k.principal_id = ? ORDER BY k.created_at, k.rowid`, principalID)
 	if err != nil {
 		return nil, err
 	}
