@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -166,6 +168,15 @@ func BenchmarkVerifyKey(b *testing.B) {
 
 			b.ReportAllocs()
 			i := 0
+			if os.Getenv("BENCH_DIAG") != "" {
+				fi, _ := os.Stat(e.st.Path())
+				wi, _ := os.Stat(e.st.Path() + "-wal")
+				if fi != nil && wi != nil {
+					b.Logf("db %d MB, wal %d MB", fi.Size()>>20, wi.Size()>>20)
+				}
+			}
+			pprof.SetGoroutineLabels(pprof.WithLabels(e.ctx, pprof.Labels("phase", "loop")))
+			defer pprof.SetGoroutineLabels(e.ctx)
 			for b.Loop() {
 				v, err := e.svc.Verify(e.ctx, e.secrets[i%len(e.secrets)])
 				if err != nil || !v.Active {

@@ -494,4 +494,3 @@ func TestConcurrentRotations(t *testing.T) { // R-DB-3, R-KEY-4
 		t.Fatalf("%d key.rotated events, want %d", got, n)
 	}
 }
-
