@@ -48,4 +48,8 @@ type AuditFilter struct {
 	Until       time.Time `json:"until,omitempty"`
 	ServiceOnly bool      `json:"service_only,omitempty"`
 	Limit       int       `json:"limit,omitempty"` // the newest N, still printed oldest first
+	// After and PageSize page through the log (the server's cursor):
+	// events after that sequence number, at most PageSize of them.
+	After    int64 `json:"after,omitempty"`
+	PageSize int   `json:"page_size,omitempty"`
 }

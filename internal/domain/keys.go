@@ -138,3 +138,18 @@ func (v Verification) Explain() string {
 }
 
 func quote(s string) string { return `"` + s + `"` }
+
+// UserToken is a human user's personal token for the server (R-USER-2).
+// Secret is set only when it is created.
+type UserToken struct {
+	ID         string     `json:"id"`
+	User       string     `json:"user"`
+	Name       string     `json:"name"`
+	Hint       string     `json:"hint"`
+	CreatedAt  time.Time  `json:"created_at"`
+	CreatedBy  string     `json:"created_by"`
+	ExpiresAt  *time.Time `json:"expires_at"`
+	RevokedAt  *time.Time `json:"revoked_at"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	Secret     string     `json:"secret,omitempty"`
+}

@@ -31,6 +31,10 @@ type API interface {
 	MintToken(ctx context.Context, req MintTokenRequest) (domain.MintedToken, error)
 	RotateSigningKey(ctx context.Context, m Mutation) (string, error)
 
+	CreateUserToken(ctx context.Context, req CreateUserTokenRequest) (domain.UserToken, error)
+	ListUserTokens(ctx context.Context, ref string) ([]domain.UserToken, error)
+	RevokeUserToken(ctx context.Context, ref, tokenID string, m Mutation) (domain.UserToken, error)
+
 	CreateGroup(ctx context.Context, req CreateGroupRequest) (domain.Group, error)
 	ListGroups(ctx context.Context) ([]domain.Group, error)
 	GetGroup(ctx context.Context, name string) (domain.Group, error)

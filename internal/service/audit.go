@@ -14,7 +14,13 @@ func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(d
 		if err := t.require(domain.PermAudit, domain.LevelView); err != nil {
 			return err
 		}
-		q := sqlite.AuditQuery{Action: f.Action, ServiceOnly: f.ServiceOnly, Limit: f.Limit}
+		if f.Limit < 0 || f.PageSize < 0 || f.After < 0 {
+			return domain.Invalidf("limit, page size and cursor must not be negative")
+		}
+		if f.Limit > 0 && (f.PageSize > 0 || f.After > 0) {
+			return domain.Invalidf("the newest-n limit does not combine with paging")
+		}
+		q := sqlite.AuditQuery{Action: f.Action, ServiceOnly: f.ServiceOnly, Limit: f.Limit, After: f.After, PageSize: f.PageSize}
 		if f.Account != "" {
 			a, err := t.resolveServiceAccount(f.Account)
 			if err != nil {

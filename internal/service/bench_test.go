@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"testing"
 	"time"
@@ -231,5 +232,43 @@ func BenchmarkVerifyToken(b *testing.B) {
 		if err != nil || !v.Active {
 			b.Fatalf("verify: active=%v reason=%q err=%v", v.Active, v.Reason, err)
 		}
+	}
+}
+
+func BenchmarkDiagTMP(b *testing.B) {
+	measure := func(name string, e *benchEnv) {
+		for r := 0; r < 3; r++ {
+			const n = 20000
+			t0 := time.Now()
+			for i := range n {
+				v, err := e.svc.Verify(e.ctx, e.secrets[i%len(e.secrets)])
+				if err != nil || !v.Active {
+					b.Fatal(err)
+				}
+			}
+			b.Logf("%s: %v/op", name, time.Since(t0)/n)
+		}
+	}
+	small := newBenchEnv(b)
+	small.fill(b, 1000-benchRealKeys)
+	small.addRealKeys(b, benchRealKeys)
+	small.warm(b)
+	measure("1k before", small)
+	big := newBenchEnv(b)
+	big.fill(b, 1_000_000-benchRealKeys)
+	big.addRealKeys(b, benchRealKeys)
+	big.warm(b)
+	measure("1M", big)
+	measure("1k after", small)
+	runtime.GC()
+	measure("1M after GC", big)
+	measure("1k after GC", small)
+	small2 := newBenchEnv(b)
+	small2.fill(b, 1000-benchRealKeys)
+	small2.addRealKeys(b, benchRealKeys)
+	small2.warm(b)
+	measure("1k fresh", small2)
+	measure("1M again", big)
+	for range b.N {
 	}
 }

@@ -563,6 +563,8 @@ func (s *Service) Verify(ctx context.Context, credential string) (domain.Verific
 		return s.verifyToken(ctx, credential)
 	case strings.HasPrefix(credential, string(keys.KindAPIKey)+"_"):
 		return s.verifyKey(ctx, credential)
+	case strings.HasPrefix(credential, string(keys.KindUserToken)+"_"):
+		return s.verifyUserToken(ctx, credential)
 	}
 	return domain.Verification{Reason: domain.ReasonMalformed, Permissions: domain.Permissions{}, Business: s.business}, nil
 }
@@ -576,18 +578,18 @@ func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Veri
 	}
 	hash := secret.Hash()
 	var touch *sqlite.StoredKey
-	err = s.read(ctx, func(t *txn) error {
-		sk, stored, ok, err := t.KeyByHash(hash)
+	err = s.st.Read(ctx, func(tx *sqlite.Tx) error {
+		sk, stored, ok, err := tx.KeyByHash(hash)
 		if err != nil {
 			return err
 		}
 		if !ok || subtle.ConstantTimeCompare(stored, hash[:]) != 1 {
-			return t.explainDeleted(&v, hash)
+			return s.explainDeleted(tx, &v, hash)
 		}
 		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialAPIKey, ID: sk.ID, ExpiresAt: sk.ExpiresAt}
-		if sk.BusinessID != t.biz.ID {
-			v.Reason = domain.ReasonForeignBusiness
-			return nil
+		t, err := s.verifyTxn(tx, sk.BusinessID, &v)
+		if err != nil || t == nil {
+			return err
 		}
 		a, ok, err := t.PrincipalByID(t.biz.ID, sk.PrincipalID)
 		if err != nil || !ok {
@@ -662,12 +664,17 @@ func (t *txn) signingKeys() ([]keys.SigningKey, error) {
 func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Verification, error) {
 	v := domain.Verification{Permissions: domain.Permissions{}, Business: s.business,
 		Credential: &domain.VerifiedCredential{Type: domain.CredentialSignedToken}}
-	if _, err := keys.ParseTokenUnverified(credential); err != nil {
+	unverified, err := keys.ParseTokenUnverified(credential)
+	if err != nil {
 		v.Reason = domain.ReasonMalformed
 		return v, nil
 	}
 	// R-TOK-3: stateless, a read only.
-	err := s.read(ctx, func(t *txn) error {
+	err = s.st.Read(ctx, func(tx *sqlite.Tx) error {
+		t, err := s.verifyTxn(tx, unverified.Business, &v)
+		if err != nil || t == nil {
+			return err
+		}
 		sks, err := t.signingKeys()
 		if err != nil {
 			return err
@@ -825,18 +832,34 @@ func LocalMasterKey(dbPath string) func() (keys.MasterKey, error) {
 	}
 }
 
+// verifyTxn opens the verification of a credential belonging to a
+// business: nil (with the reason set) when it is another business than the
+// one asked about.
+func (s *Service) verifyTxn(tx *sqlite.Tx, businessID string, v *domain.Verification) (*txn, error) {
+	biz, ok, err := tx.BusinessByID(businessID)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || (!s.anyBusiness && biz.Name != s.business) {
+		v.Reason = domain.ReasonForeignBusiness
+		return nil, nil
+	}
+	v.Business = biz.Name
+	return &txn{Tx: tx, s: s, now: s.now().UTC().Truncate(time.Microsecond), biz: biz}, nil
+}
+
 // explainDeleted says why a key that is not stored fails: it never existed,
 // it was deleted, or its account was archived (R-SA-8).
-func (t *txn) explainDeleted(v *domain.Verification, hash [32]byte) error {
+func (s *Service) explainDeleted(tx *sqlite.Tx, v *domain.Verification, hash [32]byte) error {
 	v.Reason = domain.ReasonUnknown
-	d, ok, err := t.DeletedKeyByHash(hash)
+	d, ok, err := tx.DeletedKeyByHash(hash)
 	if err != nil || !ok {
 		return err
 	}
 	v.Credential = &domain.VerifiedCredential{Type: domain.CredentialAPIKey, ID: d.KeyID}
-	if d.BusinessID != t.biz.ID {
-		v.Reason = domain.ReasonForeignBusiness
-		return nil
+	t, err := s.verifyTxn(tx, d.BusinessID, v)
+	if err != nil || t == nil {
+		return err
 	}
 	a, ok, err := t.PrincipalByID(t.biz.ID, d.PrincipalID)
 	if err != nil || !ok {

@@ -51,6 +51,9 @@ type Service struct {
 	// master loads the master key that seals each business's data key
 	// (R-KEY-10). It is called only when a secret is sealed or opened.
 	master func() (keys.MasterKey, error)
+	// anyBusiness makes Verify accept credentials of every business (the
+	// server's authentication, which learns the business from the credential).
+	anyBusiness bool
 }
 
 // Option configures a Service.
@@ -73,6 +76,15 @@ func New(st *sqlite.Store, actor Actor, business string, opts ...Option) *Servic
 	for _, o := range opts {
 		o(s)
 	}
+	return s
+}
+
+// NewAuthenticator returns a service whose Verify accepts a credential of any
+// business and reports which one it belongs to: the server authenticates
+// requests with it.
+func NewAuthenticator(st *sqlite.Store, opts ...Option) *Service {
+	s := New(st, Actor{}, DefaultBusiness, opts...)
+	s.anyBusiness = true
 	return s
 }
 

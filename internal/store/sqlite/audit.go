@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"fmt"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -57,6 +58,8 @@ type AuditQuery struct {
 	Until       string
 	ServiceOnly bool
 	Limit       int
+	After       int64
+	PageSize    int
 }
 
 // ListAudit calls fn for each matching event, oldest first, streaming rows
@@ -92,6 +95,10 @@ func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEven
 		where = append(where, "a.time < ?")
 		args = append(args, q.Until)
 	}
+	if q.After > 0 {
+		where = append(where, "a.seq > ?")
+		args = append(args, q.After)
+	}
 	if q.ServiceOnly {
 		where = append(where, "a.actor_type LIKE 'service\\_%' ESCAPE '\\'")
 	}
@@ -99,7 +106,13 @@ func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEven
 		a.target_type, a.target_id, a.target_name, a.details, a.prev_hash, a.hash
 		FROM audit_events a JOIN businesses b ON b.id = a.business_id WHERE ` + strings.Join(where, " AND ")
 	query := sel + " ORDER BY a.seq"
-	if q.Limit > 0 {
+	switch {
+	case q.Limit > 0 && q.PageSize > 0:
+		return fmt.Errorf("audit: limit and page size do not combine")
+	case q.PageSize > 0:
+		query += " LIMIT ?"
+		args = append(args, q.PageSize)
+	case q.Limit > 0:
 		query = "SELECT * FROM (" + sel + " ORDER BY a.seq DESC LIMIT ?) ORDER BY seq"
 		args = append(args, q.Limit)
 	}

@@ -1,0 +1,250 @@
+package service
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"time"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/keys"
+	"github.com/sactl/sactl/internal/store/sqlite"
+)
+
+// CreateUserTokenRequest makes a personal token for a user (R-USER-2).
+type CreateUserTokenRequest struct {
+	Ref       string        `json:"-"`
+	Name      string        `json:"name,omitempty"`
+	ExpiresIn time.Duration `json:"expires_in,omitempty"`
+	Mutation
+}
+
+// CreateUserToken issues a personal token for a user; its secret is in this
+// result only. Issuing a token for someone is acting as them, so the actor
+// must hold every sactl permission that user holds.
+func (s *Service) CreateUserToken(ctx context.Context, req CreateUserTokenRequest) (domain.UserToken, error) {
+	var out domain.UserToken
+	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
+		out, err = t.createUserToken(req)
+		return err
+	})
+	return out, err
+}
+
+func (t *txn) createUserToken(req CreateUserTokenRequest) (domain.UserToken, error) {
+	if err := t.require(domain.PermUsers, domain.LevelEdit); err != nil {
+		return domain.UserToken{}, err
+	}
+	u, err := t.resolveUser(req.Ref)
+	if err != nil {
+		return domain.UserToken{}, err
+	}
+	if u.Status != domain.StatusActive {
+		return domain.UserToken{}, domain.Conflictf("user %q was removed; removed users cannot get tokens", u.Name)
+	}
+	perms, err := t.EffectivePermissions(u.ID)
+	if err != nil {
+		return domain.UserToken{}, err
+	}
+	if err := t.checkGrant(perms); err != nil {
+		return domain.UserToken{}, err
+	}
+	name, err := keyName(req.Name)
+	if err != nil {
+		return domain.UserToken{}, err
+	}
+	if req.ExpiresIn < 0 {
+		return domain.UserToken{}, domain.Invalidf("expiry must be positive")
+	}
+	secret, err := keys.Generate(keys.KindUserToken)
+	if err != nil {
+		return domain.UserToken{}, err
+	}
+	tok := domain.UserToken{
+		ID: domain.NewID("utk", t.now), User: u.Email, Name: name, Hint: secret.Hint(),
+		CreatedAt: t.now, CreatedBy: t.actor.ID,
+	}
+	if req.ExpiresIn > 0 {
+		at := t.now.Add(req.ExpiresIn)
+		tok.ExpiresAt = &at
+	}
+	if err := t.InsertUserToken(t.biz.ID, u.ID, tok, secret.Hash()); err != nil {
+		return tok, err
+	}
+	if err := t.audit("user_token.created", accountTarget(u), map[string]any{
+		"token_id": tok.ID, "hint": tok.Hint, "name": name, "expires_at": tok.ExpiresAt,
+	}); err != nil {
+		return tok, err
+	}
+	tok.Secret = secret.Reveal()
+	return tok, nil
+}
+
+// ListUserTokens lists a user's tokens, never their secrets.
+func (s *Service) ListUserTokens(ctx context.Context, ref string) ([]domain.UserToken, error) {
+	var out []domain.UserToken
+	err := s.read(ctx, func(t *txn) error {
+		if err := t.require(domain.PermUsers, domain.LevelView); err != nil {
+			return err
+		}
+		u, err := t.resolveUser(ref)
+		if err != nil {
+			return err
+		}
+		out, err = t.UserTokens(u.ID)
+		return err
+	})
+	return out, err
+}
+
+// RevokeUserToken revokes one of a user's tokens at once.
+func (s *Service) RevokeUserToken(ctx context.Context, ref, tokenID string, m Mutation) (domain.UserToken, error) {
+	var out domain.UserToken
+	err := s.write(ctx, m, func(t *txn) error {
+		u, err := t.resolveUser(ref)
+		if err != nil {
+			return err
+		}
+		// Anyone may revoke their own tokens; others need users=edit.
+		if t.principal == nil || t.principal.ID != u.ID {
+			if err := t.require(domain.PermUsers, domain.LevelEdit); err != nil {
+				return err
+			}
+		}
+		toks, err := t.UserTokens(u.ID)
+		if err != nil {
+			return err
+		}
+		for _, tok := range toks {
+			if tok.ID != tokenID {
+				continue
+			}
+			if tok.RevokedAt != nil {
+				out = tok
+				return nil
+			}
+			if err := t.RevokeUserToken(tok.ID, t.now); err != nil {
+				return err
+			}
+			tok.RevokedAt = &t.now
+			out = tok
+			return t.audit("user_token.revoked", accountTarget(u), map[string]any{"token_id": tok.ID, "hint": tok.Hint})
+		}
+		return domain.NotFoundf("user %q has no token %q", u.Email, tokenID)
+	})
+	return out, err
+}
+
+// InitAdmin makes the first administrator of a business served over HTTP
+// (R-USER-2, "sactl serve init"): a user in the admins group with a token,
+// printed once. It refuses once any user token exists.
+func (s *Service) InitAdmin(ctx context.Context, email string) (domain.User, domain.UserToken, error) {
+	var user domain.User
+	var tok domain.UserToken
+	err := s.write(ctx, Mutation{}, func(t *txn) error {
+		if t.principal != nil {
+			return domain.Forbiddenf("only a local operator can initialise the server")
+		}
+		n, err := t.CountUserTokens(t.biz.ID)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return domain.Conflictf("business %q already has user tokens; create more with: sactl users tokens create USER", t.biz.Name)
+		}
+		if email == "" {
+			email = "admin@" + t.biz.Domain
+		}
+		email, err = domain.NormalizeEmail(email)
+		if err != nil {
+			return err
+		}
+		u, ok, err := t.LiveUserByEmail(t.biz.ID, email)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			admins, err := t.group(AdminsGroup)
+			if err != nil {
+				return err
+			}
+			u = domain.Account{ID: domain.NewID("usr", t.now), Business: t.biz.Name, Name: "Administrator", Email: email,
+				AccountType: domain.TypeHuman, CreatedAt: t.now, UpdatedAt: t.now}
+			if err := t.InsertPrincipal(t.biz.ID, u); err != nil {
+				return err
+			}
+			if err := t.SetMembership(u.ID, []string{admins.ID}); err != nil {
+				return err
+			}
+			if err := t.audit("user.created", accountTarget(u), map[string]any{"email": email, "groups": []string{AdminsGroup}}); err != nil {
+				return err
+			}
+		}
+		if tok, err = t.createUserToken(CreateUserTokenRequest{Ref: u.ID, Name: "serve init"}); err != nil {
+			return err
+		}
+		return t.reloadUser(u.ID, &user)
+	})
+	return user, tok, err
+}
+
+func (s *Service) verifyUserToken(ctx context.Context, credential string) (domain.Verification, error) {
+	v := domain.Verification{Permissions: domain.Permissions{}, Business: s.business}
+	kind, secret, err := keys.Parse(credential)
+	if err != nil || kind != keys.KindUserToken {
+		v.Reason = domain.ReasonMalformed
+		return v, nil
+	}
+	hash := secret.Hash()
+	var touch string
+	err = s.st.Read(ctx, func(tx *sqlite.Tx) error {
+		row, ok, err := tx.UserTokenByHash(hash)
+		if err != nil {
+			return err
+		}
+		if !ok || subtle.ConstantTimeCompare(row.Hash, hash[:]) != 1 {
+			v.Reason = domain.ReasonUnknown
+			return nil
+		}
+		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialUserToken, ID: row.ID, ExpiresAt: row.ExpiresAt}
+		t, err := s.verifyTxn(tx, row.BusinessID, &v)
+		if err != nil || t == nil {
+			return err
+		}
+		u, ok, err := t.PrincipalByID(t.biz.ID, row.PrincipalID)
+		if err != nil || !ok {
+			v.Reason = domain.ReasonUnknown
+			return err
+		}
+		fillPrincipal(&v, t, u)
+		switch {
+		case row.RevokedAt != nil:
+			v.Reason = domain.ReasonRevoked
+		case row.ExpiresAt != nil && !row.ExpiresAt.After(t.now):
+			v.Reason = domain.ReasonExpired
+		case u.Status != domain.StatusActive:
+			v.Reason = domain.ReasonAccountNotActive
+		}
+		if v.Reason != "" {
+			return nil
+		}
+		if v.Permissions, err = t.EffectivePermissions(u.ID); err != nil {
+			return err
+		}
+		v.Active = true
+		if row.LastUsedAt == nil || t.now.Sub(*row.LastUsedAt) >= lastUsedEvery {
+			touch = row.ID
+		}
+		return nil
+	})
+	if err != nil || touch == "" {
+		return v, err
+	}
+	err = s.st.Write(ctx, false, func(tx *sqlite.Tx) error {
+		return tx.TouchUserToken(touch, s.now().UTC().Truncate(time.Microsecond), lastUsedEvery)
+	})
+	if err != nil {
+		return v, fmt.Errorf("record token use: %w", err)
+	}
+	return v, nil
+}
