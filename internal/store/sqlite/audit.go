@@ -1,10 +1,10 @@
 package sqlite
 
 import (
-	"fmt"
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/sactl/sactl/internal/domain"
