@@ -13,7 +13,9 @@ import (
 	"github.com/sactl/sactl/cmd/auth"
 	"github.com/sactl/sactl/cmd/business"
 	"github.com/sactl/sactl/cmd/groups"
+	"github.com/sactl/sactl/cmd/profile"
 	"github.com/sactl/sactl/cmd/sa"
+	"github.com/sactl/sactl/cmd/serve"
 	"github.com/sactl/sactl/cmd/settings"
 	"github.com/sactl/sactl/cmd/tokens"
 	"github.com/sactl/sactl/cmd/users"
@@ -92,7 +94,8 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.DBPath, "db", "", "SQLite database file (env SACTL_DB)")
 	pf.StringVar(&f.Business, "business", "", `business to work in (env SACTL_BUSINESS, default "default")`)
-	pf.StringVar(&f.As, "as", "", "run as this principal, with its permissions (audited)")
+	pf.StringVar(&f.As, "as", "", "run as this principal, with its permissions (audited; local mode)")
+	pf.StringVar(&f.Profile, "profile", "", "server profile to use (env SACTL_PROFILE; \"local\" for the local database)")
 	root.CompletionOptions.HiddenDefaultCmd = false
 
 	root.AddCommand(
@@ -105,6 +108,8 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 		audit.NewCmdAudit(f),
 		auth.NewCmdAuth(f),
 		tokens.NewCmdTokens(f),
+		profile.NewCmdProfile(f),
+		serve.NewCmdServe(f),
 	)
 	requireKnownSubcommands(root)
 	return root

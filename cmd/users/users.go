@@ -28,7 +28,7 @@ Name a user by id, email or (unique) name.` + cmdutil.ExitStatusHelp,
 	for _, op := range []service.GroupOp{service.GroupsSet, service.GroupsAdd, service.GroupsRemove, service.GroupsClear} {
 		groups.AddCommand(newCmdGroupsChange(f, op))
 	}
-	cmd.AddCommand(newCmdCreate(f), newCmdList(f), newCmdGet(f), newCmdUpdate(f), newCmdRemove(f), newCmdSearch(f), groups)
+	cmd.AddCommand(newCmdCreate(f), newCmdList(f), newCmdGet(f), newCmdUpdate(f), newCmdRemove(f), newCmdSearch(f), groups, newCmdTokens(f))
 	return cmd
 }
 

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sactl/sactl/internal/client"
+	"github.com/sactl/sactl/internal/config"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/sactl/sactl/internal/store/sqlite"
@@ -28,6 +30,7 @@ type Factory struct {
 	DBPath   string
 	Business string
 	As       string
+	Profile  string
 
 	store *sqlite.Store
 }
@@ -37,8 +40,26 @@ func New(ios *iostreams.IOStreams) *Factory {
 	return &Factory{IOStreams: ios, Now: time.Now, Getenv: os.Getenv}
 }
 
-// Backend opens the service the commands call: local mode over SQLite.
+// Backend opens the service the commands call: a server when a profile is
+// selected (remote mode), else the local SQLite database.
 func (f *Factory) Backend(ctx context.Context) (service.API, error) {
+	remote, err := f.Remote()
+	if err != nil {
+		return nil, err
+	}
+	if remote != nil {
+		if f.As != "" {
+			return nil, FlagErrorf("--as works in local mode only; against a server you act as the profile's credential")
+		}
+		biz := f.Business
+		if biz == "" {
+			biz = f.Getenv("SACTL_BUSINESS")
+		}
+		if biz == "" {
+			biz = remote.Business
+		}
+		return client.New(remote.Server, remote.Token, biz, nil)
+	}
 	if f.store == nil {
 		path, err := f.DatabasePath()
 		if err != nil {
@@ -50,10 +71,26 @@ func (f *Factory) Backend(ctx context.Context) (service.API, error) {
 		}
 		f.store = st
 	}
-	actor := service.LocalActor(osUser())
+	actor := service.LocalActor(OSUser())
 	actor.As = f.As
 	return service.New(f.store, actor, f.BusinessName(), service.WithClock(f.Now),
 		service.WithMasterKey(service.LocalMasterKey(f.store.Path()))), nil
+}
+
+// ConfigPath is the profiles file.
+func (f *Factory) ConfigPath() (string, error) { return config.Path(f.Getenv) }
+
+// Remote is the selected server, or nil in local mode.
+func (f *Factory) Remote() (*config.Remote, error) {
+	path, err := f.ConfigPath()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return config.Resolve(cfg, f.Profile, f.Getenv)
 }
 
 // Close releases what the factory opened.
@@ -96,7 +133,8 @@ func (f *Factory) DatabasePath() (string, error) {
 	return filepath.Join(data, "sactl", "sactl.db"), nil
 }
 
-func osUser() string {
+// OSUser is the local operator's name (R-PERM-6).
+func OSUser() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		return u.Username
 	}

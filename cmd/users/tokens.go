@@ -1,0 +1,146 @@
+package users
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/iostreams"
+	"github.com/sactl/sactl/internal/output"
+	"github.com/sactl/sactl/internal/service"
+	"github.com/spf13/cobra"
+)
+
+// newCmdTokens is "sactl users tokens" (R-USER-2).
+func newCmdTokens(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tokens <command>",
+		Short: "Manage users' personal tokens for the server",
+		Long:  "Manage users' personal tokens (sau_…), with which people authenticate to sactl serve." + cmdutil.ExitStatusHelp,
+	}
+	cmd.AddCommand(newCmdTokensCreate(f), newCmdTokensList(f), newCmdTokensRevoke(f))
+	return cmd
+}
+
+func printToken(ios *iostreams.IOStreams, now time.Time, t domain.UserToken) error {
+	d := output.NewDetail(ios)
+	d.Add("id", t.ID)
+	d.Add("user", t.User)
+	d.Add("name", output.FormatEmpty(ios, t.Name))
+	d.Add("hint", t.Hint)
+	d.Add("expires_at", output.FormatTime(ios, t.ExpiresAt, now))
+	d.Add("revoked_at", output.FormatTime(ios, t.RevokedAt, now))
+	if t.Secret != "" {
+		d.Add("secret", t.Secret)
+	}
+	return d.Render()
+}
+
+func newCmdTokensCreate(f *cmdutil.Factory) *cobra.Command {
+	opts := cmdutil.NewBase(f)
+	var mut cmdutil.MutationFlags
+	var req service.CreateUserTokenRequest
+	var expires string
+	cmd := &cobra.Command{
+		Use:   "create <user> [--name <name>] [--expires-in <duration>]",
+		Short: "Create a personal token for a user (shown once)",
+		Long:  "Create a personal token for a user. Its secret is printed once. Creating a token for someone needs every sactl permission they hold." + cmdutil.ExitStatusHelp,
+		Args:  cmdutil.ExactArgs(1, "exactly one user"),
+		RunE: func(c *cobra.Command, args []string) error {
+			req.Ref = args[0]
+			if expires != "" {
+				d, err := domain.ParseDuration(expires)
+				if err != nil {
+					return cmdutil.FlagErrorf("invalid --expires-in %q: %v", expires, err)
+				}
+				req.ExpiresIn = d
+			}
+			api, err := opts.Backend(c.Context())
+			if err != nil {
+				return err
+			}
+			t, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.UserToken, error) {
+				r := req
+				r.Mutation = m
+				return api.CreateUserToken(c.Context(), r)
+			})
+			if err != nil {
+				return err
+			}
+			return opts.Print(t, func() error {
+				if err := printToken(opts.IO, opts.Now(), t); err != nil {
+					return err
+				}
+				if opts.IO.IsStderrTTY() && t.Secret != "" {
+					fmt.Fprintln(opts.IO.ErrOut, "Store this token now: it will not be shown again.")
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().StringVar(&req.Name, "name", "", "a name for the token, e.g. the laptop it is for")
+	cmd.Flags().StringVar(&expires, "expires-in", "", "lifetime, e.g. 90d (default: no expiry)")
+	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddMutationFlags(cmd, &mut, false)
+	return cmd
+}
+
+func newCmdTokensList(f *cmdutil.Factory) *cobra.Command {
+	opts := cmdutil.NewBase(f)
+	cmd := &cobra.Command{
+		Use:     "list <user>",
+		Aliases: []string{"ls"},
+		Short:   "List a user's tokens (never their secrets)",
+		Long:    "List a user's personal tokens." + cmdutil.ExitStatusHelp,
+		Args:    cmdutil.ExactArgs(1, "exactly one user"),
+		RunE: func(c *cobra.Command, args []string) error {
+			api, err := opts.Backend(c.Context())
+			if err != nil {
+				return err
+			}
+			ts, err := api.ListUserTokens(c.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return opts.Print(ts, func() error {
+				t := output.NewTable(opts.IO, "id", "name", "hint", "created_at", "expires_at", "revoked_at", "last_used_at")
+				now := opts.Now()
+				for _, u := range ts {
+					t.AddRow(u.ID, output.FormatEmpty(opts.IO, u.Name), u.Hint, output.FormatTime(opts.IO, &u.CreatedAt, now),
+						output.FormatTime(opts.IO, u.ExpiresAt, now), output.FormatTime(opts.IO, u.RevokedAt, now), output.FormatTime(opts.IO, u.LastUsedAt, now))
+				}
+				return t.Render()
+			})
+		},
+	}
+	cmdutil.AddOutputFlag(cmd, &opts)
+	return cmd
+}
+
+func newCmdTokensRevoke(f *cmdutil.Factory) *cobra.Command {
+	opts := cmdutil.NewBase(f)
+	var mut cmdutil.MutationFlags
+	cmd := &cobra.Command{
+		Use:   "revoke <user> <token-id>",
+		Short: "Revoke a user's token at once",
+		Long:  "Revoke a user's personal token: requests using it fail from now on." + cmdutil.ExitStatusHelp,
+		Args:  cmdutil.ExactArgs(2, "a user and a token id"),
+		RunE: func(c *cobra.Command, args []string) error {
+			api, err := opts.Backend(c.Context())
+			if err != nil {
+				return err
+			}
+			t, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.UserToken, error) {
+				return api.RevokeUserToken(c.Context(), args[0], args[1], m)
+			})
+			if err != nil {
+				return err
+			}
+			return opts.Print(t, func() error { return printToken(opts.IO, opts.Now(), t) })
+		},
+	}
+	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddMutationFlags(cmd, &mut, false)
+	return cmd
+}

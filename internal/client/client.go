@@ -1,0 +1,469 @@
+// Package client implements service.API over sactl's REST API, so every
+// command works against a server exactly as it does locally (SPEC §9).
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/server"
+	"github.com/sactl/sactl/internal/service"
+)
+
+// Client calls one server with one credential.
+type Client struct {
+	base     *url.URL
+	token    string
+	business string
+	http     *http.Client
+}
+
+var _ service.API = (*Client)(nil)
+
+// New makes a client for a server URL. business, when set, must be the
+// credential's business (the server checks).
+func New(serverURL, token, business string, hc *http.Client) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(serverURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, domain.Invalidf("invalid server URL %q: use http(s)://host[:port]", serverURL)
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	return &Client{base: u, token: token, business: business, http: hc}, nil
+}
+
+func mutation(q url.Values, m service.Mutation) url.Values {
+	if q == nil {
+		q = url.Values{}
+	}
+	if m.DryRun {
+		q.Set("dry_run", "true")
+	}
+	if m.Confirmed {
+		q.Set("confirm", "true")
+	}
+	return q
+}
+
+// do sends one request and decodes the answer into out (when not nil).
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, body, out any) error {
+	u := *c.base
+	u.Path += path
+	u.RawQuery = q.Encode()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.business != "" {
+		req.Header.Set("X-Sactl-Business", c.business)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach %s: %w", c.base.Host, errors.Unwrap(err))
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("read response from %s: %w", c.base.Host, err)
+	}
+	if resp.StatusCode >= 400 {
+		return decodeError(resp.StatusCode, data)
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("unexpected response from %s: %w", c.base.Host, err)
+	}
+	return nil
+}
+
+// decodeError turns a server error body back into the domain error it was.
+func decodeError(status int, data []byte) error {
+	var body server.ErrorBody
+	if err := json.Unmarshal(data, &body); err != nil || body.Error.Code == "" {
+		return fmt.Errorf("server answered %d %s", status, http.StatusText(status))
+	}
+	kind := domain.Kind(body.Error.Code)
+	if kind == domain.KindInternal || server.StatusOf(kind) == http.StatusInternalServerError {
+		return fmt.Errorf("server error: %s", body.Error.Message)
+	}
+	return &domain.Error{Kind: kind, Msg: body.Error.Message, Hint: body.Error.Hint, Confirm: body.Error.Confirmation}
+}
+
+func esc(s string) string { return url.PathEscape(s) }
+
+// all pages through a list endpoint.
+func all[T any](ctx context.Context, c *Client, path string, q url.Values) ([]T, error) {
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("limit", "1000")
+	out := []T{}
+	for {
+		var page server.Page[T]
+		if err := c.do(ctx, "GET", path, q, nil, &page); err != nil {
+			return nil, err
+		}
+		out = append(out, page.Items...)
+		if page.NextCursor == nil {
+			return out, nil
+		}
+		q.Set("cursor", *page.NextCursor)
+	}
+}
+
+func call[T any](ctx context.Context, c *Client, method, path string, q url.Values, body any) (T, error) {
+	var out T
+	err := c.do(ctx, method, path, q, body, &out)
+	return out, err
+}
+
+const sa = "/api/v1/service-accounts/"
+
+// CreateAccount implements service.API.
+func (c *Client) CreateAccount(ctx context.Context, req service.CreateAccountRequest) (service.CreatedAccount, error) {
+	return call[service.CreatedAccount](ctx, c, "POST", "/api/v1/service-accounts", mutation(nil, req.Mutation), req)
+}
+
+// ListAccounts implements service.API.
+func (c *Client) ListAccounts(ctx context.Context, req service.ListAccountsRequest) ([]domain.Account, error) {
+	q := url.Values{}
+	if req.Status != "" {
+		q.Set("status", string(req.Status))
+	}
+	if req.Group != "" {
+		q.Set("group", req.Group)
+	}
+	if req.Archived {
+		q.Set("archived", "true")
+	}
+	return all[domain.Account](ctx, c, "/api/v1/service-accounts", q)
+}
+
+// GetAccount implements service.API.
+func (c *Client) GetAccount(ctx context.Context, ref string) (domain.Account, error) {
+	return call[domain.Account](ctx, c, "GET", sa+esc(ref), nil, nil)
+}
+
+// UpdateAccount implements service.API.
+func (c *Client) UpdateAccount(ctx context.Context, req service.UpdateAccountRequest) (domain.Account, error) {
+	return call[domain.Account](ctx, c, "PATCH", sa+esc(req.Ref), mutation(nil, req.Mutation), req)
+}
+
+// SuspendAccount implements service.API.
+func (c *Client) SuspendAccount(ctx context.Context, ref string, m service.Mutation) (domain.Account, error) {
+	return call[domain.Account](ctx, c, "POST", sa+esc(ref)+"/suspend", mutation(nil, m), nil)
+}
+
+// ResumeAccount implements service.API.
+func (c *Client) ResumeAccount(ctx context.Context, ref string, m service.Mutation) (domain.Account, error) {
+	return call[domain.Account](ctx, c, "POST", sa+esc(ref)+"/resume", mutation(nil, m), nil)
+}
+
+// ArchiveAccount implements service.API.
+func (c *Client) ArchiveAccount(ctx context.Context, ref string, m service.Mutation) (domain.Account, error) {
+	return call[domain.Account](ctx, c, "POST", sa+esc(ref)+"/archive", mutation(nil, m), nil)
+}
+
+// groupsCall maps a group operation onto PUT (set, clear), POST (add) and DELETE (remove).
+func groupsCall[T any](ctx context.Context, c *Client, path string, req service.ChangeGroupsRequest) (T, error) {
+	q := mutation(nil, req.Mutation)
+	body := map[string][]string{"groups": req.Groups}
+	switch req.Op {
+	case service.GroupsSet, service.GroupsClear:
+		if req.Op == service.GroupsClear && len(req.Groups) > 0 {
+			var zero T
+			return zero, domain.Invalidf("clear takes no groups; use remove to take away some")
+		}
+		if body["groups"] == nil {
+			body["groups"] = []string{}
+		}
+		return call[T](ctx, c, "PUT", path, q, body)
+	case service.GroupsAdd:
+		return call[T](ctx, c, "POST", path, q, body)
+	case service.GroupsRemove:
+		q["group"] = req.Groups
+		return call[T](ctx, c, "DELETE", path, q, nil)
+	}
+	var zero T
+	return zero, domain.Invalidf("unknown group operation %q", req.Op)
+}
+
+// ChangeAccountGroups implements service.API.
+func (c *Client) ChangeAccountGroups(ctx context.Context, req service.ChangeGroupsRequest) (domain.Account, error) {
+	return groupsCall[domain.Account](ctx, c, sa+esc(req.Ref)+"/groups", req)
+}
+
+// ListKeys implements service.API.
+func (c *Client) ListKeys(ctx context.Context, ref string) ([]domain.Key, error) {
+	return all[domain.Key](ctx, c, sa+esc(ref)+"/keys", nil)
+}
+
+// CreateKey implements service.API.
+func (c *Client) CreateKey(ctx context.Context, req service.CreateKeyRequest) (domain.Key, error) {
+	body := map[string]string{"name": req.Name}
+	if req.ExpiresIn != 0 {
+		body["expires_in"] = req.ExpiresIn.String()
+	}
+	return call[domain.Key](ctx, c, "POST", sa+esc(req.Ref)+"/keys", mutation(nil, req.Mutation), body)
+}
+
+// RotateKeys implements service.API.
+func (c *Client) RotateKeys(ctx context.Context, req service.RotateKeyRequest) (domain.Key, error) {
+	q := mutation(nil, req.Mutation)
+	if req.Grace != 0 {
+		q.Set("grace", req.Grace.String())
+	}
+	if req.DisablePrevious {
+		q.Set("disable_previous", "true")
+	}
+	return call[domain.Key](ctx, c, "POST", sa+esc(req.Ref)+"/keys/rotate", q, nil)
+}
+
+func keyPath(req service.KeyRequest) string {
+	k := req.KeyID
+	switch {
+	case req.Secondary && k != "":
+		k = "secondary-and-id" // the server reports the conflict
+	case req.Secondary:
+		k = "secondary"
+	case k == "":
+		k = "primary"
+	}
+	return sa + esc(req.Ref) + "/keys/" + esc(k)
+}
+
+// DeleteKey implements service.API.
+func (c *Client) DeleteKey(ctx context.Context, req service.KeyRequest) (domain.Key, error) {
+	if req.KeyID == "" && !req.Secondary {
+		return domain.Key{}, domain.Invalidf("name the key to delete: a key id or --secondary")
+	}
+	q := mutation(nil, req.Mutation)
+	if req.Force {
+		q.Set("force", "true")
+	}
+	return call[domain.Key](ctx, c, "DELETE", keyPath(req), q, nil)
+}
+
+// SetKeyEnabled implements service.API.
+func (c *Client) SetKeyEnabled(ctx context.Context, req service.KeyRequest, enabled bool) (domain.Key, error) {
+	verb := "/disable"
+	if enabled {
+		verb = "/enable"
+	}
+	if req.KeyID == "" {
+		return domain.Key{}, domain.Invalidf("name the key by id")
+	}
+	return call[domain.Key](ctx, c, "POST", keyPath(req)+verb, mutation(nil, req.Mutation), nil)
+}
+
+// ShowKey implements service.API.
+func (c *Client) ShowKey(ctx context.Context, req service.KeyRequest) (domain.Key, error) {
+	return call[domain.Key](ctx, c, "POST", keyPath(req)+"/reveal", mutation(nil, req.Mutation), nil)
+}
+
+// Verify implements service.API through introspection (R-SRV-3).
+func (c *Client) Verify(ctx context.Context, credential string) (domain.Verification, error) {
+	return call[domain.Verification](ctx, c, "POST", "/api/v1/auth/introspect", nil, map[string]string{"token": credential})
+}
+
+// MintToken implements service.API.
+func (c *Client) MintToken(ctx context.Context, req service.MintTokenRequest) (domain.MintedToken, error) {
+	body := map[string]string{"execution": req.Execution}
+	if req.TTL != 0 {
+		body["ttl"] = req.TTL.String()
+	}
+	return call[domain.MintedToken](ctx, c, "POST", "/api/v1/tokens", nil, body)
+}
+
+// RotateSigningKey implements service.API.
+func (c *Client) RotateSigningKey(ctx context.Context, m service.Mutation) (string, error) {
+	res, err := call[map[string]string](ctx, c, "POST", "/api/v1/tokens/signing-key/rotate", mutation(nil, m), nil)
+	return res["signing_key"], err
+}
+
+// CreateUserToken implements service.API.
+func (c *Client) CreateUserToken(ctx context.Context, req service.CreateUserTokenRequest) (domain.UserToken, error) {
+	body := map[string]string{"name": req.Name}
+	if req.ExpiresIn != 0 {
+		body["expires_in"] = req.ExpiresIn.String()
+	}
+	return call[domain.UserToken](ctx, c, "POST", "/api/v1/users/"+esc(req.Ref)+"/tokens", mutation(nil, req.Mutation), body)
+}
+
+// ListUserTokens implements service.API.
+func (c *Client) ListUserTokens(ctx context.Context, ref string) ([]domain.UserToken, error) {
+	return all[domain.UserToken](ctx, c, "/api/v1/users/"+esc(ref)+"/tokens", nil)
+}
+
+// RevokeUserToken implements service.API.
+func (c *Client) RevokeUserToken(ctx context.Context, ref, id string, m service.Mutation) (domain.UserToken, error) {
+	return call[domain.UserToken](ctx, c, "DELETE", "/api/v1/users/"+esc(ref)+"/tokens/"+esc(id), mutation(nil, m), nil)
+}
+
+// CreateGroup implements service.API.
+func (c *Client) CreateGroup(ctx context.Context, req service.CreateGroupRequest) (domain.Group, error) {
+	return call[domain.Group](ctx, c, "POST", "/api/v1/groups", mutation(nil, req.Mutation), req)
+}
+
+// ListGroups implements service.API.
+func (c *Client) ListGroups(ctx context.Context) ([]domain.Group, error) {
+	return all[domain.Group](ctx, c, "/api/v1/groups", nil)
+}
+
+// GetGroup implements service.API.
+func (c *Client) GetGroup(ctx context.Context, name string) (domain.Group, error) {
+	return call[domain.Group](ctx, c, "GET", "/api/v1/groups/"+esc(name), nil, nil)
+}
+
+// UpdateGroup implements service.API.
+func (c *Client) UpdateGroup(ctx context.Context, req service.UpdateGroupRequest) (domain.Group, error) {
+	return call[domain.Group](ctx, c, "PATCH", "/api/v1/groups/"+esc(req.Name), mutation(nil, req.Mutation), req)
+}
+
+// DeleteGroup implements service.API.
+func (c *Client) DeleteGroup(ctx context.Context, name string, m service.Mutation) (domain.Group, error) {
+	return call[domain.Group](ctx, c, "DELETE", "/api/v1/groups/"+esc(name), mutation(nil, m), nil)
+}
+
+// CreateUser implements service.API.
+func (c *Client) CreateUser(ctx context.Context, req service.CreateUserRequest) (domain.User, error) {
+	return call[domain.User](ctx, c, "POST", "/api/v1/users", mutation(nil, req.Mutation), req)
+}
+
+// ListUsers implements service.API.
+func (c *Client) ListUsers(ctx context.Context, req service.ListUsersRequest) ([]domain.User, error) {
+	q := url.Values{}
+	if req.Removed {
+		q.Set("removed", "true")
+	}
+	if req.Group != "" {
+		q.Set("group", req.Group)
+	}
+	return all[domain.User](ctx, c, "/api/v1/users", q)
+}
+
+// GetUser implements service.API.
+func (c *Client) GetUser(ctx context.Context, ref string) (domain.User, error) {
+	return call[domain.User](ctx, c, "GET", "/api/v1/users/"+esc(ref), nil, nil)
+}
+
+// UpdateUser implements service.API.
+func (c *Client) UpdateUser(ctx context.Context, req service.UpdateUserRequest) (domain.User, error) {
+	return call[domain.User](ctx, c, "PATCH", "/api/v1/users/"+esc(req.Ref), mutation(nil, req.Mutation), req)
+}
+
+// RemoveUser implements service.API.
+func (c *Client) RemoveUser(ctx context.Context, ref string, m service.Mutation) (domain.User, error) {
+	return call[domain.User](ctx, c, "DELETE", "/api/v1/users/"+esc(ref), mutation(nil, m), nil)
+}
+
+// ChangeUserGroups implements service.API.
+func (c *Client) ChangeUserGroups(ctx context.Context, req service.ChangeGroupsRequest) (domain.User, error) {
+	return groupsCall[domain.User](ctx, c, "/api/v1/users/"+esc(req.Ref)+"/groups", req)
+}
+
+// SearchPrincipals implements service.API.
+func (c *Client) SearchPrincipals(ctx context.Context, req service.SearchRequest) ([]domain.Account, error) {
+	q := url.Values{"prefix": {req.Prefix}}
+	if req.IncludeServiceAccounts {
+		q.Set("include_service_accounts", "true")
+	}
+	if req.Limit != 0 {
+		q.Set("max", strconv.Itoa(req.Limit))
+	}
+	return all[domain.Account](ctx, c, "/api/v1/users/search", q)
+}
+
+// Seats implements service.API.
+func (c *Client) Seats(ctx context.Context) (domain.Seats, error) {
+	return call[domain.Seats](ctx, c, "GET", "/api/v1/seats", nil, nil)
+}
+
+// CreateBusiness implements service.API.
+func (c *Client) CreateBusiness(ctx context.Context, req service.CreateBusinessRequest) (domain.Business, error) {
+	return call[domain.Business](ctx, c, "POST", "/api/v1/businesses", mutation(nil, req.Mutation), req)
+}
+
+// ListBusinesses implements service.API.
+func (c *Client) ListBusinesses(ctx context.Context) ([]domain.Business, error) {
+	return all[domain.Business](ctx, c, "/api/v1/businesses", nil)
+}
+
+// GetSettings implements service.API.
+func (c *Client) GetSettings(ctx context.Context) ([]service.Setting, error) {
+	return all[service.Setting](ctx, c, "/api/v1/settings", nil)
+}
+
+// SetSetting implements service.API.
+func (c *Client) SetSetting(ctx context.Context, req service.SetSettingRequest) (service.Setting, error) {
+	return call[service.Setting](ctx, c, "PUT", "/api/v1/settings/"+esc(req.Key), mutation(nil, req.Mutation),
+		map[string]string{"value": req.Value})
+}
+
+// ListAudit implements service.API, fetching pages as fn consumes them.
+func (c *Client) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(domain.AuditEvent) error) error {
+	q := url.Values{}
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("account", f.Account)
+	set("actor", f.Actor)
+	set("action", f.Action)
+	if !f.Since.IsZero() {
+		q.Set("since", f.Since.UTC().Format(time.RFC3339Nano))
+	}
+	if !f.Until.IsZero() {
+		q.Set("until", f.Until.UTC().Format(time.RFC3339Nano))
+	}
+	if f.ServiceOnly {
+		q.Set("service_only", "true")
+	}
+	if f.Limit > 0 {
+		q.Set("newest", strconv.Itoa(f.Limit))
+	} else {
+		q.Set("limit", "500")
+	}
+	for {
+		var page server.Page[domain.AuditEvent]
+		if err := c.do(ctx, "GET", "/api/v1/audit", q, nil, &page); err != nil {
+			return err
+		}
+		for _, e := range page.Items {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		if page.NextCursor == nil || f.Limit > 0 {
+			return nil
+		}
+		q.Set("cursor", *page.NextCursor)
+	}
+}

@@ -1,0 +1,184 @@
+// Package config holds server profiles (R-SRV-5): $XDG_CONFIG_HOME/sactl/config.yaml,
+// written 0600 because it may hold tokens; SACTL_* environment variables
+// override it and flags override both.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/sactl/sactl/internal/domain"
+)
+
+// Profile is one server to talk to.
+type Profile struct {
+	Server   string `yaml:"server" mapstructure:"server" json:"server"`
+	Token    string `yaml:"token,omitempty" mapstructure:"token" json:"-"`
+	TokenEnv string `yaml:"token_env,omitempty" mapstructure:"token_env" json:"token_env,omitempty"`
+	Business string `yaml:"business,omitempty" mapstructure:"business" json:"business,omitempty"`
+}
+
+// File is the whole config file.
+type File struct {
+	Current  string             `yaml:"current,omitempty" mapstructure:"current"`
+	Profiles map[string]Profile `yaml:"profiles" mapstructure:"profiles"`
+}
+
+// Path is the config file's location for an environment.
+func Path(getenv func(string) string) (string, error) {
+	if p := getenv("SACTL_CONFIG"); p != "" {
+		return p, nil
+	}
+	dir := getenv("XDG_CONFIG_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", errors.New("cannot find a home directory for the config file: set XDG_CONFIG_HOME")
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	return filepath.Join(dir, "sactl", "config.yaml"), nil
+}
+
+// Load reads the config file through viper; a missing file is an empty config.
+func Load(path string) (File, error) {
+	f := File{Profiles: map[string]Profile{}}
+	v := viper.New()
+	v.SetConfigFile(path)
+	v.SetConfigType("yaml")
+	if err := v.ReadInConfig(); err != nil {
+		if errors.Is(err, os.ErrNotExist) || os.IsNotExist(errors.Unwrap(err)) {
+			return f, nil
+		}
+		if _, statErr := os.Stat(path); os.IsNotExist(statErr) {
+			return f, nil
+		}
+		return f, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := v.Unmarshal(&f); err != nil {
+		return f, fmt.Errorf("read %s: %w", path, err)
+	}
+	if f.Profiles == nil {
+		f.Profiles = map[string]Profile{}
+	}
+	return f, nil
+}
+
+// Save writes the config file atomically with mode 0600.
+func Save(path string, f File) error {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(f); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.yaml")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if _, err := tmp.Write(buf.Bytes()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// ValidateName checks a profile name.
+func ValidateName(name string) error {
+	if !nameRE.MatchString(name) {
+		return domain.Invalidf("invalid profile name %q: use lower-case letters, digits, - and _", name)
+	}
+	return nil
+}
+
+// ValidateServer checks a server URL.
+func ValidateServer(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return domain.Invalidf("invalid server URL %q: use http(s)://host[:port]", s)
+	}
+	return nil
+}
+
+// Names lists the profiles in order.
+func (f File) Names() []string {
+	out := make([]string, 0, len(f.Profiles))
+	for n := range f.Profiles {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Remote is a resolved remote target: where, with what, as which business.
+type Remote struct {
+	Profile  string
+	Server   string
+	Token    string
+	Business string
+}
+
+// Resolve picks the remote target: the --profile flag, else SACTL_PROFILE,
+// else the current profile; SACTL_SERVER / SACTL_TOKEN override its fields
+// (and alone make an ad-hoc remote). It returns nil for local mode.
+func Resolve(f File, flagProfile string, getenv func(string) string) (*Remote, error) {
+	name := flagProfile
+	if name == "" {
+		name = getenv("SACTL_PROFILE")
+	}
+	if name == "" {
+		name = f.Current
+	}
+	var p Profile
+	if name != "" && name != "local" {
+		var ok bool
+		if p, ok = f.Profiles[name]; !ok {
+			return nil, domain.NotFoundf("profile %q not found", name).WithHint("list them with: sactl profile list")
+		}
+	} else {
+		name = ""
+	}
+	if s := getenv("SACTL_SERVER"); s != "" {
+		p.Server = s
+	}
+	if p.Server == "" {
+		return nil, nil
+	}
+	token := p.Token
+	if p.TokenEnv != "" {
+		token = getenv(p.TokenEnv)
+		if token == "" {
+			return nil, domain.Unauthenticatedf("profile %q takes its token from $%s, which is empty", name, p.TokenEnv)
+		}
+	}
+	if t := getenv("SACTL_TOKEN"); t != "" {
+		token = t
+	}
+	if token == "" {
+		return nil, domain.Unauthenticatedf("no token for server %s: add one with sactl profile add, or set SACTL_TOKEN", p.Server)
+	}
+	return &Remote{Profile: name, Server: p.Server, Token: strings.TrimSpace(token), Business: p.Business}, nil
+}

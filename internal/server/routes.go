@@ -1,0 +1,428 @@
+package server
+
+import (
+	"encoding/base64"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/service"
+)
+
+// route is one API operation. The table below is the API: the mux is built
+// from it and a test checks it against the OpenAPI file.
+type route struct {
+	Method, Path, Name string
+	Created            bool // 201 on success
+	Handle             func(*call) (any, error)
+}
+
+// Page is the list envelope of R-SRV-6.
+type Page[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// paginate cuts a page from a full list; the cursor is an opaque offset.
+func paginate[T any](c *call, all []T) (Page[T], error) {
+	q := c.r.URL.Query()
+	limit, offset := 100, 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return Page[T]{}, domain.Invalidf("invalid limit %q: use 1 to 1000", v)
+		}
+		limit = n
+	}
+	if v := q.Get("cursor"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		n, err2 := strconv.Atoi(string(b))
+		if err != nil || err2 != nil || n < 0 {
+			return Page[T]{}, domain.Invalidf("invalid cursor")
+		}
+		offset = n
+	}
+	p := Page[T]{Items: []T{}}
+	if offset < len(all) {
+		end := min(offset+limit, len(all))
+		p.Items = all[offset:end]
+		if end < len(all) {
+			next := base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
+			p.NextCursor = &next
+		}
+	}
+	return p, nil
+}
+
+func list[T any](c *call, all []T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return paginate(c, all)
+}
+
+func param(c *call, name string) string { return c.r.PathValue(name) }
+
+// keyRequest reads {key}: an id, or "primary" / "secondary".
+func keyRequest(c *call) service.KeyRequest {
+	req := service.KeyRequest{Ref: param(c, "account"), Mutation: c.m, Force: boolParam(c.r, "force")}
+	switch k := param(c, "key"); k {
+	case "secondary":
+		req.Secondary = true
+	case "primary", "":
+	default:
+		req.KeyID = k
+	}
+	return req
+}
+
+func duration(q url.Values, name string) (time.Duration, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	d, err := domain.ParseDuration(v)
+	if err != nil {
+		return 0, domain.Invalidf("invalid %s %q: %v", name, v, err)
+	}
+	return d, nil
+}
+
+type groupsBody struct {
+	Groups []string `json:"groups"`
+}
+
+func changeGroups(op service.GroupOp, user bool) func(*call) (any, error) {
+	return func(c *call) (any, error) {
+		req := service.ChangeGroupsRequest{Ref: param(c, "ref"), Op: op, Mutation: c.m}
+		if op == service.GroupsRemove {
+			req.Groups = c.r.URL.Query()["group"]
+		} else {
+			var b groupsBody
+			if err := c.decode(&b); err != nil {
+				return nil, err
+			}
+			req.Groups = b.Groups
+			if op == service.GroupsSet && len(b.Groups) == 0 {
+				req.Op = service.GroupsClear
+			}
+		}
+		if user {
+			return c.svc.ChangeUserGroups(c.ctx(), req)
+		}
+		return c.svc.ChangeAccountGroups(c.ctx(), req)
+	}
+}
+
+func auditFilter(q url.Values) (domain.AuditFilter, error) {
+	f := domain.AuditFilter{Account: q.Get("account"), Actor: q.Get("actor"), Action: q.Get("action"),
+		ServiceOnly: q.Get("service_only") == "true"}
+	for name, dst := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return f, domain.Invalidf("invalid %s %q: use RFC 3339", name, v)
+			}
+			*dst = t
+		}
+	}
+	for name, dst := range map[string]*int{"newest": &f.Limit, "limit": &f.PageSize} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return f, domain.Invalidf("invalid %s %q", name, v)
+			}
+			*dst = n
+		}
+	}
+	if v := q.Get("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return f, domain.Invalidf("invalid cursor")
+		}
+		f.After = n
+	}
+	if f.Limit == 0 && f.PageSize == 0 {
+		f.PageSize = 500
+	}
+	return f, nil
+}
+
+var routes = []route{
+	// Service accounts (R-SA-*).
+	{Method: "GET", Path: "/api/v1/service-accounts", Name: "list_service_accounts", Handle: func(c *call) (any, error) {
+		q := c.r.URL.Query()
+		all, err := c.svc.ListAccounts(c.ctx(), service.ListAccountsRequest{
+			Status: domain.Status(q.Get("status")), Group: q.Get("group"), Archived: q.Get("archived") == "true"})
+		return list(c, all, err)
+	}},
+	{Method: "POST", Path: "/api/v1/service-accounts", Name: "create_service_account", Created: true, Handle: func(c *call) (any, error) {
+		var req service.CreateAccountRequest
+		if err := c.decode(&req); err != nil {
+			return nil, err
+		}
+		req.Mutation = c.m
+		return c.svc.CreateAccount(c.ctx(), req)
+	}},
+	{Method: "GET", Path: "/api/v1/service-accounts/{account}", Name: "get_service_account", Handle: func(c *call) (any, error) {
+		return c.svc.GetAccount(c.ctx(), param(c, "account"))
+	}},
+	{Method: "PATCH", Path: "/api/v1/service-accounts/{account}", Name: "update_service_account", Handle: func(c *call) (any, error) {
+		var req service.UpdateAccountRequest
+		if err := c.decode(&req); err != nil {
+			return nil, err
+		}
+		req.Ref, req.Mutation = param(c, "account"), c.m
+		return c.svc.UpdateAccount(c.ctx(), req)
+	}},
+	{Method: "POST", Path: "/api/v1/service-accounts/{account}/suspend", Name: "suspend_service_account", Handle: func(c *call) (any, error) {
+		return c.svc.SuspendAccount(c.ctx(), param(c, "account"), c.m)
+	}},
+	{Method: "POST", Path: "/api/v1/service-accounts/{account}/resume", Name: "resume_service_account", Handle: func(c *call) (any, error) {
+		return c.svc.ResumeAccount(c.ctx(), param(c, "account"), c.m)
+	}},
+	{Method: "POST", Path: "/api/v1/service-accounts/{account}/archive", Name: "archive_service_account", Handle: func(c *call) (any, error) {
+		return c.svc.ArchiveAccount(c.ctx(), param(c, "account"), c.m)
+	}},
+	{Method: "PUT", Path: "/api/v1/service-accounts/{ref}/groups", Name: "set_service_account_groups", Handle: changeGroups(service.GroupsSet, false)},
+	{Method: "POST", Path: "/api/v1/service-accounts/{ref}/groups", Name: "add_service_account_groups", Handle: changeGroups(service.GroupsAdd, false)},
+	{Method: "DELETE", Path: "/api/v1/service-accounts/{ref}/groups", Name: "remove_service_account_groups", Handle: changeGroups(service.GroupsRemove, false)},
+
+	// API keys (SPEC §3).
+	{Method: "GET", Path: "/api/v1/service-accounts/{account}/keys", Name: "list_keys", Handle: func(c *call) (any, error) {
+		all, err := c.svc.ListKeys(c.ctx(), param(c, "account"))
+		return list(c, all, err)
+	}},
+	{Method: "POST", Path: "/api/v1/service-accounts/{account}/keys", Name: "create_key", Created: true, Handle: func(c *call) (any, error) {
+		var body struct {
+			Name      string `json:"name"`
+			ExpiresIn string `json:"expires_in"`
+		}
+		if err := c.decode(&body); err != nil {
+			return nil, err
+		}
+		d, err := duration(url.Values{"expires_in": {body.ExpiresIn}}, "expires_in")
+		if err != nil {
+			return nil, err
+		}
+		return c.svc.CreateKey(c.ctx(), service.CreateKeyRequest{Ref: param(c, "account"), Name: body.Name, ExpiresIn: d, Mutation: c.m})
+	}},
+	{Method: "POST", Path: "/api/v1/service-accounts/{account}/keys/rotate", Name: "rotate_keys", Created: true, Handle: func(c *call) (any, error) {
+		grace, err := duration(c.r.URL.Query(), "grace")
+		if err != nil {
+			return nil, err
+		}
+		return c.svc.RotateKeys(c.ctx(), service.RotateKeyRequest{Ref: param(c, "account"), Grace: grace,
+			DisablePrevious: boolParam(c.r, "disable_previous"), Mutation: c.m})
+	}},
+	{Method: "DELETE", Path: "/api/v1/service-accounts/{account}/keys/{key}", Name: "delete_key", Handle: func(c *call) (any, error) {
+		return c.svc.DeleteKey(c.ctx(), keyRequest(c))
+	}},
+	{Method: "POST", Path: "/api/v1/service-accounts/{account}/keys/{key}/disable", Name: "disable_key", Handle: func(c *call) (any, error) {
+		return c.svc.SetKeyEnabled(c.ctx(), keyRequest(c), false)
+	}},
+	{Method: "POST", Path: "/api/v1/service-accounts/{account}/keys/{key}/enable", Name: "enable_key", Handle: func(c *call) (any, error) {
+		return c.svc.SetKeyEnabled(c.ctx(), keyRequest(c), true)
+	}},
+	{Method: "POST", Path: "/api/v1/service-accounts/{account}/keys/{key}/reveal", Name: "reveal_key", Handle: func(c *call) (any, error) {
+		return c.svc.ShowKey(c.ctx(), keyRequest(c))
+	}},
+
+	// Signed tokens (SPEC §4).
+	{Method: "POST", Path: "/api/v1/tokens", Name: "mint_token", Created: true, Handle: func(c *call) (any, error) {
+		var body struct {
+			TTL       string `json:"ttl"`
+			Execution string `json:"execution"`
+		}
+		if err := c.decode(&body); err != nil {
+			return nil, err
+		}
+		var ttl time.Duration
+		if body.TTL != "" {
+			d, err := time.ParseDuration(body.TTL)
+			if err != nil {
+				return nil, domain.Invalidf("invalid ttl %q", body.TTL)
+			}
+			ttl = d
+		}
+		return c.svc.MintToken(c.ctx(), service.MintTokenRequest{TTL: ttl, Execution: body.Execution})
+	}},
+	{Method: "POST", Path: "/api/v1/tokens/signing-key/rotate", Name: "rotate_signing_key", Handle: func(c *call) (any, error) {
+		id, err := c.svc.RotateSigningKey(c.ctx(), c.m)
+		return map[string]string{"signing_key": id}, err
+	}},
+
+	// Introspection (R-SRV-3): the hot path.
+	{Method: "POST", Path: "/api/v1/auth/introspect", Name: "introspect", Handle: introspect},
+
+	// Groups (R-PERM-*).
+	{Method: "GET", Path: "/api/v1/groups", Name: "list_groups", Handle: func(c *call) (any, error) {
+		all, err := c.svc.ListGroups(c.ctx())
+		return list(c, all, err)
+	}},
+	{Method: "POST", Path: "/api/v1/groups", Name: "create_group", Created: true, Handle: func(c *call) (any, error) {
+		var req service.CreateGroupRequest
+		if err := c.decode(&req); err != nil {
+			return nil, err
+		}
+		req.Mutation = c.m
+		return c.svc.CreateGroup(c.ctx(), req)
+	}},
+	{Method: "GET", Path: "/api/v1/groups/{group}", Name: "get_group", Handle: func(c *call) (any, error) {
+		return c.svc.GetGroup(c.ctx(), param(c, "group"))
+	}},
+	{Method: "PATCH", Path: "/api/v1/groups/{group}", Name: "update_group", Handle: func(c *call) (any, error) {
+		var req service.UpdateGroupRequest
+		if err := c.decode(&req); err != nil {
+			return nil, err
+		}
+		req.Name, req.Mutation = param(c, "group"), c.m
+		return c.svc.UpdateGroup(c.ctx(), req)
+	}},
+	{Method: "DELETE", Path: "/api/v1/groups/{group}", Name: "delete_group", Handle: func(c *call) (any, error) {
+		return c.svc.DeleteGroup(c.ctx(), param(c, "group"), c.m)
+	}},
+
+	// Users (R-USER-*).
+	{Method: "GET", Path: "/api/v1/users", Name: "list_users", Handle: func(c *call) (any, error) {
+		q := c.r.URL.Query()
+		all, err := c.svc.ListUsers(c.ctx(), service.ListUsersRequest{Removed: q.Get("removed") == "true", Group: q.Get("group")})
+		return list(c, all, err)
+	}},
+	{Method: "POST", Path: "/api/v1/users", Name: "create_user", Created: true, Handle: func(c *call) (any, error) {
+		var req service.CreateUserRequest
+		if err := c.decode(&req); err != nil {
+			return nil, err
+		}
+		req.Mutation = c.m
+		return c.svc.CreateUser(c.ctx(), req)
+	}},
+	{Method: "GET", Path: "/api/v1/users/search", Name: "search_users", Handle: func(c *call) (any, error) {
+		q := c.r.URL.Query()
+		n, _ := strconv.Atoi(q.Get("max"))
+		all, err := c.svc.SearchPrincipals(c.ctx(), service.SearchRequest{Prefix: q.Get("prefix"),
+			IncludeServiceAccounts: q.Get("include_service_accounts") == "true", Limit: n})
+		return list(c, all, err)
+	}},
+	{Method: "GET", Path: "/api/v1/users/{user}", Name: "get_user", Handle: func(c *call) (any, error) {
+		return c.svc.GetUser(c.ctx(), param(c, "user"))
+	}},
+	{Method: "PATCH", Path: "/api/v1/users/{user}", Name: "update_user", Handle: func(c *call) (any, error) {
+		var req service.UpdateUserRequest
+		if err := c.decode(&req); err != nil {
+			return nil, err
+		}
+		req.Ref, req.Mutation = param(c, "user"), c.m
+		return c.svc.UpdateUser(c.ctx(), req)
+	}},
+	{Method: "DELETE", Path: "/api/v1/users/{user}", Name: "remove_user", Handle: func(c *call) (any, error) {
+		return c.svc.RemoveUser(c.ctx(), param(c, "user"), c.m)
+	}},
+	{Method: "PUT", Path: "/api/v1/users/{ref}/groups", Name: "set_user_groups", Handle: changeGroups(service.GroupsSet, true)},
+	{Method: "POST", Path: "/api/v1/users/{ref}/groups", Name: "add_user_groups", Handle: changeGroups(service.GroupsAdd, true)},
+	{Method: "DELETE", Path: "/api/v1/users/{ref}/groups", Name: "remove_user_groups", Handle: changeGroups(service.GroupsRemove, true)},
+	{Method: "GET", Path: "/api/v1/users/{user}/tokens", Name: "list_user_tokens", Handle: func(c *call) (any, error) {
+		all, err := c.svc.ListUserTokens(c.ctx(), param(c, "user"))
+		return list(c, all, err)
+	}},
+	{Method: "POST", Path: "/api/v1/users/{user}/tokens", Name: "create_user_token", Created: true, Handle: func(c *call) (any, error) {
+		var body struct {
+			Name      string `json:"name"`
+			ExpiresIn string `json:"expires_in"`
+		}
+		if err := c.decode(&body); err != nil {
+			return nil, err
+		}
+		d, err := duration(url.Values{"expires_in": {body.ExpiresIn}}, "expires_in")
+		if err != nil {
+			return nil, err
+		}
+		return c.svc.CreateUserToken(c.ctx(), service.CreateUserTokenRequest{Ref: param(c, "user"), Name: body.Name, ExpiresIn: d, Mutation: c.m})
+	}},
+	{Method: "DELETE", Path: "/api/v1/users/{user}/tokens/{token}", Name: "revoke_user_token", Handle: func(c *call) (any, error) {
+		return c.svc.RevokeUserToken(c.ctx(), param(c, "user"), param(c, "token"), c.m)
+	}},
+	{Method: "GET", Path: "/api/v1/seats", Name: "seats", Handle: func(c *call) (any, error) {
+		return c.svc.Seats(c.ctx())
+	}},
+
+	// Businesses and settings.
+	{Method: "GET", Path: "/api/v1/businesses", Name: "list_businesses", Handle: func(c *call) (any, error) {
+		all, err := c.svc.ListBusinesses(c.ctx())
+		return list(c, all, err)
+	}},
+	{Method: "POST", Path: "/api/v1/businesses", Name: "create_business", Created: true, Handle: func(c *call) (any, error) {
+		var req service.CreateBusinessRequest
+		if err := c.decode(&req); err != nil {
+			return nil, err
+		}
+		req.Mutation = c.m
+		return c.svc.CreateBusiness(c.ctx(), req)
+	}},
+	{Method: "GET", Path: "/api/v1/settings", Name: "get_settings", Handle: func(c *call) (any, error) {
+		all, err := c.svc.GetSettings(c.ctx())
+		return list(c, all, err)
+	}},
+	{Method: "PUT", Path: "/api/v1/settings/{key}", Name: "set_setting", Handle: func(c *call) (any, error) {
+		var body struct {
+			Value string `json:"value"`
+		}
+		if err := c.decode(&body); err != nil {
+			return nil, err
+		}
+		return c.svc.SetSetting(c.ctx(), service.SetSettingRequest{Key: param(c, "key"), Value: body.Value, Mutation: c.m})
+	}},
+
+	// Audit (R-AUD-3): pages of events, oldest first; the cursor is a sequence number.
+	{Method: "GET", Path: "/api/v1/audit", Name: "list_audit", Handle: func(c *call) (any, error) {
+		f, err := auditFilter(c.r.URL.Query())
+		if err != nil {
+			return nil, err
+		}
+		p := Page[domain.AuditEvent]{Items: []domain.AuditEvent{}}
+		err = c.svc.ListAudit(c.ctx(), f, func(e domain.AuditEvent) error {
+			p.Items = append(p.Items, e)
+			return nil
+		})
+		if f.PageSize > 0 && len(p.Items) == f.PageSize {
+			next := strconv.FormatInt(p.Items[len(p.Items)-1].Seq, 10)
+			p.NextCursor = &next
+		}
+		return p, err
+	}},
+}
+
+// introspect answers RFC 7662 style: JSON {"token": …} or form token=….
+func introspect(c *call) (any, error) {
+	var token string
+	ct := c.r.Header.Get("Content-Type")
+	if len(ct) >= 33 && ct[:33] == "application/x-www-form-urlencoded" {
+		if err := c.r.ParseForm(); err != nil {
+			return nil, domain.Invalidf("invalid form body")
+		}
+		token = c.r.PostForm.Get("token")
+	} else {
+		var body struct {
+			Token         string `json:"token"`
+			TokenTypeHint string `json:"token_type_hint,omitempty"`
+		}
+		if err := c.decode(&body); err != nil {
+			return nil, err
+		}
+		token = body.Token
+	}
+	if token == "" {
+		return nil, domain.Invalidf("give the credential to check as \"token\"")
+	}
+	return c.svc.Verify(c.ctx(), token)
+}
+
+// Routes lists the API's method and path pairs (for the OpenAPI check).
+func Routes() [][2]string {
+	out := make([][2]string, len(routes))
+	for i, r := range routes {
+		out[i] = [2]string{r.Method, r.Path}
+	}
+	return out
+}

@@ -1,0 +1,354 @@
+// Package server is sactl's REST API (SPEC §9): HTTP handlers that decode a
+// request, call the service as the authenticated principal, and encode the
+// result. No rule lives here.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/keys"
+	"github.com/sactl/sactl/internal/service"
+	"github.com/sactl/sactl/internal/store/sqlite"
+)
+
+// MaxBodyBytes is the request body limit (R-SRV-4).
+const MaxBodyBytes = 1 << 20
+
+// Config is what a server needs.
+type Config struct {
+	Store     *sqlite.Store
+	MasterKey func() (keys.MasterKey, error)
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// Server serves the API over one store.
+type Server struct {
+	cfg      Config
+	auth     *service.Service
+	mux      *http.ServeMux
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	authFail *prometheus.CounterVec
+	limiter  *failLimiter
+}
+
+// New builds a server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), reg: prometheus.NewRegistry(), limiter: newFailLimiter(cfg.Now)}
+	s.auth = service.NewAuthenticator(cfg.Store, service.WithClock(cfg.Now), service.WithMasterKey(cfg.MasterKey))
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sactl_http_requests_total", Help: "HTTP requests by route and status code.",
+	}, []string{"route", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "sactl_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"route"})
+	s.authFail = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sactl_auth_failures_total", Help: "Rejected bearer credentials by reason.",
+	}, []string{"reason"})
+	s.reg.MustRegister(s.requests, s.latency, s.authFail,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	for _, rt := range routes {
+		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
+	}
+	s.mux.Handle("GET /healthz", s.plain("healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}))
+	s.mux.Handle("GET /readyz", s.plain("readyz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := cfg.Store.UserVersion(r.Context()); err != nil {
+			writeError(w, errors.New("database not ready"))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}))
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	s.mux.Handle("/", s.plain("not_found", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, domain.NotFoundf("no route %s %s", r.Method, r.URL.Path))
+	}))
+	return s
+}
+
+// Handler is the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// HTTPServer wraps the handler with the timeouts of R-SRV-4.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr: addr, Handler: s.mux,
+		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// statusWriter remembers the status code for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) observe(name string, r *http.Request, sw *statusWriter, start time.Time, principal string) {
+	d := time.Since(start)
+	s.requests.WithLabelValues(name, strconv.Itoa(sw.code)).Inc()
+	s.latency.WithLabelValues(name).Observe(d.Seconds())
+	// Never the Authorization header, never a body: credentials live there.
+	s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("method", r.Method), slog.String("route", name), slog.String("path", r.URL.Path),
+		slog.Int("status", sw.code), slog.Duration("duration", d), slog.String("remote", clientIP(r)),
+		slog.String("principal", principal))
+}
+
+func (s *Server) plain(name string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h(sw, r)
+		s.observe(name, r, sw, start, "")
+	})
+}
+
+// call is one authenticated request.
+type call struct {
+	r   *http.Request
+	svc *service.Service
+	m   service.Mutation
+}
+
+func (c *call) ctx() context.Context { return c.r.Context() }
+
+// decode reads a JSON body, rejecting unknown fields and oversized bodies.
+func (c *call) decode(v any) error {
+	dec := json.NewDecoder(c.r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return domain.Invalidf("request body is larger than %d bytes", MaxBodyBytes)
+		}
+		return domain.Invalidf("invalid JSON body: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return nil
+}
+
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		principal := ""
+		defer func() { s.observe(rt.Name, r, sw, start, principal) }()
+		r.Body = http.MaxBytesReader(sw, r.Body, MaxBodyBytes)
+		v, err := s.authenticate(r)
+		if err != nil {
+			writeError(sw, err)
+			return
+		}
+		principal = v.Principal.ID
+		biz := v.Business
+		if want := r.Header.Get("X-Sactl-Business"); want != "" && want != biz {
+			writeError(sw, domain.Forbiddenf("the credential belongs to business %q, not %q", biz, want))
+			return
+		}
+		c := &call{r: r, m: service.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm")}}
+		c.svc = service.New(s.cfg.Store, service.Actor{PrincipalID: v.Principal.ID}, biz,
+			service.WithClock(s.cfg.Now), service.WithMasterKey(s.cfg.MasterKey))
+		out, err := rt.Handle(c)
+		if err != nil {
+			if domain.KindOf(err) == domain.KindInternal {
+				s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "internal error",
+					slog.String("route", rt.Name), slog.String("error", err.Error()))
+			}
+			writeError(sw, err)
+			return
+		}
+		code := http.StatusOK
+		if rt.Created && !c.m.DryRun {
+			code = http.StatusCreated
+		}
+		if out == nil {
+			sw.WriteHeader(http.StatusNoContent)
+			return
+		}
+		writeJSON(sw, code, out)
+	})
+}
+
+func boolParam(r *http.Request, name string) bool {
+	v, _ := strconv.ParseBool(r.URL.Query().Get(name))
+	return v
+}
+
+// authenticate checks the bearer credential (R-SRV-2). Repeated failures
+// from one address are slowed down (R-SRV-4).
+func (s *Server) authenticate(r *http.Request) (domain.Verification, error) {
+	ip := clientIP(r)
+	s.limiter.wait(r.Context(), ip)
+	h := r.Header.Get("Authorization")
+	cred, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || strings.TrimSpace(cred) == "" {
+		s.authFail.WithLabelValues("missing").Inc()
+		s.limiter.fail(ip)
+		return domain.Verification{}, domain.Unauthenticatedf("missing bearer credential: send Authorization: Bearer <sak_… | sat_… | sau_…>")
+	}
+	v, err := s.auth.Verify(r.Context(), cred)
+	if err != nil {
+		return v, err
+	}
+	if !v.Active {
+		s.authFail.WithLabelValues(v.Reason).Inc()
+		s.limiter.fail(ip)
+		if v.Reason == domain.ReasonAccountNotActive {
+			return v, domain.Forbiddenf("%s", v.Explain())
+		}
+		return v, domain.Unauthenticatedf("%s", v.Explain())
+	}
+	s.limiter.succeed(ip)
+	return v, nil
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// failLimiter slows down an address after repeated failed authentications:
+// past 5 failures in a minute, each request waits 100 ms doubling up to 2 s.
+type failLimiter struct {
+	mu    sync.Mutex
+	now   func() time.Time
+	fails map[string]*failState
+}
+
+type failState struct {
+	n    int
+	last time.Time
+}
+
+func newFailLimiter(now func() time.Time) *failLimiter {
+	return &failLimiter{now: now, fails: map[string]*failState{}}
+}
+
+func (l *failLimiter) delay(ip string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := l.fails[ip]
+	if st == nil || l.now().Sub(st.last) > time.Minute || st.n <= 5 {
+		return 0
+	}
+	d := 100 * time.Millisecond << min(st.n-6, 5)
+	return min(d, 2*time.Second)
+}
+
+func (l *failLimiter) wait(ctx context.Context, ip string) {
+	if d := l.delay(ip); d > 0 {
+		select {
+		case <-ctx.Done():
+		case <-time.After(d):
+		}
+	}
+}
+
+func (l *failLimiter) fail(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st := l.fails[ip]
+	now := l.now()
+	if st == nil || now.Sub(st.last) > time.Minute {
+		if len(l.fails) > 10000 { // bound memory under a spray of addresses
+			l.fails = map[string]*failState{}
+		}
+		st = &failState{}
+		l.fails[ip] = st
+	}
+	st.n++
+	st.last = now
+}
+
+func (l *failLimiter) succeed(ip string) {
+	l.mu.Lock()
+	delete(l.fails, ip)
+	l.mu.Unlock()
+}
+
+// ErrorBody is the JSON error of R-SRV-2.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail carries the code, message, hint and, for destructive changes,
+// the confirmation the client must give.
+type ErrorDetail struct {
+	Code         string               `json:"code"`
+	Message      string               `json:"message"`
+	Hint         string               `json:"hint,omitempty"`
+	Confirmation *domain.Confirmation `json:"confirmation,omitempty"`
+}
+
+// StatusOf is the one mapping from error kinds to HTTP statuses.
+func StatusOf(k domain.Kind) int {
+	switch k {
+	case domain.KindInvalid:
+		return http.StatusBadRequest
+	case domain.KindNotFound:
+		return http.StatusNotFound
+	case domain.KindConflict, domain.KindProtected:
+		return http.StatusConflict
+	case domain.KindUnauthenticated:
+		return http.StatusUnauthorized
+	case domain.KindForbidden:
+		return http.StatusForbidden
+	case domain.KindNeedsConfirm:
+		return http.StatusPreconditionRequired
+	}
+	return http.StatusInternalServerError
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	var de *domain.Error
+	body := ErrorBody{Error: ErrorDetail{Code: string(domain.KindInternal), Message: "internal error"}}
+	if errors.As(err, &de) {
+		body.Error = ErrorDetail{Code: string(de.Kind), Message: de.Msg, Hint: de.Hint, Confirmation: de.Confirm}
+	}
+	if body.Error.Code == string(domain.KindUnauthenticated) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="sactl"`)
+	}
+	writeJSON(w, StatusOf(domain.Kind(body.Error.Code)), body)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		code, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(append(b, '\n'))
+}
