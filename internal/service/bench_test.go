@@ -6,8 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
-	"runtime/pprof"
 	"testing"
 	"time"
 
@@ -148,6 +146,15 @@ func (e *benchEnv) warm(b *testing.B) {
 	}
 }
 
+// fileMiB is the size of a file in MiB, 0 if it cannot be read.
+func fileMiB(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size() >> 20
+}
+
 func BenchmarkVerifyKey(b *testing.B) {
 	for _, size := range []struct {
 		name string
@@ -165,19 +172,11 @@ func BenchmarkVerifyKey(b *testing.B) {
 			filled := time.Since(start)
 			e.addRealKeys(b, benchRealKeys)
 			e.warm(b)
-			b.Logf("setup: %d keys in %s (bulk insert %s)", size.n, time.Since(start).Round(time.Millisecond), filled.Round(time.Millisecond))
+			b.Logf("setup: %d keys in %s (bulk insert %s); database file %d MiB",
+				size.n, time.Since(start).Round(time.Millisecond), filled.Round(time.Millisecond), fileMiB(e.st.Path()))
 
 			b.ReportAllocs()
 			i := 0
-			if os.Getenv("BENCH_DIAG") != "" {
-				fi, _ := os.Stat(e.st.Path())
-				wi, _ := os.Stat(e.st.Path() + "-wal")
-				if fi != nil && wi != nil {
-					b.Logf("db %d MB, wal %d MB", fi.Size()>>20, wi.Size()>>20)
-				}
-			}
-			pprof.SetGoroutineLabels(pprof.WithLabels(e.ctx, pprof.Labels("phase", "loop")))
-			defer pprof.SetGoroutineLabels(e.ctx)
 			for b.Loop() {
 				v, err := e.svc.Verify(e.ctx, e.secrets[i%len(e.secrets)])
 				if err != nil || !v.Active {
@@ -232,43 +231,5 @@ func BenchmarkVerifyToken(b *testing.B) {
 		if err != nil || !v.Active {
 			b.Fatalf("verify: active=%v reason=%q err=%v", v.Active, v.Reason, err)
 		}
-	}
-}
-
-func BenchmarkDiagTMP(b *testing.B) {
-	measure := func(name string, e *benchEnv) {
-		for r := 0; r < 3; r++ {
-			const n = 20000
-			t0 := time.Now()
-			for i := range n {
-				v, err := e.svc.Verify(e.ctx, e.secrets[i%len(e.secrets)])
-				if err != nil || !v.Active {
-					b.Fatal(err)
-				}
-			}
-			b.Logf("%s: %v/op", name, time.Since(t0)/n)
-		}
-	}
-	small := newBenchEnv(b)
-	small.fill(b, 1000-benchRealKeys)
-	small.addRealKeys(b, benchRealKeys)
-	small.warm(b)
-	measure("1k before", small)
-	big := newBenchEnv(b)
-	big.fill(b, 1_000_000-benchRealKeys)
-	big.addRealKeys(b, benchRealKeys)
-	big.warm(b)
-	measure("1M", big)
-	measure("1k after", small)
-	runtime.GC()
-	measure("1M after GC", big)
-	measure("1k after GC", small)
-	small2 := newBenchEnv(b)
-	small2.fill(b, 1000-benchRealKeys)
-	small2.addRealKeys(b, benchRealKeys)
-	small2.warm(b)
-	measure("1k fresh", small2)
-	measure("1M again", big)
-	for range b.N {
 	}
 }

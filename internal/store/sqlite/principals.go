@@ -114,7 +114,7 @@ func (t *Tx) LiveUserByEmail(businessID, email string) (domain.Account, bool, er
 // LiveUsersByName finds non-archived humans by case-insensitive name.
 func (t *Tx) LiveUsersByName(businessID, nameKey string) ([]domain.Account, error) {
 	return t.listPrincipals(`WHERE p.business_id = ? AND p.name_key = ? AND p.archived_at IS NULL
-		AND p.account_type = 'human' ORDER BY p.id`, businessID, nameKey)
+		AND p.account_type = 'human' ORDER BY p.created_at, p.rowid`, businessID, nameKey)
 }
 
 // Automation returns the business's automation account (R-SA-4).
@@ -181,9 +181,9 @@ func (t *Tx) ListPrincipals(businessID string, f PrincipalFilter) ([]domain.Acco
 			OR p.name_key LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like, "% "+like)
 	}
-	q := "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.id"
+	q := "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.created_at, p.rowid"
 	if f.Prefix != "" {
-		q = "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.name_key, p.id"
+		q = "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.name_key, p.created_at, p.rowid"
 	}
 	if f.Limit > 0 {
 		q += " LIMIT ?"

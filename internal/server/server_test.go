@@ -1,0 +1,295 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/service"
+	"github.com/sactl/sactl/internal/store/sqlite"
+)
+
+type fixture struct {
+	t     *testing.T
+	ctx   context.Context
+	st    *sqlite.Store
+	local *service.Service
+	ts    *httptest.Server
+	admin string // admin user token
+	now   time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "sactl.db")
+	st, err := service.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := &fixture{t: t, ctx: ctx, st: st, now: time.Now().UTC()}
+	clock := func() time.Time { return f.now }
+	mk := service.LocalMasterKey(db)
+	f.local = service.New(st, service.LocalActor("tester"), "", service.WithClock(clock), service.WithMasterKey(mk))
+	_, tok, err := f.local.InitAdmin(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.admin = tok.Secret
+	f.ts = httptest.NewServer(New(Config{Store: st, MasterKey: mk, Now: clock}).Handler())
+	t.Cleanup(f.ts.Close)
+	return f
+}
+
+// do sends a request and returns the status and decoded JSON body.
+func (f *fixture) do(method, path, token string, body any, hdr ...string) (int, map[string]any) {
+	f.t.Helper()
+	var rd io.Reader
+	if s, ok := body.(string); ok {
+		rd = strings.NewReader(s)
+	} else if body != nil {
+		b, _ := json.Marshal(body)
+		rd = strings.NewReader(string(b))
+	}
+	req, _ := http.NewRequest(method, f.ts.URL+path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]any{}
+	data, _ := io.ReadAll(resp.Body)
+	if len(data) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(data, &out); err != nil {
+			f.t.Fatalf("%s %s: body is not JSON: %s", method, path, data)
+		}
+	}
+	return resp.StatusCode, out
+}
+
+func errCode(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	c, _ := e["code"].(string)
+	return c
+}
+
+// account makes a service account with groups and returns its key.
+func (f *fixture) account(name string, groups ...string) string {
+	f.t.Helper()
+	c, err := f.local.CreateAccount(f.ctx, service.CreateAccountRequest{Name: name, Groups: groups})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c.Key.Secret
+}
+
+func TestAuthenticationFailures(t *testing.T) { // R-SRV-2
+	f := newFixture(t)
+	suspended := f.account("Paused", "admins")
+	if _, err := f.local.SuspendAccount(f.ctx, "paused", service.Mutation{Confirmed: true}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.local.CreateUserToken(f.ctx, service.CreateUserTokenRequest{Ref: "admin@default.example", ExpiresIn: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked, _ := f.local.CreateUserToken(f.ctx, service.CreateUserTokenRequest{Ref: "admin@default.example"})
+	if _, err := f.local.RevokeUserToken(f.ctx, "admin@default.example", revoked.ID, service.Mutation{}); err != nil {
+		t.Fatal(err)
+	}
+	expiring := u.Secret
+	f.now = f.now.Add(2 * time.Hour)
+	flipped := []byte(f.admin)
+	flipped[12] ^= 1
+
+	cases := []struct {
+		name, token string
+		hdr         []string
+		status      int
+		code        string
+	}{
+		{"missing", "", nil, 401, "unauthenticated"},
+		{"malformed", string(flipped), nil, 401, "unauthenticated"},
+		{"expired", expiring, nil, 401, "unauthenticated"},
+		{"revoked", revoked.Secret, nil, 401, "unauthenticated"},
+		{"suspended account", suspended, nil, 403, "forbidden"},
+		{"foreign business", f.admin, []string{"X-Sactl-Business", "other"}, 403, "forbidden"},
+	}
+	for _, c := range cases {
+		status, body := f.do("GET", "/api/v1/service-accounts", c.token, nil, c.hdr...)
+		if status != c.status || errCode(body) != c.code {
+			t.Errorf("%s: %d %v, want %d %s", c.name, status, body, c.status, c.code)
+		}
+		msg, _ := body["error"].(map[string]any)["message"].(string)
+		if c.token != "" && strings.Contains(msg, c.token[4:12]) {
+			t.Errorf("%s: error message holds the credential: %q", c.name, msg)
+		}
+	}
+	if status, _ := f.do("GET", "/api/v1/service-accounts", f.admin, nil); status != 200 {
+		t.Fatalf("the admin token works: %d", status)
+	}
+}
+
+func TestServiceAccountCannotRotateItsOwnKeys(t *testing.T) { // R-KEY-11
+	f := newFixture(t)
+	if _, err := f.local.CreateGroup(f.ctx, service.CreateGroupRequest{Name: "editors",
+		Permissions: domain.Permissions{"service_accounts": domain.LevelEdit}}); err != nil {
+		t.Fatal(err)
+	}
+	key := f.account("Self", "editors")
+	f.account("Other", "editors")
+	status, body := f.do("POST", "/api/v1/service-accounts/self/keys/rotate?confirm=true", key, nil)
+	if status != 403 || errCode(body) != "forbidden" {
+		t.Fatalf("own rotation: %d %v", status, body)
+	}
+	if status, body := f.do("POST", "/api/v1/service-accounts/other/keys/rotate?confirm=true", key, nil); status != 201 {
+		t.Fatalf("rotating another account: %d %v", status, body)
+	}
+}
+
+func TestViewOnlyPrincipal(t *testing.T) { // R-PERM-4
+	f := newFixture(t)
+	if _, err := f.local.CreateGroup(f.ctx, service.CreateGroupRequest{Name: "viewers",
+		Permissions: domain.Permissions{"service_accounts": domain.LevelView}}); err != nil {
+		t.Fatal(err)
+	}
+	key := f.account("Viewer", "viewers")
+	f.account("Target", "viewers")
+	for _, c := range []struct{ method, path string }{
+		{"POST", "/api/v1/service-accounts"},
+		{"POST", "/api/v1/service-accounts/target/keys/rotate?confirm=true"},
+		{"POST", "/api/v1/service-accounts/target/archive?confirm=true"},
+	} {
+		var body any
+		if strings.HasSuffix(c.path, "accounts") {
+			body = map[string]any{"name": "New"}
+		}
+		if status, b := f.do(c.method, c.path, key, body); status != 403 || errCode(b) != "forbidden" {
+			t.Errorf("%s %s: %d %v, want 403", c.method, c.path, status, b)
+		}
+	}
+	status, body := f.do("GET", "/api/v1/service-accounts", key, nil)
+	if status != 200 || len(body["items"].([]any)) != 3 {
+		t.Fatalf("list: %d %v", status, body)
+	}
+}
+
+func TestIntrospection(t *testing.T) { // R-SRV-3
+	f := newFixture(t)
+	key := f.account("Zap", "admins")
+	status, body := f.do("POST", "/api/v1/auth/introspect", f.admin, map[string]string{"token": key})
+	if status != 200 || body["active"] != true || body["business"] != "default" {
+		t.Fatalf("%d %v", status, body)
+	}
+	p := body["principal"].(map[string]any)
+	if p["api_name"] != "zap" || body["permissions"].(map[string]any)["service_accounts"] != "remove" {
+		t.Fatalf("%v", body)
+	}
+	// RFC 7662 form encoding, and an inactive answer is still 200.
+	status, body = f.do("POST", "/api/v1/auth/introspect", f.admin, url.Values{"token": {"sak_nope"}}.Encode(),
+		"Content-Type", "application/x-www-form-urlencoded")
+	if status != 200 || body["active"] != false || body["reason"] != "malformed" {
+		t.Fatalf("%d %v", status, body)
+	}
+	if status, _ := f.do("POST", "/api/v1/auth/introspect", "", map[string]string{"token": key}); status != 401 {
+		t.Fatalf("introspection needs a caller credential: %d", status)
+	}
+}
+
+func TestErrorsAndLimits(t *testing.T) { // R-SRV-2, R-SRV-4
+	f := newFixture(t)
+	status, body := f.do("GET", "/api/v1/service-accounts/nope", f.admin, nil)
+	if status != 404 || errCode(body) != "not_found" {
+		t.Fatalf("%d %v", status, body)
+	}
+	status, body = f.do("POST", "/api/v1/service-accounts/automation/archive?confirm=true", f.admin, nil)
+	if status != 409 || errCode(body) != "protected" {
+		t.Fatalf("%d %v", status, body)
+	}
+	f.account("Zap", "admins")
+	status, body = f.do("POST", "/api/v1/service-accounts/zap/archive", f.admin, nil)
+	conf, _ := body["error"].(map[string]any)["confirmation"].(map[string]any)
+	if status != 428 || errCode(body) != "confirmation_required" || conf["type_to_confirm"] != "zap" {
+		t.Fatalf("unconfirmed archive: %d %v", status, body)
+	}
+	big := `{"name":"` + strings.Repeat("a", MaxBodyBytes) + `"}`
+	if status, body := f.do("POST", "/api/v1/service-accounts", f.admin, big); status != 400 || !strings.Contains(fmt.Sprint(body), "larger than") {
+		t.Fatalf("oversized body: %d %v", status, body)
+	}
+	if status, body := f.do("POST", "/api/v1/service-accounts", f.admin, `{"name":"x","bogus":1}`); status != 400 {
+		t.Fatalf("unknown field: %d %v", status, body)
+	}
+	if status, body := f.do("GET", "/api/v1/nothing-here", f.admin, nil); status != 404 || errCode(body) != "not_found" {
+		t.Fatalf("unknown route: %d %v", status, body)
+	}
+	if status, _ := f.do("GET", "/healthz", "", nil); status != 200 {
+		t.Fatal("healthz")
+	}
+	if status, _ := f.do("GET", "/readyz", "", nil); status != 200 {
+		t.Fatal("readyz")
+	}
+	resp, err := http.Get(f.ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(m), `sactl_http_requests_total{code="404",route="get_service_account"} 1`) ||
+		!strings.Contains(string(m), "sactl_http_request_duration_seconds_bucket") {
+		t.Fatalf("metrics:\n%s", m)
+	}
+}
+
+func TestListPaging(t *testing.T) { // R-SRV-6
+	f := newFixture(t)
+	for i := 0; i < 5; i++ {
+		f.account(fmt.Sprintf("Acct %d", i))
+	}
+	var names []string
+	path := "/api/v1/service-accounts?limit=2"
+	for pages := 0; ; pages++ {
+		status, body := f.do("GET", path, f.admin, nil)
+		if status != 200 || pages > 5 {
+			t.Fatalf("%d %v", status, body)
+		}
+		for _, it := range body["items"].([]any) {
+			names = append(names, it.(map[string]any)["api_name"].(string))
+		}
+		next, ok := body["next_cursor"].(string)
+		if !ok {
+			break
+		}
+		path = "/api/v1/service-accounts?limit=2&cursor=" + next
+	}
+	if len(names) != 6 || names[0] != "automation" || names[5] != "acct-4" {
+		t.Fatalf("paged names = %v", names)
+	}
+}
+
+func TestRepeatedFailuresAreSlowedDown(t *testing.T) { // R-SRV-4
+	f := newFixture(t)
+	for i := 0; i < 6; i++ {
+		f.do("GET", "/api/v1/seats", "sak_bad", nil)
+	}
+	start := time.Now()
+	f.do("GET", "/api/v1/seats", "sak_bad", nil)
+	if d := time.Since(start); d < 100*time.Millisecond {
+		t.Fatalf("the 7th failure in a minute answered in %v, want a delay of at least 100ms", d)
+	}
+}
