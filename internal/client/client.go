@@ -58,9 +58,11 @@ func mutation(q url.Values, m service.Mutation) url.Values {
 
 // do sends one request and decodes the answer into out (when not nil).
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, body, out any) error {
-	u := *c.base
-	u.Path += path
-	u.RawQuery = q.Encode()
+	// path segments are already escaped (esc), so join as text.
+	target := c.base.String() + path
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -69,7 +71,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,380 @@
+package client_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sactl/sactl/internal/client"
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/server"
+	"github.com/sactl/sactl/internal/service"
+)
+
+// The backend contract suite (STYLE.md): every scenario runs against the
+// local service over SQLite and against a real server through the HTTP
+// client; their transcripts, with ids, secrets and times masked, must be
+// identical. Any difference is a bug in one of the two.
+
+type backend struct {
+	name string
+	api  service.API
+}
+
+func backends(t *testing.T) []backend {
+	t.Helper()
+	ctx := context.Background()
+	open := func() (*service.Service, func() string, string) {
+		db := filepath.Join(t.TempDir(), "sactl.db")
+		st, err := service.Open(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		mk := service.LocalMasterKey(db)
+		local := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
+		// Both databases get the same first admin, so both hold the same rows.
+		_, tok, err := local.InitAdmin(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(server.New(server.Config{Store: st, MasterKey: mk}).Handler())
+		t.Cleanup(ts.Close)
+		return local, func() string { return ts.URL }, tok.Secret
+	}
+	local, _, _ := open()
+	_, url, token := open()
+	remote, err := client.New(url(), token, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []backend{{"local", local}, {"remote", remote}}
+}
+
+var masks = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`\b(sa|usr|grp|key|evt|biz|tok|utk)_[0-9a-z]{26}\b`), "${1}_ID"},
+	{regexp.MustCompile(`\bsa[kut]_[0-9A-Za-z]{49}\b`), "SECRET"},
+	{regexp.MustCompile(`\bsat_[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+`), "TOKEN"},
+	{regexp.MustCompile(`\bsa[ku]_[0-9A-Za-z]{4}…[0-9A-Za-z]{4}`), "HINT"},
+	{regexp.MustCompile(`\bsk_[0-9a-f]{16}\b`), "SIGNING_KEY"},
+	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`), "TIME"},
+	{regexp.MustCompile(`\b[0-9a-f]{64}\b`), "HASH"},
+	{regexp.MustCompile(`\+[0-9a-z]{6}@`), "+SHORT@"},
+	// Who acted differs by design: the local OS user, or the admin's token.
+	{regexp.MustCompile(`"actor":\{[^}]*\}`), `"actor":ACTOR`},
+	{regexp.MustCompile(`"(created_by)":"[^"]*"`), `"$1":"ACTOR"`},
+}
+
+type transcript struct {
+	t     *testing.T
+	lines []string
+}
+
+// step records a call's result or error, masked.
+func (tr *transcript) step(name string, v any, err error) {
+	var s string
+	if err != nil {
+		var de *domain.Error
+		if errors.As(err, &de) {
+			b, _ := json.Marshal(map[string]any{"kind": de.Kind, "msg": de.Msg, "hint": de.Hint, "confirm": de.Confirm})
+			s = "ERROR " + string(b)
+		} else {
+			s = "UNTYPED ERROR " + err.Error()
+		}
+	} else {
+		b, mErr := json.Marshal(v)
+		if mErr != nil {
+			tr.t.Fatal(mErr)
+		}
+		s = string(b)
+	}
+	for _, m := range masks {
+		s = m.re.ReplaceAllString(s, m.with)
+	}
+	tr.lines = append(tr.lines, name+": "+s)
+}
+
+// runContract runs a scenario on both backends and compares the transcripts.
+func runContract(t *testing.T, scenario func(t *testing.T, api service.API, tr *transcript)) []string {
+	t.Helper()
+	var got [][]string
+	bs := backends(t)
+	for _, b := range bs {
+		tr := &transcript{t: t}
+		scenario(t, b.api, tr)
+		got = append(got, tr.lines)
+	}
+	for i := range got[0] {
+		if i >= len(got[1]) || got[0][i] != got[1][i] {
+			other := "(missing)"
+			if i < len(got[1]) {
+				other = got[1][i]
+			}
+			t.Fatalf("backends differ at step %d:\n local: %s\nremote: %s", i, got[0][i], other)
+		}
+	}
+	if len(got[1]) != len(got[0]) {
+		t.Fatalf("remote ran %d steps, local %d", len(got[1]), len(got[0]))
+	}
+	return got[0]
+}
+
+func wantLine(t *testing.T, lines []string, prefix, contains string) {
+	t.Helper()
+	for _, l := range lines {
+		if strings.HasPrefix(l, prefix+": ") {
+			if !strings.Contains(l, contains) {
+				t.Fatalf("%s: %s\nwant it to contain %s", prefix, l, contains)
+			}
+			return
+		}
+	}
+	t.Fatalf("no step %s", prefix)
+}
+
+var ctx = context.Background()
+
+func TestContractAccounts(t *testing.T) {
+	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
+		yes := service.Mutation{Confirmed: true}
+		r1, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Zapier Sync", Groups: []string{"admins"}, Description: "growth"})
+		tr.step("create", r1, err)
+		_, err = api.CreateAccount(ctx, service.CreateAccountRequest{Name: "ZAPIER sync"})
+		tr.step("create duplicate", nil, err)
+		_, err = api.CreateAccount(ctx, service.CreateAccountRequest{Name: strings.Repeat("x", 81)})
+		tr.step("create too long", nil, err)
+		_, err = api.CreateAccount(ctx, service.CreateAccountRequest{Name: "X", Groups: []string{"nope"}})
+		tr.step("create unknown group", nil, err)
+		dry, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Dry", Mutation: service.Mutation{DryRun: true}})
+		tr.step("create dry run", dry.Status, err)
+		l, err := api.ListAccounts(ctx, service.ListAccountsRequest{})
+		tr.step("list", l, err)
+		a, err := api.GetAccount(ctx, "Zapier Sync")
+		tr.step("get by name", a, err)
+		name := "Zapier Sync Prod"
+		a, err = api.UpdateAccount(ctx, service.UpdateAccountRequest{Ref: "zapier-sync", Name: &name})
+		tr.step("update", a, err)
+		_, err = api.UpdateAccount(ctx, service.UpdateAccountRequest{Ref: "automation", Name: &name})
+		tr.step("update automation", nil, err)
+		_, err = api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: "zapier-sync", Op: service.GroupsClear})
+		tr.step("groups clear unconfirmed", nil, err)
+		a, err = api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: "zapier-sync", Op: service.GroupsClear, Mutation: yes})
+		tr.step("groups clear", a.Status, err)
+		a, err = api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: "zapier-sync", Op: service.GroupsAdd, Groups: []string{"admins"}})
+		tr.step("groups add", a.Groups, err)
+		a, err = api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: "zapier-sync", Op: service.GroupsSet, Groups: []string{"admins"}})
+		tr.step("groups set", a.Groups, err)
+		_, err = api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: "zapier-sync", Op: service.GroupsRemove, Groups: []string{"admins"}})
+		tr.step("groups remove last unconfirmed", nil, err)
+		_, err = api.SuspendAccount(ctx, "zapier-sync", service.Mutation{})
+		tr.step("suspend unconfirmed", nil, err)
+		a, err = api.SuspendAccount(ctx, "zapier-sync", yes)
+		tr.step("suspend", a.Status, err)
+		a, err = api.ResumeAccount(ctx, "zapier-sync", service.Mutation{})
+		tr.step("resume", a.Status, err)
+		a, err = api.ArchiveAccount(ctx, "zapier-sync", service.Mutation{DryRun: true, Confirmed: true})
+		tr.step("archive dry run", a.Status, err)
+		_, err = api.ArchiveAccount(ctx, "zapier-sync", service.Mutation{})
+		tr.step("archive unconfirmed", nil, err)
+		a, err = api.ArchiveAccount(ctx, "zapier-sync", yes)
+		tr.step("archive", a, err)
+		_, err = api.ArchiveAccount(ctx, "automation", yes)
+		tr.step("archive automation", nil, err)
+		l, err = api.ListAccounts(ctx, service.ListAccountsRequest{Status: domain.StatusArchived})
+		tr.step("list archived", l, err)
+		_, err = api.GetAccount(ctx, "nope")
+		tr.step("get missing", nil, err)
+		var evs []domain.AuditEvent
+		err = api.ListAudit(ctx, domain.AuditFilter{Account: "zapier-sync"}, func(e domain.AuditEvent) error {
+			evs = append(evs, e)
+			return nil
+		})
+		tr.step("timeline", evs, err)
+	})
+	wantLine(t, lines, "create", `"status":"active"`)
+	wantLine(t, lines, "create", `"secret":"SECRET"`)
+	wantLine(t, lines, "create duplicate", `"kind":"conflict"`)
+	wantLine(t, lines, "groups clear unconfirmed", `"kind":"confirmation_required"`)
+	wantLine(t, lines, "groups clear", `"disabled"`)
+	wantLine(t, lines, "archive unconfirmed", `"type_to_confirm":"zapier-sync"`)
+	wantLine(t, lines, "archive automation", `"kind":"protected"`)
+	wantLine(t, lines, "get missing", `"kind":"not_found"`)
+}
+
+func TestContractKeysAndTokens(t *testing.T) {
+	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
+		yes := service.Mutation{Confirmed: true}
+		c, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Zap", Groups: []string{"admins"}})
+		tr.step("create", c.Key, err)
+		secrets := []string{c.Key.Secret}
+		for i := 0; i < 3; i++ {
+			k, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap", Mutation: yes})
+			tr.step(fmt.Sprintf("rotate %d", i), k, err)
+			secrets = append(secrets, k.Secret)
+			time.Sleep(2 * time.Millisecond)
+		}
+		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap"})
+		tr.step("rotate unconfirmed", nil, err)
+		ks, err := api.ListKeys(ctx, "zap")
+		tr.step("list keys", ks, err)
+		for i, s := range secrets {
+			v, err := api.Verify(ctx, s)
+			tr.step(fmt.Sprintf("verify %d", i), v, err)
+		}
+		v, err := api.Verify(ctx, secrets[3][:20]+"x"+secrets[3][21:])
+		tr.step("verify flipped", v, err)
+		shown, err := api.ShowKey(ctx, service.KeyRequest{Ref: "zap"})
+		tr.step("show matches", shown.Secret == secrets[3], err)
+		shown, err = api.ShowKey(ctx, service.KeyRequest{Ref: "zap", Secondary: true})
+		tr.step("show secondary matches", shown.Secret == secrets[2], err)
+		_, err = api.CreateKey(ctx, service.CreateKeyRequest{Ref: "zap", Name: "third"})
+		tr.step("create over limit", nil, err)
+		k, err := api.DeleteKey(ctx, service.KeyRequest{Ref: "zap", Secondary: true, Mutation: yes})
+		tr.step("delete secondary", k.Role, err)
+		k, err = api.CreateKey(ctx, service.CreateKeyRequest{Ref: "zap", Name: "staging", ExpiresIn: 30 * domain.Day})
+		tr.step("create named", k.Name, err)
+		k, err = api.SetKeyEnabled(ctx, service.KeyRequest{Ref: "zap", KeyID: k.ID}, false)
+		tr.step("disable", k.Status, err)
+		_, err = api.DeleteKey(ctx, service.KeyRequest{Ref: "zap", KeyID: ks[1].ID, Mutation: yes})
+		tr.step("delete primary without force", nil, err)
+		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "automation"})
+		tr.step("rotate automation", nil, err)
+		s, err := api.SetSetting(ctx, service.SetSettingRequest{Key: "key_retrieval", Value: "off"})
+		tr.step("retrieval off", s, err)
+		k, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap", Mutation: yes})
+		tr.step("rotate hash-only", k.Sealed, err)
+		_, err = api.ShowKey(ctx, service.KeyRequest{Ref: "zap"})
+		tr.step("show hash-only", nil, err)
+		tok, err := api.MintToken(ctx, service.MintTokenRequest{TTL: 5 * time.Minute, Execution: "run-1"})
+		tr.step("mint", tok, err)
+		v, err = api.Verify(ctx, tok.Token)
+		tr.step("verify token", v, err)
+		_, err = api.RotateSigningKey(ctx, service.Mutation{})
+		tr.step("rotate signing key", nil, err)
+		v, err = api.Verify(ctx, tok.Token)
+		tr.step("verify token after rotation", v.Active, err)
+		_, err = api.MintToken(ctx, service.MintTokenRequest{TTL: 2 * time.Hour})
+		tr.step("mint too long", nil, err)
+	})
+	wantLine(t, lines, "list keys", `"role":"secondary"`)
+	wantLine(t, lines, "verify 0", `"reason":"revoked"`)
+	wantLine(t, lines, "verify 3", `"active":true`)
+	wantLine(t, lines, "verify flipped", `"reason":"malformed"`)
+	wantLine(t, lines, "show matches", `true`)
+	wantLine(t, lines, "create over limit", `holds 2 of 2 keys`)
+	wantLine(t, lines, "show hash-only", `key_retrieval is off`)
+	wantLine(t, lines, "verify token after rotation", `true`)
+}
+
+func TestContractGroupsUsersSettingsAudit(t *testing.T) {
+	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
+		yes := service.Mutation{Confirmed: true}
+		g, err := api.CreateGroup(ctx, service.CreateGroupRequest{Name: "readers", Description: "read only",
+			Permissions: domain.Permissions{"service_accounts": domain.LevelView, "deals": domain.LevelEdit}})
+		tr.step("group create", g, err)
+		nn := "viewers"
+		g, err = api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: "readers", NewName: &nn, Drop: []string{"deals"}})
+		tr.step("group update", g, err)
+		_, err = api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: "admins", Drop: []string{"audit"}})
+		tr.step("group update builtin", nil, err)
+		gs, err := api.ListGroups(ctx)
+		tr.step("group list", gs, err)
+		api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Only", Groups: []string{"viewers"}})
+		_, err = api.DeleteGroup(ctx, "viewers", service.Mutation{})
+		tr.step("group delete unconfirmed", nil, err)
+		g, err = api.DeleteGroup(ctx, "viewers", yes)
+		tr.step("group delete", g.Name, err)
+		u, err := api.CreateUser(ctx, service.CreateUserRequest{Name: "Ada Lovelace", Email: "ada@example.com", Groups: []string{"admins"}})
+		tr.step("user create", u, err)
+		_, err = api.CreateUser(ctx, service.CreateUserRequest{Name: "Ada", Email: "ADA@example.com"})
+		tr.step("user duplicate", nil, err)
+		us, err := api.ListUsers(ctx, service.ListUsersRequest{})
+		tr.step("user list", us, err)
+		sr, err := api.SearchPrincipals(ctx, service.SearchRequest{Prefix: "o", IncludeServiceAccounts: true})
+		tr.step("search with service accounts", sr, err)
+		sr, err = api.SearchPrincipals(ctx, service.SearchRequest{Prefix: "o"})
+		tr.step("search", sr, err)
+		seats, err := api.Seats(ctx)
+		tr.step("seats", seats, err)
+		ut, err := api.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: "ada@example.com", Name: "laptop"})
+		tr.step("user token", ut, err)
+		uts, err := api.ListUserTokens(ctx, "ada@example.com")
+		tr.step("user tokens", uts, err)
+		ut, err = api.RevokeUserToken(ctx, "ada@example.com", ut.ID, service.Mutation{})
+		tr.step("user token revoke", ut.RevokedAt != nil, err)
+		u, err = api.ChangeUserGroups(ctx, service.ChangeGroupsRequest{Ref: "ada", Op: service.GroupsClear})
+		tr.step("user groups clear", u.Groups, err)
+		_, err = api.RemoveUser(ctx, "ada@example.com", service.Mutation{})
+		tr.step("user remove unconfirmed", nil, err)
+		u, err = api.RemoveUser(ctx, "ada@example.com", yes)
+		tr.step("user remove", u.Status, err)
+		ss, err := api.GetSettings(ctx)
+		tr.step("settings", ss, err)
+		s, err := api.SetSetting(ctx, service.SetSettingRequest{Key: "max_keys_per_account", Value: "50"})
+		tr.step("setting set", s, err)
+		_, err = api.SetSetting(ctx, service.SetSettingRequest{Key: "max_keys_per_account", Value: "101"})
+		tr.step("setting invalid", nil, err)
+		bs, err := api.ListBusinesses(ctx)
+		tr.step("businesses", len(bs), err)
+		var acts []string
+		err = api.ListAudit(ctx, domain.AuditFilter{Action: "group."}, func(e domain.AuditEvent) error {
+			acts = append(acts, e.Action)
+			return nil
+		})
+		tr.step("audit group events", acts, err)
+		var newest []domain.AuditEvent
+		err = api.ListAudit(ctx, domain.AuditFilter{Limit: 3}, func(e domain.AuditEvent) error {
+			newest = append(newest, e)
+			return nil
+		})
+		tr.step("audit newest 3", newest, err)
+	})
+	wantLine(t, lines, "group update builtin", `"kind":"protected"`)
+	wantLine(t, lines, "seats", `{"seats":2,"service_accounts":2}`)
+	wantLine(t, lines, "search", `[]`)
+	wantLine(t, lines, "user remove", `"removed"`)
+	wantLine(t, lines, "setting invalid", `"kind":"invalid"`)
+}
+
+func TestContractAuditPaging(t *testing.T) { // R-AUD-3 over more than one page
+	runContract(t, func(t *testing.T, api service.API, tr *transcript) {
+		for i := 0; i < 130; i++ {
+			if _, err := api.CreateGroup(ctx, service.CreateGroupRequest{Name: fmt.Sprintf("g%03d", i)}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: fmt.Sprintf("g%03d", i),
+				Set: domain.Permissions{"deals": domain.LevelView}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: fmt.Sprintf("g%03d", i),
+				Set: domain.Permissions{"deals": domain.LevelEdit}}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := api.DeleteGroup(ctx, fmt.Sprintf("g%03d", i), service.Mutation{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, last := 0, int64(0)
+		err := api.ListAudit(ctx, domain.AuditFilter{}, func(e domain.AuditEvent) error {
+			if e.Seq <= last {
+				return fmt.Errorf("events out of order at %d", e.Seq)
+			}
+			n, last = n+1, e.Seq
+			return nil
+		})
+		tr.step("events", n, err)
+		if n < 520 {
+			t.Fatalf("only %d events: the paging path was not exercised", n)
+		}
+	})
+}
