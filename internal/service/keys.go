@@ -79,6 +79,31 @@ func (t *txn) notOwnKeys(a domain.Account, what string) error {
 	return nil
 }
 
+// keyScope is what most key operations start from: the permission check,
+// the account, the business's settings and the account's keys.
+type keyScope struct {
+	a   domain.Account
+	set domain.Settings
+	ks  []domain.Key
+}
+
+func (t *txn) keyScope(ref string, level domain.Level, forChange bool) (keyScope, error) {
+	var sc keyScope
+	if err := t.require(domain.PermServiceAccounts, level); err != nil {
+		return sc, err
+	}
+	a, err := t.keyAccount(ref, forChange)
+	if err != nil {
+		return sc, err
+	}
+	set, err := t.settings()
+	if err != nil {
+		return sc, err
+	}
+	ks, err := t.accountKeys(a, set)
+	return keyScope{a: a, set: set, ks: ks}, err
+}
+
 // accountKeys lists an account's keys with role and status (R-KEY-4).
 func (t *txn) accountKeys(a domain.Account, set domain.Settings) ([]domain.Key, error) {
 	ks, err := t.KeysOf(a.ID)
@@ -199,18 +224,8 @@ func keyLimitError(a domain.Account, n, max int) error {
 func (s *Service) ListKeys(ctx context.Context, ref string) ([]domain.Key, error) {
 	var out []domain.Key
 	err := s.read(ctx, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
-			return err
-		}
-		a, err := t.keyAccount(ref, false)
-		if err != nil {
-			return err
-		}
-		set, err := t.settings()
-		if err != nil {
-			return err
-		}
-		out, err = t.accountKeys(a, set)
+		sc, err := t.keyScope(ref, domain.LevelView, false)
+		out = sc.ks
 		return err
 	})
 	return out, err
@@ -264,13 +279,11 @@ func keyName(s string) (string, error) {
 func (s *Service) RotateKeys(ctx context.Context, req RotateKeyRequest) (domain.Key, error) {
 	var out domain.Key
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
-			return err
-		}
-		a, err := t.keyAccount(req.Ref, true)
+		sc, err := t.keyScope(req.Ref, domain.LevelEdit, true)
 		if err != nil {
 			return err
 		}
+		a, set, ks := sc.a, sc.set, sc.ks
 		if err := t.notOwnKeys(a, "rotate"); err != nil {
 			return err
 		}
@@ -279,14 +292,6 @@ func (s *Service) RotateKeys(ctx context.Context, req RotateKeyRequest) (domain.
 		}
 		if req.Grace < 0 || (req.Grace > 0 && req.DisablePrevious) {
 			return domain.Invalidf("give either a positive --grace or --disable-previous, not both")
-		}
-		set, err := t.settings()
-		if err != nil {
-			return err
-		}
-		ks, err := t.accountKeys(a, set)
-		if err != nil {
-			return err
 		}
 		// Oldest first: the new key makes len+1; anything beyond the limit goes.
 		excess := len(ks) + 1 - set.MaxKeysPerAccount
@@ -402,24 +407,14 @@ func pickKey(ks []domain.Key, req KeyRequest, a domain.Account) (domain.Key, err
 func (s *Service) DeleteKey(ctx context.Context, req KeyRequest) (domain.Key, error) {
 	var out domain.Key
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
-			return err
-		}
-		a, err := t.keyAccount(req.Ref, true)
-		if err != nil {
-			return err
-		}
 		if req.KeyID == "" && !req.Secondary {
 			return domain.Invalidf("name the key to delete: a key id or --secondary")
 		}
-		set, err := t.settings()
+		sc, err := t.keyScope(req.Ref, domain.LevelEdit, true)
 		if err != nil {
 			return err
 		}
-		ks, err := t.accountKeys(a, set)
-		if err != nil {
-			return err
-		}
+		a, ks := sc.a, sc.ks
 		k, err := pickKey(ks, req, a)
 		if err != nil {
 			return err
@@ -447,25 +442,15 @@ func (s *Service) DeleteKey(ctx context.Context, req KeyRequest) (domain.Key, er
 func (s *Service) SetKeyEnabled(ctx context.Context, req KeyRequest, enabled bool) (domain.Key, error) {
 	var out domain.Key
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
-			return err
-		}
-		a, err := t.keyAccount(req.Ref, true)
-		if err != nil {
-			return err
-		}
 		if req.KeyID == "" {
 			return domain.Invalidf("name the key by id")
 		}
-		set, err := t.settings()
+		sc, err := t.keyScope(req.Ref, domain.LevelEdit, true)
 		if err != nil {
 			return err
 		}
-		ks, err := t.accountKeys(a, set)
-		if err != nil {
-			return err
-		}
-		k, err := pickKey(ks, req, a)
+		a, set := sc.a, sc.set
+		k, err := pickKey(sc.ks, req, a)
 		if err != nil {
 			return err
 		}
@@ -485,7 +470,7 @@ func (s *Service) SetKeyEnabled(ctx context.Context, req KeyRequest, enabled boo
 		if err := t.audit(action, accountTarget(a), map[string]any{"key_id": k.ID, "hint": k.Hint}); err != nil {
 			return err
 		}
-		ks, err = t.accountKeys(a, set)
+		ks, err := t.accountKeys(a, set)
 		if err != nil {
 			return err
 		}
@@ -501,28 +486,18 @@ func (s *Service) ShowKey(ctx context.Context, req KeyRequest) (domain.Key, erro
 	var out domain.Key
 	// A write transaction: revealing appends an audit event.
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
-			return err
-		}
-		a, err := t.keyAccount(req.Ref, false)
+		sc, err := t.keyScope(req.Ref, domain.LevelView, false)
 		if err != nil {
 			return err
 		}
+		a, set := sc.a, sc.set
 		if a.Status == domain.StatusArchived {
 			return domain.Conflictf("service account %q is archived; its keys were deleted", a.Name)
 		}
 		if err := t.notOwnKeys(a, "reveal"); err != nil {
 			return err
 		}
-		set, err := t.settings()
-		if err != nil {
-			return err
-		}
-		ks, err := t.accountKeys(a, set)
-		if err != nil {
-			return err
-		}
-		k, err := pickKey(ks, req, a)
+		k, err := pickKey(sc.ks, req, a)
 		if err != nil {
 			return err
 		}
