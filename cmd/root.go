@@ -111,6 +111,14 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 		profile.NewCmdProfile(f),
 		serve.NewCmdServe(f),
 	)
+	// cobra binds the completion scripts' writer when the command is made.
+	root.SetOut(f.IOStreams.Out)
+	root.InitDefaultCompletionCmd()
+	if comp, _, err := root.Find([]string{"completion"}); err == nil && comp != root {
+		for _, c := range append(comp.Commands(), comp) {
+			c.Long = strings.TrimRight(c.Long, "\n") + cmdutil.ExitStatusHelp
+		}
+	}
 	requireKnownSubcommands(root)
 	return root
 }

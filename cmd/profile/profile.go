@@ -45,7 +45,7 @@ func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 	var p config.Profile
 	var tokenStdin, use bool
 	cmd := &cobra.Command{
-		Use:   "add <name> --server <url> (--token-stdin | --token-env <var>) [--business <name>] [--use]",
+		Use:   "add <name> --server <url> {--token-stdin | --token-env <var>} [--default-business <name>] [--use]",
 		Short: "Add or replace a server profile",
 		Long: `Add (or replace) a profile. The token is read from stdin (--token-stdin;
 stored in the 0600 config file) or taken from an environment variable at
@@ -99,7 +99,7 @@ each use (--token-env), never from the command line.` + cmdutil.ExitStatusHelp,
 	cmd.Flags().StringVar(&p.Server, "server", "", "server URL, e.g. https://sactl.internal:7070")
 	cmd.Flags().BoolVar(&tokenStdin, "token-stdin", false, "read the token from stdin")
 	cmd.Flags().StringVar(&p.TokenEnv, "token-env", "", "take the token from this environment variable at each use")
-	cmd.Flags().StringVar(&p.Business, "business", "", "business to work in (default: the credential's)")
+	cmd.Flags().StringVar(&p.Business, "default-business", "", "business to work in with this profile (default: the credential's)")
 	cmd.Flags().BoolVar(&use, "use", false, "make it the current profile")
 	return cmd
 }

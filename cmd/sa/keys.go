@@ -208,7 +208,7 @@ func newCmdKeysDelete(f *cmdutil.Factory) *cobra.Command {
 	var mut cmdutil.MutationFlags
 	var req service.KeyRequest
 	cmd := &cobra.Command{
-		Use:   "delete <account> (--secondary | <key-id>) [--force] [--yes]",
+		Use:   "delete <account> {--secondary | <key-id>} [--force] [--yes]",
 		Short: "Delete a key permanently",
 		Long: `Delete a key permanently, after confirmation (or --yes). Deleting the
 primary of an account that still has a secondary also needs --force.` + cmdutil.ExitStatusHelp,

@@ -13,7 +13,7 @@ import (
 func NewCmdSettings(f *cmdutil.Factory) *cobra.Command {
 	var keys []string
 	for _, d := range domain.SettingDefs() {
-		keys = append(keys, "  "+d.Name+": "+d.Description)
+		keys = append(keys, "    "+d.Name+": "+d.Description)
 	}
 	cmd := &cobra.Command{
 		Use:   "settings <command>",
