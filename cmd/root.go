@@ -39,12 +39,12 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	root.SetOut(f.IOStreams.Out)
 	root.SetErr(f.IOStreams.ErrOut)
 	ran := false
-	root.PersistentPreRun = func(*cobra.Command, []string) { ran = true }
+	markRun(root, &ran)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	if !ran || strings.HasPrefix(err.Error(), "required flag") {
+	if !ran {
 		// Cobra's own errors (unknown command or flag, wrong arguments) are usage errors.
 		var fe *cmdutil.FlagError
 		if !errors.As(err, &fe) {
@@ -53,6 +53,21 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	}
 	printError(f.IOStreams, cmd, err)
 	return cmdutil.ExitCode(err)
+}
+
+// markRun wraps every command's RunE so that Run can tell an error of the
+// command from one of cobra's checks before it (arguments, unknown, required
+// or mutually exclusive flags): the latter are usage errors (exit 2).
+func markRun(c *cobra.Command, ran *bool) {
+	for _, sub := range c.Commands() {
+		markRun(sub, ran)
+	}
+	if run := c.RunE; run != nil {
+		c.RunE = func(c *cobra.Command, args []string) error {
+			*ran = true
+			return run(c, args)
+		}
+	}
 }
 
 // printError writes R-CLI-4's one line: "sactl: <message>", with a hint.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -33,12 +34,19 @@ func TestMain(m *testing.M) {
 //
 // Besides testscript's built-ins the stories have:
 //
-//	exitcode N command [args...]
+//	exitcode [-stdout] N command [args...]
 //	    runs command like exec, so stdout/stderr can be checked afterwards,
 //	    and fails unless it exits with status N (R-CLI-3). For N != 0 it also
 //	    checks R-CLI-4: nothing on stdout, and stderr ends with one
 //	    "sactl: ..." line. Without SACTL_FORCE_TTY (no prompt was possible)
-//	    that line must be all of stderr.
+//	    that line must be all of stderr. -stdout allows a complete result on
+//	    stdout: "auth verify" prints its verdict on a rejected credential
+//	    (SPEC §12 "verification", with its reason) and exits 4.
+//
+//	times N command [args...]
+//	    runs command like exec N times, with {i} in the arguments replaced
+//	    by 1..N; each run must exit 0. For stories that need many objects,
+//	    such as 50 keys (R-KEY-5).
 //
 //	capture VAR REGEXP
 //	    sets $VAR to the first group of REGEXP in the last command's stdout,
@@ -47,10 +55,18 @@ func TestMain(m *testing.M) {
 //	repeat VAR TEXT N
 //	    sets $VAR to TEXT repeated N times, for limits such as 80 characters.
 //
+//	write FILE TEXT
+//	    writes TEXT and a newline to FILE: a captured key or token to give
+//	    "auth verify" on stdin, since credentials are never arguments.
+//
+//	sleep DURATION
+//	    waits, at most 2s: for a key made with "--expires-in 1s" to expire.
+//
 //	scrub
 //	    masks what changes from run to run in the last command's stdout and
 //	    stderr (ULIDs, RFC 3339 times, generated email suffixes, audit hashes,
-//	    the OS user name), so "cmp stdout want.tsv" can pin whole outputs.
+//	    the OS user name, key secrets and hints, signed tokens, signing key
+//	    ids), so "cmp stdout want.tsv" can pin whole outputs.
 //
 // The environment gives every story a fresh database in $WORK and no
 // terminal; $OSUSER is the operating-system user local mode acts as
@@ -82,8 +98,11 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"exitcode": cmdExitCode,
+			"times":    cmdTimes,
 			"capture":  cmdCapture,
 			"repeat":   cmdRepeat,
+			"write":    cmdWrite,
+			"sleep":    cmdSleep,
 			"scrub":    cmdScrub,
 		},
 	})
@@ -116,8 +135,12 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! exitcode (give the expected status instead)")
 	}
+	stdoutOK := len(args) > 0 && args[0] == "-stdout"
+	if stdoutOK {
+		args = args[1:]
+	}
 	if len(args) < 2 {
-		ts.Fatalf("usage: exitcode N command [args...]")
+		ts.Fatalf("usage: exitcode [-stdout] N command [args...]")
 	}
 	want, err := strconv.Atoi(args[0])
 	if err != nil || want < 0 {
@@ -139,7 +162,7 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	// R-CLI-4: errors go to stderr as one line "sactl: <message>"; nothing
 	// partial reaches stdout.
-	if out := ts.ReadFile("stdout"); out != "" {
+	if out := ts.ReadFile("stdout"); out != "" && !stdoutOK {
 		ts.Fatalf("status %d but stdout is not empty:\n%s", got, out)
 	}
 	stderr := ts.ReadFile("stderr")
@@ -152,6 +175,25 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if ts.Getenv("SACTL_FORCE_TTY") == "" && len(lines) != 1 {
 		ts.Fatalf("stderr has %d lines, want one \"sactl: <message>\" line:\n%s", len(lines), stderr)
+	}
+}
+
+func cmdTimes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: times N command [args...]")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil || n < 1 {
+		ts.Fatalf("times: %q is not a count", args[0])
+	}
+	for i := 1; i <= n; i++ {
+		run := make([]string, len(args)-1)
+		for j, a := range args[1:] {
+			run[j] = strings.ReplaceAll(a, "{i}", strconv.Itoa(i))
+		}
+		if err := ts.Exec(run[0], run[1:]...); err != nil {
+			ts.Fatalf("times: run %d of %d: %s: %v\n%s", i, n, strings.Join(run, " "), err, ts.ReadFile("stderr"))
+		}
 	}
 }
 
@@ -179,11 +221,36 @@ func cmdRepeat(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], strings.Repeat(args[1], n))
 }
 
+func cmdWrite(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: write FILE TEXT")
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(args[1]+"\n"), 0o600))
+}
+
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	if err != nil || d <= 0 || d > 2*time.Second {
+		ts.Fatalf("sleep: %q is not a duration up to 2s (keep the stories fast)", args[0])
+	}
+	time.Sleep(d)
+}
+
 var (
 	ulidRE      = regexp.MustCompile(`\b([a-z]+)_[0-9a-hjkmnp-tv-z]{26}\b`)
 	timeRE      = regexp.MustCompile(`\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
 	emailRE     = regexp.MustCompile(`\+[0-9a-z]{6}@serviceaccounts\.`)
 	hashFieldRE = regexp.MustCompile(`"(hash|prev_hash)": "[0-9a-f]{64}"`)
+	// R-KEY-1: sak_ (API key) or sau_ (user token), 43 body + 6 checksum
+	// base62 characters; the hint keeps 4 of each end.
+	secretRE = regexp.MustCompile(`\b(sak|sau)_[0-9A-Za-z]{49}\b`)
+	hintRE   = regexp.MustCompile(`\b(sak|sau)_[0-9A-Za-z]{4}(…|\\u2026)[0-9A-Za-z]{4}\b`)
+	// R-TOK-1: sat_ + base64url(payload) + "." + base64url(HMAC).
+	tokenRE      = regexp.MustCompile(`\bsat_[0-9A-Za-z_-]+\.[0-9A-Za-z_-]+`)
+	signingKeyRE = regexp.MustCompile(`\bsk_[0-9a-f]{16}\b`)
 )
 
 func cmdScrub(ts *testscript.TestScript, neg bool, args []string) {
@@ -194,6 +261,11 @@ func cmdScrub(ts *testscript.TestScript, neg bool, args []string) {
 	actorTSV := regexp.MustCompile(`(\tlocal:OSUSER\t)` + regexp.QuoteMeta(u) + `(\tlocal\t)`)
 	actorJSON := regexp.MustCompile(`("id": "local:OSUSER",\s*"name": )"` + regexp.QuoteMeta(u) + `"`)
 	scrub := func(s string) string {
+		// Credentials first: a ULID-like run inside one must not be touched.
+		s = tokenRE.ReplaceAllString(s, "sat_TOKEN")
+		s = secretRE.ReplaceAllString(s, "${1}_SECRET")
+		s = hintRE.ReplaceAllString(s, "${1}_XXXX${2}XXXX")
+		s = signingKeyRE.ReplaceAllString(s, "sk_ID")
 		s = ulidRE.ReplaceAllString(s, "${1}_ULID")
 		s = timeRE.ReplaceAllString(s, "TIME")
 		s = emailRE.ReplaceAllString(s, "+SHORT@serviceaccounts.")

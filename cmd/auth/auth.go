@@ -84,7 +84,7 @@ func readCredential(opts cmdutil.Base, file string) (string, error) {
 	if file != "" {
 		fh, err := os.Open(file)
 		if err != nil {
-			return "", fmt.Errorf("read credential: %w", errors.Unwrap(err))
+			return "", fmt.Errorf("read credential file %s: %w", file, errors.Unwrap(err))
 		}
 		defer fh.Close()
 		r = fh

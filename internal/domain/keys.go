@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Reasons a credential does not authenticate (SPEC §12 "verification").
 const (
@@ -61,7 +64,7 @@ type Verification struct {
 	Active      bool                `json:"active"`
 	Principal   *VerifiedPrincipal  `json:"principal"`
 	Business    string              `json:"business"`
-	Status      Status              `json:"status"`
+	Status      Status              `json:"status"` // null when no principal was found
 	Permissions Permissions         `json:"permissions"`
 	Credential  *VerifiedCredential `json:"credential"`
 	Reason      string              `json:"reason,omitempty"`
@@ -152,4 +155,34 @@ type UserToken struct {
 	RevokedAt  *time.Time `json:"revoked_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	Secret     string     `json:"secret,omitempty"`
+}
+
+// MarshalJSON writes absent values as null (SPEC §12), keeping field order.
+func (v Verification) MarshalJSON() ([]byte, error) {
+	out := struct {
+		Active      bool                `json:"active"`
+		Principal   *VerifiedPrincipal  `json:"principal"`
+		Business    string              `json:"business"`
+		Status      *Status             `json:"status"`
+		Permissions Permissions         `json:"permissions"`
+		Credential  *VerifiedCredential `json:"credential"`
+		Reason      string              `json:"reason,omitempty"`
+	}{v.Active, v.Principal, v.Business, nil, v.Permissions, v.Credential, v.Reason}
+	if v.Status != "" {
+		out.Status = &v.Status
+	}
+	return json.Marshal(out)
+}
+
+// MarshalJSON writes an unknown id as null (SPEC §12), keeping field order.
+func (c VerifiedCredential) MarshalJSON() ([]byte, error) {
+	out := struct {
+		Type      string     `json:"type"`
+		ID        *string    `json:"id"`
+		ExpiresAt *time.Time `json:"expires_at"`
+	}{Type: c.Type, ExpiresAt: c.ExpiresAt}
+	if c.ID != "" {
+		out.ID = &c.ID
+	}
+	return json.Marshal(out)
 }

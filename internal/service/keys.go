@@ -174,7 +174,9 @@ func (t *txn) issueKey(a domain.Account, name string, ttl time.Duration, set dom
 	}); err != nil {
 		return k, err
 	}
-	k.Secret = secret.Reveal()
+	if !t.dryRun {
+		k.Secret = secret.Reveal()
+	}
 	k.Status, k.Role = domain.KeyActive, domain.RolePrimary
 	return k, nil
 }
@@ -216,8 +218,12 @@ func (t *txn) dataKey(create bool) (keys.DataKey, error) {
 
 // keyLimitError is R-KEY-15's message: what is used, what is allowed, what to do.
 func keyLimitError(a domain.Account, n, max int) error {
-	return domain.Conflictf("service account %q holds %d of %d keys; delete one (sactl sa keys delete %s --secondary) or raise max_keys_per_account",
-		a.APIName, n, max, a.APIName)
+	which := "--secondary"
+	if n > 2 {
+		which = "<key-id>" // several secondaries: name one
+	}
+	return domain.Conflictf("service account %q holds %d of %d keys; delete one (sactl sa keys delete %s %s) or raise max_keys_per_account",
+		a.APIName, n, max, a.APIName, which)
 }
 
 // ListKeys lists an account's keys, never their secrets (R-PERM-4: view).

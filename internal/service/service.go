@@ -131,6 +131,8 @@ type txn struct {
 	principal *domain.Account
 	perms     domain.Permissions
 	via       string
+	// dryRun is set in a dry run: nothing is kept, so no secret is shown.
+	dryRun bool
 }
 
 func (s *Service) read(ctx context.Context, fn func(*txn) error) error {
@@ -149,6 +151,7 @@ func (s *Service) write(ctx context.Context, m Mutation, fn func(*txn) error) er
 		if err != nil {
 			return err
 		}
+		t.dryRun = m.DryRun
 		return fn(t)
 	})
 }

@@ -76,7 +76,9 @@ func (t *txn) createUserToken(req CreateUserTokenRequest) (domain.UserToken, err
 	}); err != nil {
 		return tok, err
 	}
-	tok.Secret = secret.Reveal()
+	if !t.dryRun {
+		tok.Secret = secret.Reveal()
+	}
 	return tok, nil
 }
 
