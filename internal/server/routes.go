@@ -24,14 +24,17 @@ type Page[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// maxPage bounds every page, audit pages included.
+const maxPage = 1000
+
 // paginate cuts a page from a full list; the cursor is an opaque offset.
 func paginate[T any](c *call, all []T) (Page[T], error) {
 	q := c.r.URL.Query()
 	limit, offset := 100, 0
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return Page[T]{}, domain.Invalidf("invalid limit %q: use 1 to 1000", v)
+		if err != nil || n < 1 || n > maxPage {
+			return Page[T]{}, domain.Invalidf("invalid limit %q: use 1 to %d", v, maxPage)
 		}
 		limit = n
 	}
@@ -130,8 +133,8 @@ func auditFilter(q url.Values) (domain.AuditFilter, error) {
 	for name, dst := range map[string]*int{"newest": &f.Limit, "limit": &f.PageSize} {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return f, domain.Invalidf("invalid %s %q", name, v)
+			if err != nil || n < 1 || (name == "limit" && n > maxPage) {
+				return f, domain.Invalidf("invalid %s %q: use 1 to %d", name, v, maxPage)
 			}
 			*dst = n
 		}
@@ -231,6 +234,9 @@ var routes = []route{
 
 	// Signed tokens (SPEC §4).
 	{Method: "POST", Path: "/api/v1/tokens", Name: "mint_token", Created: true, Handle: func(c *call) (any, error) {
+		if c.m.DryRun {
+			return nil, domain.Invalidf("minting a token has no dry run")
+		}
 		var body struct {
 			TTL       string `json:"ttl"`
 			Execution string `json:"execution"`

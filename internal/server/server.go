@@ -76,7 +76,7 @@ func New(cfg Config) *Server {
 	}))
 	s.mux.Handle("GET /readyz", s.plain("readyz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := cfg.Store.UserVersion(r.Context()); err != nil {
-			writeError(w, errors.New("database not ready"))
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database not ready"})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -235,6 +235,14 @@ func TestErrorsAndLimits(t *testing.T) { // R-SRV-2, R-SRV-4
 	if status, body := f.do("POST", "/api/v1/service-accounts", f.admin, `{"name":"x","bogus":1}`); status != 400 {
 		t.Fatalf("unknown field: %d %v", status, body)
 	}
+	// A dry run is asked for in the query only: one in the body is refused,
+	// never silently ignored (which would make the change for real).
+	if status, body := f.do("PATCH", "/api/v1/service-accounts/zap", f.admin, `{"description":"x","dry_run":true}`); status != 400 {
+		t.Fatalf("dry_run in a body: %d %v", status, body)
+	}
+	if a, _ := f.local.GetAccount(f.ctx, "zap"); a.Description != "" {
+		t.Fatal("the body's dry run changed the account")
+	}
 	if status, body := f.do("GET", "/api/v1/nothing-here", f.admin, nil); status != 404 || errCode(body) != "not_found" {
 		t.Fatalf("unknown route: %d %v", status, body)
 	}

@@ -154,9 +154,12 @@ func (s *Service) ListAccounts(ctx context.Context, req ListAccountsRequest) ([]
 		}
 		f := sqlite.PrincipalFilter{IncludeArchived: req.Archived, OnlyArchived: req.Status == domain.StatusArchived}
 		if req.Status != "" {
-			if _, err := domain.ParseStatus(string(req.Status)); err != nil {
+			st, err := domain.ParseStatus(string(req.Status))
+			if err != nil {
 				return err
 			}
+			req.Status = st
+			f.OnlyArchived = st == domain.StatusArchived
 		}
 		if req.Group != "" {
 			g, err := t.group(req.Group)

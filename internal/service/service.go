@@ -34,12 +34,16 @@ type Actor struct {
 func LocalActor(user string) Actor { return Actor{Local: user} }
 
 // Mutation is carried by every request that changes something (R-CLI-2).
+//
+// Over HTTP it travels as the query parameters dry_run and confirm, never in
+// a body: a body field would be one more way to ask for a dry run that a
+// handler could forget to honour, so bodies that carry one are rejected.
 type Mutation struct {
 	// DryRun runs the whole change, checks included, then rolls it back.
-	DryRun bool `json:"dry_run,omitempty"`
+	DryRun bool `json:"-"`
 	// Confirmed agrees to a destructive change; without it such a change
 	// fails with a domain.KindNeedsConfirm error describing what it would do.
-	Confirmed bool `json:"confirmed,omitempty"`
+	Confirmed bool `json:"-"`
 }
 
 // Service is the service layer bound to an actor and a business.
