@@ -22,8 +22,11 @@ test: vet ## vet, gofmt check and every test with the race detector
 bench: ## benchmarks (figures go in docs/benchmarks.md)
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
-fuzz: ## a short run of every fuzz target
-	$(GO) test -run='^$$' -fuzz=FuzzParse$$ -fuzztime=30s ./internal/keys/
+FUZZTIME ?= 20s
+fuzz: ## a short run of every fuzz target (parsers of untrusted input)
+	for f in FuzzParse FuzzParseTokenUnverified FuzzVerifyToken; do \
+		$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) ./internal/keys/ || exit 1; \
+	done
 
 generate: ## regenerate docs/ and completions/
 	$(GO) run ./internal/gendocs
