@@ -25,6 +25,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
+// readConns bounds the read pool: enough for a busy server on a few cores.
+const readConns = 16
+
 // busyTimeout is how long a connection waits for another writer (R-DB-1, R-DB-3).
 const busyTimeout = 30 * time.Second
 
@@ -76,6 +79,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// One writer connection per process: writers queue here cheaply instead
 	// of spinning in SQLite's busy handler.
 	rw.SetMaxOpenConns(1)
+	// Readers run concurrently under WAL. Keep their connections (and their
+	// page caches) instead of opening one per request under load: Go keeps
+	// only 2 idle connections by default.
+	ro.SetMaxOpenConns(readConns)
+	ro.SetMaxIdleConns(readConns)
+	ro.SetConnMaxIdleTime(5 * time.Minute)
 	s := &Store{path: path, rw: rw, ro: ro}
 	// Turning a new file into WAL takes an exclusive lock, and SQLite may
 	// answer SQLITE_BUSY there without calling the busy handler: when many
