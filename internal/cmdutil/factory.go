@@ -51,6 +51,9 @@ func (f *Factory) Backend(ctx context.Context) (service.API, error) {
 		if f.As != "" {
 			return nil, FlagErrorf("--as works in local mode only; against a server you act as the profile's credential")
 		}
+		if f.DBPath != "" {
+			return nil, FlagErrorf("--db works in local mode only, and profile %q is in use; add --profile local to use a database file", remote.Profile)
+		}
 		biz := f.Business
 		if biz == "" {
 			biz = f.Getenv("SACTL_BUSINESS")
