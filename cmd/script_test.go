@@ -2,6 +2,7 @@ package cmd_test
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -168,6 +169,7 @@ func scriptParams(t *testing.T, remote *remoteRun) testscript.Params {
 			"write":    cmdWrite,
 			"sleep":    cmdSleep,
 			"scrub":    cmdScrub,
+			"tamper":   cmdTamper,
 		},
 	}
 }
@@ -443,6 +445,26 @@ func cmdWrite(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: write FILE TEXT")
 	}
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(args[1]+"\n"), 0o600))
+}
+
+// cmdTamper runs SQL on the story's database behind sactl's back, with the
+// audit log's append-only triggers dropped: what anyone with write access
+// to the file could do, and what "audit verify" must notice (R-AUD-2).
+func cmdTamper(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: tamper SQL...")
+	}
+	db, err := sql.Open("sqlite", ts.Getenv("SACTL_DB"))
+	ts.Check(err)
+	defer db.Close()
+	for _, q := range append([]string{
+		"DROP TRIGGER IF EXISTS audit_events_no_update",
+		"DROP TRIGGER IF EXISTS audit_events_no_delete",
+	}, args...) {
+		if _, err := db.Exec(q); err != nil {
+			ts.Fatalf("tamper: %s: %v", q, err)
+		}
+	}
 }
 
 func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {

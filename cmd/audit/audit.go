@@ -1,4 +1,4 @@
-// Package audit holds "sactl audit": the audit log (R-AUD-1..3).
+// Package audit holds "sactl audit": the audit log and its hash chain (R-AUD-1..3).
 package audit
 
 import (
@@ -22,7 +22,7 @@ func NewCmdAudit(f *cmdutil.Factory) *cobra.Command {
 		Short: "Read the audit log",
 		Long:  "Read the business's append-only audit log: who did what to whom, and when." + cmdutil.ExitStatusHelp,
 	}
-	cmd.AddCommand(NewCmdList(f, nil, false))
+	cmd.AddCommand(NewCmdList(f, nil, false), NewCmdVerify(f))
 	return cmd
 }
 

@@ -469,3 +469,10 @@ func (c *Client) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(do
 		q.Set("cursor", *page.NextCursor)
 	}
 }
+
+// VerifyAudit asks the server to recompute the audit chain (R-AUD-2).
+func (c *Client) VerifyAudit(ctx context.Context) (domain.AuditCheck, error) {
+	var res domain.AuditCheck
+	err := c.do(ctx, "GET", "/api/v1/audit/verify", nil, nil, &res)
+	return res, err
+}

@@ -338,7 +338,10 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 			return nil
 		})
 		tr.step("audit newest 3", newest, err)
+		check, err := api.VerifyAudit(ctx)
+		tr.step("audit verify", check, err)
 	})
+	wantLine(t, lines, "audit verify", `"ok":true`)
 	wantLine(t, lines, "group update builtin", `"kind":"protected"`)
 	wantLine(t, lines, "seats", `{"seats":2,"service_accounts":2}`)
 	wantLine(t, lines, "search", `[]`)

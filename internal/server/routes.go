@@ -397,6 +397,10 @@ var routes = []route{
 		}
 		return p, err
 	}},
+	// R-AUD-2: the chain recomputed; a broken chain is a 200 with ok false.
+	{Method: "GET", Path: "/api/v1/audit/verify", Name: "verify_audit", Handle: func(c *call) (any, error) {
+		return c.svc.VerifyAudit(c.ctx())
+	}},
 }
 
 // introspect answers RFC 7662 style: JSON {"token": …} or form token=….

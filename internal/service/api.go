@@ -59,6 +59,9 @@ type API interface {
 	// ListAudit calls fn for each matching event, oldest first, without
 	// holding them all in memory (R-AUD-3).
 	ListAudit(ctx context.Context, f domain.AuditFilter, fn func(domain.AuditEvent) error) error
+	// VerifyAudit recomputes the audit hash chain (R-AUD-2); a broken chain
+	// is a result naming the first broken event, not an error.
+	VerifyAudit(ctx context.Context) (domain.AuditCheck, error)
 }
 
 var _ API = (*Service)(nil)

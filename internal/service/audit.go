@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -50,4 +51,32 @@ func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(d
 		}
 		return t.ListAudit(t.biz.ID, q, fn)
 	})
+}
+
+// errChainBroken stops the scan at the first broken event.
+var errChainBroken = errors.New("audit chain broken")
+
+// VerifyAudit recomputes the business's audit hash chain from its first
+// event (R-AUD-2). A broken chain is a result naming the first broken event,
+// not an error: the caller decides what it means.
+func (s *Service) VerifyAudit(ctx context.Context) (domain.AuditCheck, error) {
+	var res domain.AuditCheck
+	err := s.read(ctx, func(t *txn) error {
+		if err := t.require(domain.PermAudit, domain.LevelView); err != nil {
+			return err
+		}
+		c := domain.NewChainChecker(t.biz.Name)
+		err := t.ListAudit(t.biz.ID, sqlite.AuditQuery{}, func(e domain.AuditEvent) error {
+			if !c.Add(e) {
+				return errChainBroken
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errChainBroken) {
+			return err
+		}
+		res = c.Result()
+		return nil
+	})
+	return res, err
 }
