@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -103,6 +104,69 @@ func TestRemoteAuthFailuresExit4(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, r.env, "sa", "list"); code != 0 {
 		t.Fatalf("the admin token works: %d %s", code, errOut)
+	}
+}
+
+// R-KEY-16: a credential that expires within 14 days is warned about on
+// stderr once a day; within 24 hours, on every command. stdout is untouched.
+func TestRemoteWarnsBeforeCredentialExpires(t *testing.T) {
+	r := newRemote(t)
+	ctx := context.Background()
+	token := func(d time.Duration) string {
+		tok, err := r.local.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: "admin@default.example", ExpiresIn: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok.Secret
+	}
+	dir := t.TempDir()
+	env := map[string]string{
+		"XDG_CONFIG_HOME": filepath.Join(dir, "config"), "XDG_STATE_HOME": filepath.Join(dir, "state"),
+		"SOON": token(72 * time.Hour), "URGENT": token(12 * time.Hour), "NEVER": r.admin,
+	}
+	for _, p := range []string{"soon", "urgent", "never"} {
+		if code, _, e := runCLI(t, env, "profile", "add", p, "--server", r.url, "--token-env", strings.ToUpper(p)); code != 0 {
+			t.Fatal(e)
+		}
+	}
+	run := func(profile string, offset time.Duration) (string, string) {
+		t.Helper()
+		ios, _, out, errOut := iostreams.Test()
+		f := cmdutil.New(ios)
+		f.Getenv = func(k string) string { return env[k] }
+		f.Now = func() time.Time { return time.Now().Add(offset) }
+		if code := cmd.Run(ctx, f, []string{"--profile", profile, "sa", "list", "-o", "json"}); code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		return out.String(), errOut.String()
+	}
+	_, quiet := run("never", 0)
+	if quiet != "" {
+		t.Fatalf("a credential without expiry is warned about: %q", quiet)
+	}
+	want, _ := run("never", 0)
+
+	out, warning := run("soon", 0)
+	if out != want {
+		t.Errorf("the warning changed stdout:\n%s", out)
+	}
+	if !regexp.MustCompile(`^sactl: warning: the credential of profile "soon" expires in (2|3) days \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\); ` +
+		`create a new one and store it with: sactl profile add soon --server http://127\.0\.0\.1:\d+ --token-stdin\n$`).MatchString(warning) {
+		t.Errorf("warning = %q", warning)
+	}
+	if _, again := run("soon", time.Hour); again != "" {
+		t.Errorf("warned twice within a day: %q", again)
+	}
+	if _, nextDay := run("soon", 25*time.Hour); !strings.Contains(nextDay, `profile "soon" expires in`) {
+		t.Errorf("not warned again a day later: %q", nextDay)
+	}
+	for i := 0; i < 2; i++ {
+		if _, urgent := run("urgent", 0); !strings.Contains(urgent, `profile "urgent" expires in 11 hours`) {
+			t.Errorf("run %d within 24 hours: warning = %q", i, urgent)
+		}
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "state", "sactl", "state.json")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("state file: %v, %v", fi, err)
 	}
 }
 

@@ -41,6 +41,7 @@ func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
 	ran := false
 	markRun(root, &ran)
 	cmd, err := root.ExecuteContextC(ctx)
+	f.WarnCredentialExpiry()
 	if err == nil {
 		return cmdutil.ExitOK
 	}

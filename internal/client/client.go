@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -26,6 +27,9 @@ type Client struct {
 	token    string
 	business string
 	http     *http.Client
+
+	// expires is the credential's expiry as the server last reported it.
+	expires atomic.Pointer[time.Time]
 }
 
 var _ service.API = (*Client)(nil)
@@ -41,6 +45,16 @@ func New(serverURL, token, business string, hc *http.Client) (*Client, error) {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
 	return &Client{base: u, token: token, business: business, http: hc}, nil
+}
+
+// CredentialExpiresAt is when the client's own credential expires, as the
+// server reported it on the last answer; false when it never expires or no
+// request has been answered yet.
+func (c *Client) CredentialExpiresAt() (time.Time, bool) {
+	if t := c.expires.Load(); t != nil {
+		return *t, true
+	}
+	return time.Time{}, false
 }
 
 func mutation(q url.Values, m service.Mutation) url.Values {
@@ -88,6 +102,11 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		return fmt.Errorf("cannot reach %s: %w", c.base.Host, errors.Unwrap(err))
 	}
 	defer resp.Body.Close()
+	if h := resp.Header.Get(server.CredentialExpiresHeader); h != "" {
+		if t, err := time.Parse(time.RFC3339, h); err == nil {
+			c.expires.Store(&t)
+		}
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return fmt.Errorf("read response from %s: %w", c.base.Host, err)

@@ -32,7 +32,9 @@ type Factory struct {
 	As       string
 	Profile  string
 
-	store *sqlite.Store
+	store  *sqlite.Store
+	remote *config.Remote // the remote target, once Backend chose one
+	client *client.Client
 }
 
 // New returns the factory for a real process.
@@ -61,7 +63,12 @@ func (f *Factory) Backend(ctx context.Context) (service.API, error) {
 		if biz == "" {
 			biz = remote.Business
 		}
-		return client.New(remote.Server, remote.Token, biz, nil)
+		c, err := client.New(remote.Server, remote.Token, biz, nil)
+		if err != nil {
+			return nil, err
+		}
+		f.remote, f.client = remote, c
+		return c, nil
 	}
 	if f.store == nil {
 		path, err := f.DatabasePath()

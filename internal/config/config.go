@@ -82,10 +82,16 @@ func Save(path string, f File) error {
 	if err := enc.Encode(f); err != nil {
 		return err
 	}
+	return writeFile(path, buf.Bytes())
+}
+
+// writeFile replaces path atomically with a 0600 file (its directory 0700):
+// readers see the old content or the new, never a mix.
+func writeFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.yaml")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
 	if err != nil {
 		return err
 	}
@@ -94,7 +100,7 @@ func Save(path string, f File) error {
 		tmp.Close()
 		return err
 	}
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
 	}

@@ -155,6 +155,10 @@ func (c *call) decode(v any) error {
 	return nil
 }
 
+// CredentialExpiresHeader is on every authenticated answer whose bearer
+// credential expires: when, in RFC 3339 UTC.
+const CredentialExpiresHeader = "X-Sactl-Credential-Expires"
+
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -168,6 +172,10 @@ func (s *Server) wrap(rt route) http.Handler {
 			return
 		}
 		principal = v.Principal.ID
+		if cr := v.Credential; cr != nil && cr.ExpiresAt != nil {
+			// Lets a client warn before its own credential expires (R-KEY-16).
+			sw.Header().Set(CredentialExpiresHeader, cr.ExpiresAt.UTC().Format(time.RFC3339))
+		}
 		biz := v.Business
 		if want := r.Header.Get("X-Sactl-Business"); want != "" && want != biz {
 			writeError(sw, domain.Forbiddenf("the credential belongs to business %q, not %q", biz, want))
