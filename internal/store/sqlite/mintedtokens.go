@@ -62,7 +62,7 @@ func (t *Tx) PruneMintedTokens(businessID string, before time.Time) error {
 // revoked ones included, oldest first.
 func (t *Tx) LiveMintedTokens(businessID string, now time.Time) ([]MintedTokenRow, error) {
 	rows, err := t.query(`SELECT `+mintedTokenCols+` FROM minted_tokens t JOIN principals p ON p.id = t.principal_id
-		WHERE t.business_id = ? AND t.expires_at > ? ORDER BY t.issued_at, t.id`, businessID, fmtTime(now))
+		WHERE t.business_id = ? AND t.expires_at > ? ORDER BY t.issued_at, t.rowid`, businessID, fmtTime(now))
 	if err != nil {
 		return nil, err
 	}
