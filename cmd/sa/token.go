@@ -14,7 +14,7 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token <command>",
 		Short: "Signed tokens for the automation account",
-		Long:  "Mint short-lived signed tokens for the business's automation account." + cmdutil.ExitStatusHelp,
+		Long:  "Mint short-lived signed tokens for the business's automation account, list the live ones and revoke them." + cmdutil.ExitStatusHelp,
 	}
 	opts := cmdutil.NewBase(f)
 	var ttl string
@@ -59,6 +59,6 @@ carries the automation account's.` + cmdutil.ExitStatusHelp,
 	mint.Flags().StringVar(&ttl, "ttl", "", "lifetime, at most 1h (default 15m)")
 	mint.Flags().StringVar(&req.Execution, "execution", "", "an execution id recorded in the token")
 	cmdutil.AddOutputFlag(mint, &opts)
-	cmd.AddCommand(mint)
+	cmd.AddCommand(mint, newCmdTokenList(f), newCmdTokenRevoke(f))
 	return cmd
 }

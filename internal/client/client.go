@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/server"
 	"github.com/sactl/sactl/internal/service"
 )
@@ -326,6 +327,21 @@ func (c *Client) MintToken(ctx context.Context, req service.MintTokenRequest) (d
 func (c *Client) RotateSigningKey(ctx context.Context, m service.Mutation) (string, error) {
 	res, err := call[map[string]string](ctx, c, "POST", "/api/v1/tokens/signing-key/rotate", mutation(nil, m), nil)
 	return res["signing_key"], err
+}
+
+// ListTokens implements service.API.
+func (c *Client) ListTokens(ctx context.Context) ([]domain.TokenRecord, error) {
+	return all[domain.TokenRecord](ctx, c, "/api/v1/tokens", nil)
+}
+
+// RevokeToken implements service.API.
+func (c *Client) RevokeToken(ctx context.Context, id string, m service.Mutation) (domain.TokenRecord, error) {
+	if strings.HasPrefix(strings.TrimSpace(id), keys.TokenPrefix) {
+		// Never put a credential in a URL, where proxies and logs keep it.
+		return domain.TokenRecord{}, domain.Invalidf("give the token's id (tok_…), not the token itself").
+			WithHint("list the ids with: sactl sa token list")
+	}
+	return call[domain.TokenRecord](ctx, c, "DELETE", "/api/v1/tokens/"+esc(id), mutation(nil, m), nil)
 }
 
 // CreateUserToken implements service.API.

@@ -72,7 +72,7 @@ var masks = []struct {
 	{regexp.MustCompile(`\+[0-9a-z]{6}@`), "+SHORT@"},
 	// Who acted differs by design: the local OS user, or the admin's token.
 	{regexp.MustCompile(`"actor":\{[^}]*\}`), `"actor":ACTOR`},
-	{regexp.MustCompile(`"(created_by)":"[^"]*"`), `"$1":"ACTOR"`},
+	{regexp.MustCompile(`"(created_by|revoked_by)":"[^"]*"`), `"$1":"ACTOR"`},
 }
 
 type transcript struct {
@@ -274,6 +274,63 @@ func TestContractKeysAndTokens(t *testing.T) {
 	wantLine(t, lines, "create over limit", `holds 2 of 2 keys`)
 	wantLine(t, lines, "show hash-only", `key_retrieval is off`)
 	wantLine(t, lines, "verify token after rotation", `true`)
+}
+
+func TestContractMintedTokens(t *testing.T) { // R-TOK-4
+	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
+		yes := service.Mutation{Confirmed: true}
+		l, err := api.ListTokens(ctx)
+		tr.step("list empty", l, err)
+		t1, err := api.MintToken(ctx, service.MintTokenRequest{TTL: 10 * time.Minute, Execution: "run-1"})
+		tr.step("mint 1", t1.ID != "", err)
+		t2, err := api.MintToken(ctx, service.MintTokenRequest{TTL: time.Hour})
+		tr.step("mint 2", t2.ID != "", err)
+		l, err = api.ListTokens(ctx)
+		tr.step("list", l, err)
+		_, err = api.RevokeToken(ctx, t1.ID, service.Mutation{})
+		tr.step("revoke unconfirmed", nil, err)
+		r, err := api.RevokeToken(ctx, t1.ID, service.Mutation{DryRun: true, Confirmed: true})
+		tr.step("revoke dry run", r.Status, err)
+		v, err := api.Verify(ctx, t1.Token)
+		tr.step("verify after dry run", v.Active, err)
+		r, err = api.RevokeToken(ctx, t1.ID, yes)
+		tr.step("revoke", r, err)
+		v, err = api.Verify(ctx, t1.Token)
+		tr.step("verify revoked", v, err)
+		v, err = api.Verify(ctx, t2.Token)
+		tr.step("verify other", v.Active, err)
+		r, err = api.RevokeToken(ctx, t1.ID, service.Mutation{})
+		tr.step("revoke again", r.Status, err)
+		_, err = api.RevokeToken(ctx, "tok_nope", yes)
+		tr.step("revoke unknown", nil, err)
+		_, err = api.RevokeToken(ctx, t2.Token, yes)
+		tr.step("revoke by token", nil, err)
+		l, err = api.ListTokens(ctx)
+		tr.step("list after revoke", l, err)
+		var evs []domain.AuditEvent
+		err = api.ListAudit(ctx, domain.AuditFilter{Action: "token.revoked"}, func(e domain.AuditEvent) error {
+			evs = append(evs, e)
+			return nil
+		})
+		tr.step("audit", evs, err)
+	})
+	wantLine(t, lines, "list empty", `[]`)
+	wantLine(t, lines, "list", `"execution":"run-1","status":"active"`)
+	wantLine(t, lines, "revoke unconfirmed", `"kind":"confirmation_required"`)
+	wantLine(t, lines, "verify after dry run", `true`)
+	wantLine(t, lines, "revoke", `"status":"revoked"`)
+	wantLine(t, lines, "verify revoked", `"reason":"revoked"`)
+	wantLine(t, lines, "verify other", `true`)
+	wantLine(t, lines, "revoke again", `"revoked"`)
+	wantLine(t, lines, "revoke unknown", `"kind":"not_found"`)
+	wantLine(t, lines, "revoke by token", `"kind":"invalid"`)
+	wantLine(t, lines, "list after revoke", `"status":"revoked"`)
+	wantLine(t, lines, "audit", `"action":"token.revoked"`)
+	for _, l := range lines {
+		if strings.Contains(l, "TOKEN") {
+			t.Fatalf("a token in: %s", l)
+		}
+	}
 }
 
 func TestContractGroupsUsersSettingsAudit(t *testing.T) {

@@ -16,7 +16,7 @@ const (
 	ReasonAccountNotActive = "account_not_active"
 	ReasonForeignBusiness  = "foreign_business"
 	ReasonBadSignature     = "bad_signature"
-	ReasonRevoked          = "revoked" // the key was deleted
+	ReasonRevoked          = "revoked" // the key was deleted, or the token revoked (R-TOK-4)
 )
 
 // KeyState applies R-KEY-7, R-KEY-8 and R-KEY-14 to a key at a time: its
@@ -134,6 +134,8 @@ func (v Verification) Explain() string {
 		return cred + " belongs to another business"
 	case v.Reason == ReasonBadSignature:
 		return "token signature does not verify"
+	case v.Reason == ReasonRevoked && cred == "token":
+		return "token was revoked"
 	case v.Reason == ReasonRevoked:
 		return "key was deleted"
 	}

@@ -258,6 +258,13 @@ var routes = []route{
 		id, err := c.svc.RotateSigningKey(c.ctx(), c.m)
 		return map[string]string{"signing_key": id}, err
 	}},
+	{Method: "GET", Path: "/api/v1/tokens", Name: "list_tokens", Handle: func(c *call) (any, error) {
+		all, err := c.svc.ListTokens(c.ctx())
+		return list(c, all, err)
+	}},
+	{Method: "DELETE", Path: "/api/v1/tokens/{token}", Name: "revoke_token", Handle: func(c *call) (any, error) {
+		return c.svc.RevokeToken(c.ctx(), param(c, "token"), c.m)
+	}},
 
 	// Introspection (R-SRV-3): the hot path.
 	{Method: "POST", Path: "/api/v1/auth/introspect", Name: "introspect", Handle: introspect},

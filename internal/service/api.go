@@ -30,6 +30,10 @@ type API interface {
 	Verify(ctx context.Context, credential string) (domain.Verification, error)
 	MintToken(ctx context.Context, req MintTokenRequest) (domain.MintedToken, error)
 	RotateSigningKey(ctx context.Context, m Mutation) (string, error)
+	// ListTokens lists the business's live minted tokens (R-TOK-4).
+	ListTokens(ctx context.Context) ([]domain.TokenRecord, error)
+	// RevokeToken revokes a minted token by id before its expiry (R-TOK-4).
+	RevokeToken(ctx context.Context, id string, m Mutation) (domain.TokenRecord, error)
 
 	CreateUserToken(ctx context.Context, req CreateUserTokenRequest) (domain.UserToken, error)
 	ListUserTokens(ctx context.Context, ref string) ([]domain.UserToken, error)

@@ -692,6 +692,15 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 			return nil
 		}
 		fillPrincipal(&v, t, a)
+		// R-TOK-4: a revoked token fails from its revocation on.
+		revoked, err := t.tokenRevoked(claims.ID)
+		if err != nil {
+			return err
+		}
+		if revoked {
+			v.Reason = domain.ReasonRevoked
+			return nil
+		}
 		if a.Status != domain.StatusActive {
 			v.Reason = domain.ReasonAccountNotActive
 			return nil
@@ -759,6 +768,10 @@ func (s *Service) MintToken(ctx context.Context, req MintTokenRequest) (domain.M
 		}
 		out = domain.MintedToken{ID: c.ID, Token: tok, Account: auto.APIName, Business: t.biz.Name,
 			Execution: req.Execution, IssuedAt: now, ExpiresAt: now.Add(ttl)}
+		// R-TOK-4: recorded by id, with its audit event, in this transaction.
+		if err := t.recordToken(auto, c, sk.ID); err != nil {
+			return err
+		}
 		return t.audit("token.minted", accountTarget(auto), map[string]any{
 			"token_id": c.ID, "execution": req.Execution, "expires_at": out.ExpiresAt, "signing_key": sk.ID,
 		})

@@ -1,0 +1,53 @@
+package sa
+
+import (
+	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/sactl/sactl/internal/output"
+	"github.com/spf13/cobra"
+)
+
+// newCmdTokenList is "sactl sa token list" (R-TOK-4).
+func newCmdTokenList(f *cmdutil.Factory) *cobra.Command {
+	opts := cmdutil.NewBase(f)
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List the automation account's live tokens (never the tokens)",
+		Long: `List the business's minted tokens that have not expired yet, oldest first:
+id, status (active, or revoked before its expiry), execution id, when it was
+issued, when it expires, when it was revoked and who minted it. Tokens are
+recorded by id only: the tokens themselves are never stored.` + cmdutil.ExitStatusHelp,
+		Example: "  sactl sa token list\n  sactl sa token list -o json | jq -r '.[] | select(.status == \"active\") | .id'",
+		Args:    cmdutil.ExactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, args []string) error {
+			api, err := opts.Backend(c.Context())
+			if err != nil {
+				return err
+			}
+			toks, err := api.ListTokens(c.Context())
+			if err != nil {
+				return err
+			}
+			return opts.Print(toks, func() error {
+				t := output.NewTable(opts.IO, "id", "status", "execution", "issued_at", "expires_at", "revoked_at", "created_by")
+				t.NoTruncate("id")
+				now := opts.Now()
+				for _, r := range toks {
+					t.AddRow(r.ID, r.Status, output.FormatEmpty(opts.IO, deref(r.Execution)),
+						output.FormatTime(opts.IO, &r.IssuedAt, now), output.FormatTime(opts.IO, &r.ExpiresAt, now),
+						output.FormatTime(opts.IO, r.RevokedAt, now), r.CreatedBy)
+				}
+				return t.Render()
+			})
+		},
+	}
+	cmdutil.AddOutputFlag(cmd, &opts)
+	return cmd
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
