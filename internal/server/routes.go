@@ -244,7 +244,7 @@ var routes = []route{
 			if err != nil {
 				return nil, err
 			}
-			if q.Has(name) && d <= 0 {
+			if q.Has(name) && d == 0 { // negative ones are the service's to refuse
 				return nil, domain.Invalidf("invalid %s %q: give a positive duration", name, q.Get(name))
 			}
 			*dst = d

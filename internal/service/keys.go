@@ -254,8 +254,11 @@ type ListAllKeysRequest struct {
 // Needs what ListKeys needs (R-PERM-4: view). Role and status come from the
 // same code as ListKeys, so a key reads the same in both lists.
 func (s *Service) ListAllKeys(ctx context.Context, req ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
-	if req.ExpiringWithin < 0 || req.UnusedFor < 0 {
-		return nil, domain.Invalidf("durations must be positive")
+	if req.ExpiringWithin < 0 {
+		return nil, domain.Invalidf("expiring_within must be positive, got %s", req.ExpiringWithin)
+	}
+	if req.UnusedFor < 0 {
+		return nil, domain.Invalidf("unused_for must be positive, got %s", req.UnusedFor)
 	}
 	out := []domain.KeyInventoryItem{}
 	err := s.read(ctx, func(t *txn) error {
