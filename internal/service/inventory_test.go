@@ -166,6 +166,11 @@ func TestKeyInventoryUnusedFor(t *testing.T) { // R-KEY-13, R-KEY-9
 	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: 90 * domain.Day})); got != "" {
 		t.Fatalf("at the boundary: %q", got)
 	}
+	// a's second key was made exactly 80 days ago and b's key used then:
+	// neither yet, while a's first key is.
+	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: 80 * domain.Day})); got != "a/" {
+		t.Fatalf("at the boundary of 80d: %q", got)
+	}
 	e.clk.advance(time.Microsecond)
 	// b was created at t0 too, but used since: its last use counts.
 	items := e.inventory(e.local, ListAllKeysRequest{UnusedFor: 90 * domain.Day})
