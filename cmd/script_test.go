@@ -76,7 +76,9 @@ func TestMain(m *testing.M) {
 //	    running the story (local:<os user>, or the server's admin user in
 //	    remote mode) becomes OPERATOR_ID, OPERATOR and OPERATOR_TYPE where
 //	    audit events name their actor, and OPERATOR_ID as a key's
-//	    created_by or a token's revoked_by, so one golden holds for both modes.
+//	    created_by (a JSON field, or the tab-separated field after a
+//	    created_at time) or a token's revoked_by, so one golden holds for
+//	    both modes.
 //
 // The environment gives every story a fresh database in $WORK and no
 // terminal; $OSUSER is the operating-system user local mode acts as
@@ -523,7 +525,9 @@ func cmdScrub(ts *testscript.TestScript, neg bool, args []string) {
 			mask{regexp.MustCompile(`\t` + id + `\t` + name + `\t` + typ + `\t`), "\tOPERATOR_ID\tOPERATOR\tOPERATOR_TYPE\t"},
 			mask{regexp.MustCompile(`"id": "` + id + `",(\s*)"name": "` + name + `",(\s*)"type": "` + typ + `"`),
 				`"id": "OPERATOR_ID",${1}"name": "OPERATOR",${2}"type": "OPERATOR_TYPE"`},
-			mask{regexp.MustCompile(`"(created_by|revoked_by)": "` + id + `"`), `"$1": "OPERATOR_ID"`})
+			mask{regexp.MustCompile(`"(created_by|revoked_by)": "` + id + `"`), `"$1": "OPERATOR_ID"`},
+			// A key's created_by column in "sa keys list --all", after created_at.
+			mask{regexp.MustCompile(`(?m)(\d\dZ)\t` + id + `(\t|$)`), "${1}\tOPERATOR_ID${2}"})
 	}
 	scrub := func(s string) string {
 		for _, m := range masks {

@@ -81,17 +81,47 @@ func printKey(ios *iostreams.IOStreams, now time.Time, k domain.Key) error {
 
 func newCmdKeysList(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
+	var all bool
+	var expiring, unused string
 	cmd := &cobra.Command{
-		Use:     "list <account>",
+		Use:     "list {<account> | --all [--expiring-within <duration>] [--unused-for <duration>]}",
 		Aliases: []string{"ls"},
-		Short:   "List an account's keys (never their secrets)",
+		Short:   "List an account's keys, or every key of the business (never their secrets)",
 		Long: `List an account's keys: id, name, role (primary or secondary), status
 (active, disabled or expired), hint, creation, expiry and last use. Use the
 last use to check that consumers moved to a new key before deleting the old
-one.` + cmdutil.ExitStatusHelp,
-		Args:              cmdutil.ExactArgs(1, "exactly one account"),
+one.
+
+--all lists the keys of every account of the business instead, for periodic
+reviews (R-KEY-13): the owning account and who created each key are added,
+sorted by account, then oldest first. Two filters narrow it, together when
+both are given:
+
+  --expiring-within D  keys already expired, or whose expires_at or the
+                       business's key_max_ttl (counted from creation) passes
+                       within D: what breaks soon unless rotated
+  --unused-for D       keys whose last use, or creation if never used, is
+                       more than D ago: candidates for deletion
+
+Durations read like 36h, 14d, 2w or 1y.` + cmdutil.ExitStatusHelp,
+		Example: "  sactl sa keys list zapier-sync\n  sactl sa keys list --all --expiring-within 14d\n" +
+			"  sactl sa keys list --all --unused-for 90d -o json",
+		Args: func(c *cobra.Command, args []string) error {
+			switch {
+			case all && len(args) > 0:
+				return cmdutil.FlagErrorf("%s --all takes no account: it lists every account's keys", c.CommandPath())
+			case !all && len(args) != 1:
+				return cmdutil.FlagErrorf("%s takes exactly one account, or --all", c.CommandPath())
+			case !all && (expiring != "" || unused != ""):
+				return cmdutil.FlagErrorf("--expiring-within and --unused-for filter the inventory: add --all")
+			}
+			return nil
+		},
 		ValidArgsFunction: cmdutil.CompleteAccounts(f),
 		RunE: func(c *cobra.Command, args []string) error {
+			if all {
+				return keysInventory(c, opts, expiring, unused)
+			}
 			api, err := opts.Backend(c.Context())
 			if err != nil {
 				return err
@@ -103,8 +133,53 @@ one.` + cmdutil.ExitStatusHelp,
 			return opts.Print(ks, func() error { return printKeys(opts.IO, opts.Now(), ks) })
 		},
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "list the keys of every account of the business")
+	cmd.Flags().StringVar(&expiring, "expiring-within", "", "with --all: only keys expired or expiring within this long (e.g. 14d)")
+	cmd.Flags().StringVar(&unused, "unused-for", "", "with --all: only keys unused for longer than this (e.g. 90d)")
 	cmdutil.AddOutputFlag(cmd, &opts)
 	return cmd
+}
+
+// keysInventory is "keys list --all" (R-KEY-13).
+func keysInventory(c *cobra.Command, opts cmdutil.Base, expiring, unused string) error {
+	var req service.ListAllKeysRequest
+	var err error
+	if req.ExpiringWithin, err = positiveDuration("--expiring-within", expiring); err != nil {
+		return err
+	}
+	if req.UnusedFor, err = positiveDuration("--unused-for", unused); err != nil {
+		return err
+	}
+	api, err := opts.Backend(c.Context())
+	if err != nil {
+		return err
+	}
+	items, err := api.ListAllKeys(c.Context(), req)
+	if err != nil {
+		return err
+	}
+	return opts.Print(items, func() error { return printInventory(opts.IO, opts.Now(), items) })
+}
+
+// positiveDuration is parseDuration for a filter, where zero or less means nothing.
+func positiveDuration(flag, s string) (time.Duration, error) {
+	d, err := parseDuration(flag, s)
+	if err == nil && s != "" && d <= 0 {
+		err = cmdutil.FlagErrorf("invalid %s %q: give a positive duration such as 14d", flag, s)
+	}
+	return d, err
+}
+
+func printInventory(ios *iostreams.IOStreams, now time.Time, items []domain.KeyInventoryItem) error {
+	t := output.NewTable(ios, "account", "id", "name", "role", "status", "hint", "created_at", "created_by",
+		"expires_at", "last_used_at")
+	t.NoTruncate("id")
+	for _, k := range items {
+		t.AddRow(k.Owner.APIName, k.ID, output.FormatEmpty(ios, k.Name), string(k.Role), string(k.Status), k.Hint,
+			output.FormatTime(ios, &k.CreatedAt, now), k.CreatedBy,
+			output.FormatTime(ios, k.ExpiresAt, now), output.FormatTime(ios, k.LastUsedAt, now))
+	}
+	return t.Render()
 }
 
 // keyMutation runs a key change through the confirmation flow and prints the key.

@@ -309,6 +309,18 @@ func (c *Client) ShowKey(ctx context.Context, req service.KeyRequest) (domain.Ke
 	return call[domain.Key](ctx, c, "POST", keyPath(req)+"/reveal", mutation(nil, req.Mutation), nil)
 }
 
+// ListAllKeys implements service.API.
+func (c *Client) ListAllKeys(ctx context.Context, req service.ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
+	q := url.Values{}
+	if req.ExpiringWithin != 0 {
+		q.Set("expiring_within", domain.FormatDuration(req.ExpiringWithin))
+	}
+	if req.UnusedFor != 0 {
+		q.Set("unused_for", domain.FormatDuration(req.UnusedFor))
+	}
+	return all[domain.KeyInventoryItem](ctx, c, "/api/v1/keys", q)
+}
+
 // Verify implements service.API through introspection (R-SRV-3).
 func (c *Client) Verify(ctx context.Context, credential string) (domain.Verification, error) {
 	return call[domain.Verification](ctx, c, "POST", "/api/v1/auth/introspect", nil, map[string]string{"token": credential})

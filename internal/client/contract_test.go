@@ -438,3 +438,37 @@ func TestContractAuditPaging(t *testing.T) { // R-AUD-3 over more than one page
 		}
 	})
 }
+
+func TestContractKeyInventory(t *testing.T) { // R-KEY-13
+	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
+		_, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Zap", Groups: []string{"admins"}})
+		tr.step("create zap", nil, err)
+		_, err = api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Alpha", Groups: []string{"admins"}})
+		tr.step("create alpha", nil, err)
+		k, err := api.CreateKey(ctx, service.CreateKeyRequest{Ref: "alpha", Name: "soon", ExpiresIn: 10 * domain.Day})
+		tr.step("create expiring key", k.Name, err)
+		k, err = api.CreateKey(ctx, service.CreateKeyRequest{Ref: "zap", Name: "yearly", ExpiresIn: domain.Year})
+		tr.step("create yearly key", k.Name, err)
+		all, err := api.ListAllKeys(ctx, service.ListAllKeysRequest{})
+		tr.step("inventory", all, err)
+		soon, err := api.ListAllKeys(ctx, service.ListAllKeysRequest{ExpiringWithin: 14 * domain.Day})
+		tr.step("expiring within 14d", soon, err)
+		unused, err := api.ListAllKeys(ctx, service.ListAllKeysRequest{UnusedFor: time.Hour})
+		tr.step("unused for 1h", unused, err)
+		_, err = api.ListAllKeys(ctx, service.ListAllKeysRequest{UnusedFor: -time.Hour})
+		tr.step("negative duration", nil, err)
+	})
+	wantLine(t, lines, "inventory", `"account":"alpha"`)
+	wantLine(t, lines, "inventory", `"owner":{"id":"sa_ID","api_name":"zap","name":"Zap"}`)
+	wantLine(t, lines, "expiring within 14d", `"name":"soon"`)
+	for _, l := range lines {
+		if strings.HasPrefix(l, "expiring within 14d: ") && (strings.Count(l, `"id":"key_ID"`) != 1 || strings.Contains(l, "yearly")) {
+			t.Fatalf("only the key expiring in 10 days: %s", l)
+		}
+		if strings.HasPrefix(l, "inventory: ") && strings.Count(l, `"id":"key_ID"`) != 4 {
+			t.Fatalf("4 keys in the inventory: %s", l)
+		}
+	}
+	wantLine(t, lines, "unused for 1h", `: []`)
+	wantLine(t, lines, "negative duration", `"kind":"invalid"`)
+}

@@ -42,6 +42,23 @@ func KeyState(k Key, now time.Time, s Settings) (KeyStatus, string) {
 	return KeyActive, ""
 }
 
+// KeyExpiresWithin reports whether a key is expired now or expires within
+// d of now (R-KEY-13 "--expiring-within"), judged by KeyState so that
+// R-KEY-14's policy counts: it is expired now for any reason, or at now+d
+// its expires_at or the business's key_max_ttl (counted from created_at)
+// has passed. key_inactivity_limit is not projected forward, since it
+// depends on use that may still come ("--unused-for" finds those keys).
+// Whether the key is disabled does not matter.
+func KeyExpiresWithin(k Key, now time.Time, d time.Duration, s Settings) bool {
+	k.DisabledAt = nil
+	if st, _ := KeyState(k, now, s); st == KeyExpired {
+		return true
+	}
+	s.KeyInactivityLimit = 0
+	st, _ := KeyState(k, now.Add(d), s)
+	return st == KeyExpired
+}
+
 // AssignRoles sets each key's status and role (R-KEY-4): the newest active
 // key is the primary, every other key is secondary. keys must be oldest first.
 func AssignRoles(keys []Key, now time.Time, s Settings) {

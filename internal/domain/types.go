@@ -208,3 +208,18 @@ type Key struct {
 	Secret     string     `json:"secret,omitempty"`
 	Sealed     bool       `json:"retrievable"`
 }
+
+// KeyInventoryItem is one line of the key inventory (R-KEY-13, "keys list
+// --all"): a key, with the role and status its account's list gives it, and
+// the account that owns it.
+type KeyInventoryItem struct {
+	Key
+	Owner KeyOwner `json:"owner"`
+}
+
+// KeyOwner names the service account a key belongs to.
+type KeyOwner struct {
+	ID      string `json:"id"`
+	APIName string `json:"api_name"`
+	Name    string `json:"name"`
+}

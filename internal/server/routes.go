@@ -231,6 +231,27 @@ var routes = []route{
 	{Method: "POST", Path: "/api/v1/service-accounts/{account}/keys/{key}/reveal", Name: "reveal_key", Handle: func(c *call) (any, error) {
 		return c.svc.ShowKey(c.ctx(), keyRequest(c))
 	}},
+	// R-KEY-13: the key inventory of the whole business.
+	{Method: "GET", Path: "/api/v1/keys", Name: "list_all_keys", Handle: func(c *call) (any, error) {
+		q := c.r.URL.Query()
+		var req service.ListAllKeysRequest
+		for _, f := range []struct {
+			name string
+			dst  *time.Duration
+		}{{"expiring_within", &req.ExpiringWithin}, {"unused_for", &req.UnusedFor}} {
+			name, dst := f.name, f.dst
+			d, err := duration(q, name)
+			if err != nil {
+				return nil, err
+			}
+			if q.Has(name) && d == 0 { // negative ones are the service's to refuse
+				return nil, domain.Invalidf("invalid %s %q: give a positive duration", name, q.Get(name))
+			}
+			*dst = d
+		}
+		all, err := c.svc.ListAllKeys(c.ctx(), req)
+		return list(c, all, err)
+	}},
 
 	// Signed tokens (SPEC §4).
 	{Method: "POST", Path: "/api/v1/tokens", Name: "mint_token", Created: true, Handle: func(c *call) (any, error) {

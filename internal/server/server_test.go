@@ -301,3 +301,37 @@ func TestRepeatedFailuresAreSlowedDown(t *testing.T) { // R-SRV-4
 		t.Fatalf("the 7th failure in a minute answered in %v, want a delay of at least 100ms", d)
 	}
 }
+
+// GET /api/v1/keys is the key inventory (R-KEY-13) in the list shape of
+// R-SRV-6; its durations read like the CLI's.
+func TestKeyInventoryRoute(t *testing.T) { // R-KEY-13, R-SRV-6
+	f := newFixture(t)
+	f.account("Zap", "admins")
+	f.account("Alpha", "admins")
+	if _, err := f.local.CreateKey(f.ctx, service.CreateKeyRequest{Ref: "alpha", Name: "soon", ExpiresIn: 10 * domain.Day}); err != nil {
+		t.Fatal(err)
+	}
+	status, body := f.do("GET", "/api/v1/keys?limit=2", f.admin, nil)
+	items, _ := body["items"].([]any)
+	if status != 200 || len(items) != 2 || body["next_cursor"] == nil {
+		t.Fatalf("first page: %d %v", status, body)
+	}
+	first := items[0].(map[string]any)
+	if owner, _ := first["owner"].(map[string]any); owner["api_name"] != "alpha" || owner["name"] != "Alpha" || first["secret"] != nil {
+		t.Fatalf("first item: %v", first)
+	}
+	status, body = f.do("GET", "/api/v1/keys?expiring_within=14d&unused_for=1m", f.admin, nil)
+	if status != 200 || len(body["items"].([]any)) != 0 || body["next_cursor"] != nil {
+		t.Fatalf("nothing unused yet: %d %v", status, body)
+	}
+	f.now = f.now.Add(time.Hour)
+	status, body = f.do("GET", "/api/v1/keys?expiring_within=14d&unused_for=1m", f.admin, nil)
+	if items := body["items"].([]any); status != 200 || len(items) != 1 || items[0].(map[string]any)["name"] != "soon" {
+		t.Fatalf("expiring and unused: %d %v", status, body)
+	}
+	for _, q := range []string{"expiring_within=soon", "unused_for=0s", "unused_for=-1h", "expiring_within="} {
+		if status, body := f.do("GET", "/api/v1/keys?"+q, f.admin, nil); status != 400 || errCode(body) != "invalid" {
+			t.Errorf("%s: %d %v, want 400 invalid", q, status, body)
+		}
+	}
+}

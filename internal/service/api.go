@@ -25,6 +25,8 @@ type API interface {
 	DeleteKey(ctx context.Context, req KeyRequest) (domain.Key, error)
 	SetKeyEnabled(ctx context.Context, req KeyRequest, enabled bool) (domain.Key, error)
 	ShowKey(ctx context.Context, req KeyRequest) (domain.Key, error)
+	// ListAllKeys lists the keys of every account of the business (R-KEY-13).
+	ListAllKeys(ctx context.Context, req ListAllKeysRequest) ([]domain.KeyInventoryItem, error)
 	// Verify checks an API key or signed token; a bad credential is a
 	// result with Active false and a reason, not an error.
 	Verify(ctx context.Context, credential string) (domain.Verification, error)

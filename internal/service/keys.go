@@ -237,6 +237,74 @@ func (s *Service) ListKeys(ctx context.Context, ref string) ([]domain.Key, error
 	return out, err
 }
 
+// ListAllKeysRequest filters the key inventory (R-KEY-13). A zero duration
+// does not filter; both filters together must both hold.
+type ListAllKeysRequest struct {
+	// ExpiringWithin keeps keys that are expired or expire within this long
+	// (domain.KeyExpiresWithin).
+	ExpiringWithin time.Duration `json:"expiring_within,omitempty"`
+	// UnusedFor keeps keys whose last use, or creation if never used, is
+	// more than this long ago (the comparison R-KEY-14's
+	// key_inactivity_limit makes).
+	UnusedFor time.Duration `json:"unused_for,omitempty"`
+}
+
+// ListAllKeys is the key inventory of R-KEY-13: the keys of every account
+// of the business, with their owner, for periodic reviews; never a secret.
+// Needs what ListKeys needs (R-PERM-4: view). Role and status come from the
+// same code as ListKeys, so a key reads the same in both lists.
+func (s *Service) ListAllKeys(ctx context.Context, req ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
+	if req.ExpiringWithin < 0 {
+		return nil, domain.Invalidf("expiring_within must be positive, got %s", req.ExpiringWithin)
+	}
+	if req.UnusedFor < 0 {
+		return nil, domain.Invalidf("unused_for must be positive, got %s", req.UnusedFor)
+	}
+	out := []domain.KeyInventoryItem{}
+	err := s.read(ctx, func(t *txn) error {
+		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
+			return err
+		}
+		set, err := t.settings()
+		if err != nil {
+			return err
+		}
+		var unusedBefore *time.Time
+		if req.UnusedFor > 0 {
+			cut := t.now.Add(-req.UnusedFor)
+			unusedBefore = &cut
+		}
+		rows, err := t.KeyInventory(t.biz.ID, unusedBefore)
+		if err != nil {
+			return err
+		}
+		// Rows come grouped by account, oldest first: derive each account's
+		// roles and statuses over all of its keys, then filter.
+		for start := 0; start < len(rows); {
+			end := start + 1
+			for end < len(rows) && rows[end].OwnerID == rows[start].OwnerID {
+				end++
+			}
+			ks := make([]domain.Key, end-start)
+			for i := range ks {
+				ks[i] = rows[start+i].Key
+			}
+			domain.AssignRoles(ks, t.now, set)
+			for i, k := range ks {
+				r := rows[start+i]
+				if !r.Unused || (req.ExpiringWithin > 0 && !domain.KeyExpiresWithin(k, t.now, req.ExpiringWithin, set)) {
+					continue
+				}
+				out = append(out, domain.KeyInventoryItem{Key: k,
+					Owner: domain.KeyOwner{ID: r.OwnerID, APIName: k.Account, Name: r.OwnerName}})
+			}
+			start = end
+		}
+		return nil
+	})
+	return out, err
+}
+
 // CreateKey adds a named key without deleting any (R-KEY-5).
 func (s *Service) CreateKey(ctx context.Context, req CreateKeyRequest) (domain.Key, error) {
 	var out domain.Key

@@ -43,6 +43,59 @@ func (t *Tx) KeysOf(principalID string) ([]domain.Key, error) {
 	return out, rows.Err()
 }
 
+// InventoryKey is a key of the business-wide inventory (R-KEY-13) with its
+// owner. Unused is whether its last use, or its creation if it was never
+// used, is before the UnusedBefore asked for (always true when none was).
+type InventoryKey struct {
+	domain.Key
+	OwnerID, OwnerName string
+	Unused             bool
+}
+
+// KeyInventory lists the keys of every account of a business in one query,
+// ordered by account api_name, then oldest first within an account (the
+// order the service derives roles in). With unusedBefore set it returns
+// only the accounts holding at least one key unused since then, but all of
+// their keys, flagged: an account's roles depend on all its keys.
+func (t *Tx) KeyInventory(businessID string, unusedBefore *time.Time) ([]InventoryKey, error) {
+	unused, where := `1`, ``
+	args := []any{businessID}
+	if unusedBefore != nil {
+		cut := fmtTime(*unusedBefore)
+		unused = `COALESCE(k.last_used_at, k.created_at) < ?`
+		where = ` AND EXISTS (SELECT 1 FROM api_keys u WHERE u.principal_id = p.id
+			AND COALESCE(u.last_used_at, u.created_at) < ?)`
+		args = []any{cut, businessID, cut}
+	}
+	rows, err := t.query(`SELECT `+keyCols+`, p.id, p.name, `+unused+`
+		FROM principals p JOIN api_keys k ON k.principal_id = p.id
+		WHERE p.business_id = ?`+where+`
+		ORDER BY p.api_name, k.created_at, k.rowid`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []InventoryKey{}
+	for rows.Next() {
+		var ik InventoryKey
+		k, err := scanKey(rowsWithExtra{rows, []any{&ik.OwnerID, &ik.OwnerName, &ik.Unused}})
+		if err != nil {
+			return nil, err
+		}
+		ik.Key = k
+		out = append(out, ik)
+	}
+	return out, rows.Err()
+}
+
+// rowsWithExtra scans a key row of a result set followed by extra columns.
+type rowsWithExtra struct {
+	r     *sql.Rows
+	extra []any
+}
+
+func (r rowsWithExtra) Scan(dest ...any) error { return r.r.Scan(append(dest, r.extra...)...) }
+
 // StoredKey is an API key row as the service needs it for verification.
 type StoredKey struct {
 	domain.Key
