@@ -86,7 +86,7 @@ func TestRemoteAuthFailuresExit4(t *testing.T) {
 		t.Fatal(err)
 	}
 	rev, _ := r.local.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: "admin@default.example"})
-	r.local.RevokeUserToken(ctx, "admin@default.example", rev.ID, service.Mutation{})
+	r.local.RevokeUserToken(ctx, "admin@default.example", rev.ID, service.Mutation{Confirmed: true})
 	flipped := []byte(r.admin)
 	flipped[10] ^= 1
 	cases := map[string]map[string]string{

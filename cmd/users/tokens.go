@@ -122,10 +122,12 @@ func newCmdTokensRevoke(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	var mut cmdutil.MutationFlags
 	cmd := &cobra.Command{
-		Use:   "revoke <user> <token-id>",
+		Use:   "revoke <user> <token-id> [--yes]",
 		Short: "Revoke a user's token at once",
-		Long:  "Revoke a user's personal token: requests using it fail from now on." + cmdutil.ExitStatusHelp,
-		Args:  cmdutil.ExactArgs(2, "a user and a token id"),
+		Long: `Revoke a user's personal token, after confirmation (or --yes): requests
+using it fail from now on. Revoking a revoked token changes nothing.` + cmdutil.ExitStatusHelp,
+		Example: "  sactl users tokens revoke ada@example.com utk_01jd… --yes",
+		Args:    cmdutil.ExactArgs(2, "a user and a token id"),
 		RunE: func(c *cobra.Command, args []string) error {
 			api, err := opts.Backend(c.Context())
 			if err != nil {
@@ -141,6 +143,6 @@ func newCmdTokensRevoke(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)
-	cmdutil.AddMutationFlags(cmd, &mut, false)
+	cmdutil.AddMutationFlags(cmd, &mut, true)
 	return cmd
 }

@@ -367,7 +367,9 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 		tr.step("user token", ut, err)
 		uts, err := api.ListUserTokens(ctx, "ada@example.com")
 		tr.step("user tokens", uts, err)
-		ut, err = api.RevokeUserToken(ctx, "ada@example.com", ut.ID, service.Mutation{})
+		_, err = api.RevokeUserToken(ctx, "ada@example.com", ut.ID, service.Mutation{})
+		tr.step("user token revoke unconfirmed", nil, err)
+		ut, err = api.RevokeUserToken(ctx, "ada@example.com", ut.ID, yes)
 		tr.step("user token revoke", ut.RevokedAt != nil, err)
 		u, err = api.ChangeUserGroups(ctx, service.ChangeGroupsRequest{Ref: "ada", Op: service.GroupsClear})
 		tr.step("user groups clear", u.Groups, err)
@@ -403,6 +405,7 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 	wantLine(t, lines, "seats", `{"seats":2,"service_accounts":2}`)
 	wantLine(t, lines, "search", `[]`)
 	wantLine(t, lines, "user remove", `"removed"`)
+	wantLine(t, lines, "user token revoke unconfirmed", `"kind":"confirmation_required"`)
 	wantLine(t, lines, "setting invalid", `"kind":"invalid"`)
 }
 

@@ -125,14 +125,21 @@ type MintedToken struct {
 // "account is not active (archived)".
 func (v Verification) Explain() string {
 	cred := "key"
-	if v.Credential != nil && v.Credential.Type == CredentialSignedToken {
-		cred = "token"
+	if v.Credential != nil {
+		switch v.Credential.Type {
+		case CredentialSignedToken:
+			cred = "token"
+		case CredentialUserToken:
+			cred = "user token"
+		}
 	}
 	switch {
 	case v.Reason == "":
 		return "credential is active"
 	case v.Reason == ReasonMalformed && cred == "key":
 		return "malformed key: not a sactl API key, or mistyped (its checksum does not match)"
+	case v.Reason == ReasonMalformed && cred == "user token":
+		return "malformed user token: mistyped (its checksum does not match)"
 	case v.Reason == ReasonMalformed:
 		return "malformed token: not a token minted by sactl"
 	case v.Reason == ReasonUnknown:
@@ -151,8 +158,8 @@ func (v Verification) Explain() string {
 		return cred + " belongs to another business"
 	case v.Reason == ReasonBadSignature:
 		return "token signature does not verify"
-	case v.Reason == ReasonRevoked && cred == "token":
-		return "token was revoked"
+	case v.Reason == ReasonRevoked && cred != "key":
+		return cred + " was revoked"
 	case v.Reason == ReasonRevoked:
 		return "key was deleted"
 	}

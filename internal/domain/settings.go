@@ -181,6 +181,9 @@ const (
 	Day  = 24 * time.Hour
 	Week = 7 * Day
 	Year = 365 * Day
+	// MaxDuration bounds every duration sactl reads: longer is a mistake,
+	// and time.Duration itself ends near 292 years.
+	MaxDuration = 100 * Year
 )
 
 // ParseDuration accepts Go durations ("90m", "36h") and whole numbers of
@@ -190,19 +193,27 @@ func ParseDuration(s string) (time.Duration, error) {
 	if s == "" {
 		return 0, fmt.Errorf("empty duration")
 	}
-	unit := map[byte]time.Duration{'d': Day, 'w': Week, 'y': Year}[s[len(s)-1]]
-	if unit == 0 {
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return 0, fmt.Errorf("use a duration such as 90m, 36h, 180d, 2w or 2y")
+	bad := fmt.Errorf("use a duration such as 90m, 36h, 180d, 2w or 2y")
+	var d time.Duration
+	if unit := map[byte]time.Duration{'d': Day, 'w': Week, 'y': Year}[s[len(s)-1]]; unit != 0 {
+		n, err := strconv.ParseInt(s[:len(s)-1], 10, 64)
+		if err != nil || n < 0 {
+			return 0, bad
 		}
-		return d, nil
+		if n > int64(MaxDuration/unit) {
+			return 0, fmt.Errorf("longer than %s", FormatDuration(MaxDuration))
+		}
+		d = time.Duration(n) * unit
+	} else {
+		var err error
+		if d, err = time.ParseDuration(s); err != nil {
+			return 0, bad
+		}
 	}
-	n, err := strconv.ParseInt(s[:len(s)-1], 10, 64)
-	if err != nil || n < 0 || n > 1000 {
-		return 0, fmt.Errorf("use a duration such as 90m, 36h, 180d, 2w or 2y")
+	if d > MaxDuration {
+		return 0, fmt.Errorf("longer than %s", FormatDuration(MaxDuration))
 	}
-	return time.Duration(n) * unit, nil
+	return d, nil
 }
 
 // FormatDuration writes d in the largest whole unit ParseDuration reads back.

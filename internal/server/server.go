@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,9 +119,21 @@ func (s *Server) observe(name string, r *http.Request, sw *statusWriter, start t
 	s.latency.WithLabelValues(name).Observe(d.Seconds())
 	// Never the Authorization header, never a body: credentials live there.
 	s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("method", r.Method), slog.String("route", name), slog.String("path", r.URL.Path),
+		slog.String("method", r.Method), slog.String("route", name), slog.String("path", redactPath(r.URL.Path)),
 		slog.Int("status", sw.code), slog.Duration("duration", d), slog.String("remote", clientIP(r)),
 		slog.String("principal", principal))
+}
+
+// credentialRE matches what looks like a credential (R-KEY-1, R-TOK-1,
+// R-USER-2) in a path segment, where a caller may paste one by mistake.
+var credentialRE = regexp.MustCompile(`sa[ktu]_[^/]*`)
+
+// redactPath keeps a logged path free of credentials: never in logs.
+func redactPath(p string) string {
+	if !strings.Contains(p, "_") {
+		return p
+	}
+	return credentialRE.ReplaceAllStringFunc(p, func(m string) string { return m[:4] + "REDACTED" })
 }
 
 func (s *Server) plain(name string, h http.HandlerFunc) http.Handler {

@@ -1,15 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,7 +113,7 @@ func TestAuthenticationFailures(t *testing.T) { // R-SRV-2
 		t.Fatal(err)
 	}
 	revoked, _ := f.local.CreateUserToken(f.ctx, service.CreateUserTokenRequest{Ref: "admin@default.example"})
-	if _, err := f.local.RevokeUserToken(f.ctx, "admin@default.example", revoked.ID, service.Mutation{}); err != nil {
+	if _, err := f.local.RevokeUserToken(f.ctx, "admin@default.example", revoked.ID, service.Mutation{Confirmed: true}); err != nil {
 		t.Fatal(err)
 	}
 	expiring := u.Secret
@@ -334,4 +337,65 @@ func TestKeyInventoryRoute(t *testing.T) { // R-KEY-13, R-SRV-6
 			t.Errorf("%s: %d %v, want 400 invalid", q, status, body)
 		}
 	}
+}
+
+// Request logs never hold a credential, not even one pasted into a path.
+func TestRequestLogsHoldNoCredential(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "sactl.db")
+	st, err := service.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	mk := service.LocalMasterKey(db)
+	local := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
+	_, admin, err := local.InitAdmin(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := local.MintToken(ctx, service.MintTokenRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	h := slog.NewJSONHandler(lockedWriter{&mu, &logs}, nil)
+	ts := httptest.NewServer(New(Config{Store: st, MasterKey: mk, Logger: slog.New(h)}).Handler())
+	defer ts.Close()
+	for _, path := range []string{"/api/v1/tokens/" + tok.Token, "/api/v1/service-accounts/" + admin.Secret, "/api/v1/users/x/" + tok.Token + "/y"} {
+		req, _ := http.NewRequest("DELETE", ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+admin.Secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	out := logs.String()
+	if strings.Count(out, `"msg":"request"`) != 3 {
+		t.Fatalf("expected three request logs:\n%s", out)
+	}
+	secretTail := func(s string) string { return s[len(s)-12:] }
+	for _, secret := range []string{tok.Token, admin.Secret} {
+		if strings.Contains(out, secretTail(secret)) {
+			t.Errorf("a credential reached the logs:\n%s", out)
+		}
+	}
+	if !strings.Contains(out, `"path":"/api/v1/tokens/sat_REDACTED"`) {
+		t.Errorf("the path is not logged redacted:\n%s", out)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

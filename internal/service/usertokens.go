@@ -125,6 +125,13 @@ func (s *Service) RevokeUserToken(ctx context.Context, ref, tokenID string, m Mu
 				out = tok
 				return nil
 			}
+			if err := confirm(m, domain.Confirmation{
+				Action:        fmt.Sprintf("revoke token %s (%s) of user %s", tok.ID, tok.Hint, u.Email),
+				Consequences:  []string{"anything using it, a profile included, fails at once"},
+				TypeToConfirm: "y",
+			}); err != nil {
+				return err
+			}
 			if err := t.RevokeUserToken(tok.ID, t.now); err != nil {
 				return err
 			}
