@@ -75,3 +75,31 @@ const ExitStatusHelp = `
 Exit status: 0 ok, 1 other error, 2 usage error, invalid input or not
 confirmed, 3 not found, 4 unauthenticated or forbidden, 5 conflict
 (duplicate, limit reached, protected account).`
+
+// Show fetches a value through the backend and prints it: JSON as is, or
+// table(v) for people. Read commands are this and their flags.
+func Show[T any](ctx context.Context, b *Base, get func(service.API) (T, error), table func(T) error) error {
+	api, err := b.Backend(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := get(api)
+	if err != nil {
+		return err
+	}
+	return b.Print(v, func() error { return table(v) })
+}
+
+// Change runs a change through the confirmation flow (R-CLI-2) and prints
+// its result like Show.
+func Change[T any](ctx context.Context, b *Base, flags MutationFlags, call func(service.API, service.Mutation) (T, error), table func(T) error) error {
+	api, err := b.Backend(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := Mutate(b.IO, flags, func(m service.Mutation) (T, error) { return call(api, m) })
+	if err != nil {
+		return err
+	}
+	return b.Print(v, func() error { return table(v) })
+}
