@@ -12,6 +12,7 @@ import (
 	"github.com/sactl/sactl/cmd/audit"
 	"github.com/sactl/sactl/cmd/auth"
 	"github.com/sactl/sactl/cmd/business"
+	"github.com/sactl/sactl/cmd/db"
 	"github.com/sactl/sactl/cmd/groups"
 	"github.com/sactl/sactl/cmd/profile"
 	"github.com/sactl/sactl/cmd/sa"
@@ -126,6 +127,7 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 		tokens.NewCmdTokens(f),
 		profile.NewCmdProfile(f),
 		serve.NewCmdServe(f),
+		db.NewCmdDB(f),
 	)
 	// cobra binds the completion scripts' writer when the command is made.
 	root.SetOut(f.IOStreams.Out)
