@@ -35,19 +35,11 @@ the built-in admins and automation groups. Its domain (default
 		Args:    cmdutil.ExactArgs(1, "exactly one business name"),
 		RunE: func(c *cobra.Command, args []string) error {
 			req.Name = args[0]
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			b, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.Business, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Business, error) {
 				r := req
 				r.Mutation = m
 				return api.CreateBusiness(c.Context(), r)
-			})
-			if err != nil {
-				return err
-			}
-			return opts.Print(b, func() error { return printBusinesses(&opts, []domain.Business{b}) })
+			}, func(b domain.Business) error { return printBusinesses(&opts, []domain.Business{b}) })
 		},
 	}
 	cmd.Flags().StringVar(&req.Domain, "domain", "", "email domain for generated service account emails")
@@ -65,15 +57,9 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List businesses." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			bs, err := api.ListBusinesses(c.Context())
-			if err != nil {
-				return err
-			}
-			return opts.Print(bs, func() error { return printBusinesses(&opts, bs) })
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.Business, error) {
+				return api.ListBusinesses(c.Context())
+			}, func(bs []domain.Business) error { return printBusinesses(&opts, bs) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)

@@ -81,19 +81,11 @@ func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			req.Name, req.Permissions = args[0], p
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			g, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.Group, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Group, error) {
 				r := req
 				r.Mutation = m
 				return api.CreateGroup(c.Context(), r)
-			})
-			if err != nil {
-				return err
-			}
-			return opts.Print(g, func() error { return printGroup(opts.IO, opts.Now(), g) })
+			}, func(g domain.Group) error { return printGroup(opts.IO, opts.Now(), g) })
 		},
 	}
 	cmd.Flags().StringArrayVarP(&perms, "perm", "p", nil, "a permission as key=level (repeatable)")
@@ -112,15 +104,9 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List the business's permission groups with their permissions and member counts." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			gs, err := api.ListGroups(c.Context())
-			if err != nil {
-				return err
-			}
-			return opts.Print(gs, func() error { return printGroups(opts.IO, gs) })
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.Group, error) {
+				return api.ListGroups(c.Context())
+			}, func(gs []domain.Group) error { return printGroups(opts.IO, gs) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)
@@ -137,15 +123,9 @@ func newCmdGet(f *cmdutil.Factory) *cobra.Command {
 		Args:              cmdutil.ExactArgs(1, "exactly one group"),
 		ValidArgsFunction: cmdutil.CompleteGroups(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			g, err := api.GetGroup(c.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return opts.Print(g, func() error { return printGroup(opts.IO, opts.Now(), g) })
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.Group, error) {
+				return api.GetGroup(c.Context(), args[0])
+			}, func(g domain.Group) error { return printGroup(opts.IO, opts.Now(), g) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)
@@ -176,19 +156,11 @@ func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
 			if c.Flags().Changed("description") {
 				req.Description = &desc
 			}
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			g, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.Group, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Group, error) {
 				r := req
 				r.Mutation = m
 				return api.UpdateGroup(c.Context(), r)
-			})
-			if err != nil {
-				return err
-			}
-			return opts.Print(g, func() error { return printGroup(opts.IO, opts.Now(), g) })
+			}, func(g domain.Group) error { return printGroup(opts.IO, opts.Now(), g) })
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "new name")
@@ -213,17 +185,9 @@ group's name), or needs --yes.` + cmdutil.ExitStatusHelp,
 		Args:              cmdutil.ExactArgs(1, "exactly one group"),
 		ValidArgsFunction: cmdutil.CompleteGroups(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			g, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.Group, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Group, error) {
 				return api.DeleteGroup(c.Context(), args[0], m)
-			})
-			if err != nil {
-				return err
-			}
-			return opts.Print(g, func() error { return printGroup(opts.IO, opts.Now(), g) })
+			}, func(g domain.Group) error { return printGroup(opts.IO, opts.Now(), g) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)

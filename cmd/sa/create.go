@@ -48,17 +48,9 @@ The account's first API key is printed with it, secret included: store it.` + cm
 }
 
 func createRun(c *cobra.Command, opts *CreateOptions) error {
-	api, err := opts.Backend(c.Context())
-	if err != nil {
-		return err
-	}
-	res, err := cmdutil.Mutate(opts.IO, opts.Mut, func(m service.Mutation) (service.CreatedAccount, error) {
+	return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (service.CreatedAccount, error) {
 		req := opts.Req
 		req.Mutation = m
 		return api.CreateAccount(c.Context(), req)
-	})
-	if err != nil {
-		return err
-	}
-	return opts.Print(res, func() error { return printCreated(opts.IO, opts.Now(), res) })
+	}, func(res service.CreatedAccount) error { return printCreated(opts.IO, opts.Now(), res) })
 }

@@ -2,6 +2,8 @@ package sa
 
 import (
 	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -27,15 +29,9 @@ func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command 
 			if runF != nil {
 				return runF(opts)
 			}
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			a, err := api.GetAccount(c.Context(), opts.Ref)
-			if err != nil {
-				return err
-			}
-			return opts.Print(a, func() error { return printAccount(opts.IO, opts.Now(), a) })
+			return cmdutil.Show(c.Context(), &opts.Base, func(api service.API) (domain.Account, error) {
+				return api.GetAccount(c.Context(), opts.Ref)
+			}, func(a domain.Account) error { return printAccount(opts.IO, opts.Now(), a) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts.Base)

@@ -57,19 +57,11 @@ func NewCmdGroupsChange(f *cmdutil.Factory, runF func(*GroupsOptions) error, op 
 			if runF != nil {
 				return runF(opts)
 			}
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			a, err := cmdutil.Mutate(opts.IO, opts.Mut, func(m service.Mutation) (domain.Account, error) {
+			return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (domain.Account, error) {
 				req := opts.Req
 				req.Mutation = m
 				return api.ChangeAccountGroups(c.Context(), req)
-			})
-			if err != nil {
-				return err
-			}
-			return opts.Print(a, func() error { return printAccount(opts.IO, opts.Now(), a) })
+			}, func(a domain.Account) error { return printAccount(opts.IO, opts.Now(), a) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts.Base)

@@ -122,15 +122,9 @@ Durations read like 36h, 14d, 2w or 1y.` + cmdutil.ExitStatusHelp,
 			if all {
 				return keysInventory(c, opts, expiring, unused)
 			}
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			ks, err := api.ListKeys(c.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return opts.Print(ks, func() error { return printKeys(opts.IO, opts.Now(), ks) })
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.Key, error) {
+				return api.ListKeys(c.Context(), args[0])
+			}, func(ks []domain.Key) error { return printKeys(opts.IO, opts.Now(), ks) })
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "list the keys of every account of the business")
@@ -150,15 +144,9 @@ func keysInventory(c *cobra.Command, opts cmdutil.Base, expiring, unused string)
 	if req.UnusedFor, err = positiveDuration("--unused-for", unused); err != nil {
 		return err
 	}
-	api, err := opts.Backend(c.Context())
-	if err != nil {
-		return err
-	}
-	items, err := api.ListAllKeys(c.Context(), req)
-	if err != nil {
-		return err
-	}
-	return opts.Print(items, func() error { return printInventory(opts.IO, opts.Now(), items) })
+	return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.KeyInventoryItem, error) {
+		return api.ListAllKeys(c.Context(), req)
+	}, func(items []domain.KeyInventoryItem) error { return printInventory(opts.IO, opts.Now(), items) })
 }
 
 // positiveDuration is parseDuration for a filter, where zero or less means nothing.
@@ -180,19 +168,6 @@ func printInventory(ios *iostreams.IOStreams, now time.Time, items []domain.KeyI
 			output.FormatTime(ios, k.ExpiresAt, now), output.FormatTime(ios, k.LastUsedAt, now))
 	}
 	return t.Render()
-}
-
-// keyMutation runs a key change through the confirmation flow and prints the key.
-func keyMutation(c *cobra.Command, opts cmdutil.Base, mut cmdutil.MutationFlags, call func(service.API, service.Mutation) (domain.Key, error)) error {
-	api, err := opts.Backend(c.Context())
-	if err != nil {
-		return err
-	}
-	k, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.Key, error) { return call(api, m) })
-	if err != nil {
-		return err
-	}
-	return opts.Print(k, func() error { return printKey(opts.IO, opts.Now(), k) })
 }
 
 func parseDuration(flag, s string) (time.Duration, error) {
@@ -229,11 +204,11 @@ moved); --disable-previous disables it at once (kept, re-enableable).` + cmdutil
 				return err
 			}
 			req.Ref, req.Grace = args[0], g
-			return keyMutation(c, opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
 				r := req
 				r.Mutation = m
 				return api.RotateKeys(c.Context(), r)
-			})
+			}, func(k domain.Key) error { return printKey(opts.IO, opts.Now(), k) })
 		},
 	}
 	cmd.Flags().StringVar(&grace, "grace", "", "expire the demoted primary after this long (e.g. 24h, 7d)")
@@ -264,11 +239,11 @@ lie within key_min_ttl and key_max_ttl.` + cmdutil.ExitStatusHelp,
 				return err
 			}
 			req.Ref, req.ExpiresIn = args[0], d
-			return keyMutation(c, opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
 				r := req
 				r.Mutation = m
 				return api.CreateKey(c.Context(), r)
-			})
+			}, func(k domain.Key) error { return printKey(opts.IO, opts.Now(), k) })
 		},
 	}
 	cmd.Flags().StringVar(&req.Name, "name", "", "a name for the key, e.g. the consumer using it")
@@ -294,11 +269,11 @@ primary of an account that still has a secondary also needs --force.` + cmdutil.
 			if err := keyArgs(&req, args, true); err != nil {
 				return err
 			}
-			return keyMutation(c, opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
 				r := req
 				r.Mutation = m
 				return api.DeleteKey(c.Context(), r)
-			})
+			}, func(k domain.Key) error { return printKey(opts.IO, opts.Now(), k) })
 		},
 	}
 	cmd.Flags().BoolVar(&req.Secondary, "secondary", false, "delete the account's secondary key")
@@ -341,11 +316,11 @@ func newCmdKeysToggle(f *cmdutil.Factory, enable bool) *cobra.Command {
 			if err := keyArgs(&req, args, true); err != nil {
 				return err
 			}
-			return keyMutation(c, opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
 				r := req
 				r.Mutation = m
 				return api.SetKeyEnabled(c.Context(), r, enable)
-			})
+			}, func(k domain.Key) error { return printKey(opts.IO, opts.Now(), k) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)
@@ -369,15 +344,9 @@ key_retrieval setting was off are stored hash-only and cannot be shown.` + cmdut
 			if err := keyArgs(&req, args, false); err != nil {
 				return err
 			}
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			k, err := api.ShowKey(c.Context(), req)
-			if err != nil {
-				return err
-			}
-			return opts.Print(k, func() error { return printKey(opts.IO, opts.Now(), k) })
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.Key, error) {
+				return api.ShowKey(c.Context(), req)
+			}, func(k domain.Key) error { return printKey(opts.IO, opts.Now(), k) })
 		},
 	}
 	cmd.Flags().BoolVar(&req.Secondary, "secondary", false, "show the secondary key")

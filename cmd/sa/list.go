@@ -56,15 +56,9 @@ given.` + cmdutil.ExitStatusHelp,
 }
 
 func listRun(c *cobra.Command, opts *ListOptions) error {
-	api, err := opts.Backend(c.Context())
-	if err != nil {
-		return err
-	}
-	accts, err := api.ListAccounts(c.Context(), opts.Req)
-	if err != nil {
-		return err
-	}
-	return opts.Print(accts, func() error {
+	return cmdutil.Show(c.Context(), &opts.Base, func(api service.API) ([]domain.Account, error) {
+		return api.ListAccounts(c.Context(), opts.Req)
+	}, func(accts []domain.Account) error {
 		if len(accts) == 0 && opts.IO.IsStderrTTY() {
 			fmt.Fprintln(opts.IO.ErrOut, "no service accounts match")
 		}

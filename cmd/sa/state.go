@@ -65,17 +65,9 @@ func newStateCmd(f *cmdutil.Factory, runF func(*StateOptions) error, cmd *cobra.
 		if runF != nil {
 			return runF(opts)
 		}
-		api, err := opts.Backend(c.Context())
-		if err != nil {
-			return err
-		}
-		a, err := cmdutil.Mutate(opts.IO, opts.Mut, func(m service.Mutation) (domain.Account, error) {
+		return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (domain.Account, error) {
 			return call(api, c.Context(), opts.Ref, m)
-		})
-		if err != nil {
-			return err
-		}
-		return opts.Print(a, func() error { return printAccount(opts.IO, opts.Now(), a) })
+		}, func(a domain.Account) error { return printAccount(opts.IO, opts.Now(), a) })
 	}
 	cmdutil.AddOutputFlag(cmd, &opts.Base)
 	cmdutil.AddMutationFlags(cmd, &opts.Mut, destructive)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
@@ -37,15 +38,9 @@ carries the automation account's.` + cmdutil.ExitStatusHelp,
 				}
 				req.TTL = d
 			}
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			tok, err := api.MintToken(c.Context(), req)
-			if err != nil {
-				return err
-			}
-			return opts.Print(tok, func() error {
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.MintedToken, error) {
+				return api.MintToken(c.Context(), req)
+			}, func(tok domain.MintedToken) error {
 				d := output.NewDetail(opts.IO)
 				d.Add("id", tok.ID)
 				d.Add("account", tok.Account)

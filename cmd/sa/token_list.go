@@ -2,7 +2,9 @@ package sa
 
 import (
 	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
+	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -20,15 +22,9 @@ recorded by id only: the tokens themselves are never stored.` + cmdutil.ExitStat
 		Example: "  sactl sa token list\n  sactl sa token list -o json | jq -r '.[] | select(.status == \"active\") | .id'",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			toks, err := api.ListTokens(c.Context())
-			if err != nil {
-				return err
-			}
-			return opts.Print(toks, func() error {
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.TokenRecord, error) {
+				return api.ListTokens(c.Context())
+			}, func(toks []domain.TokenRecord) error {
 				t := output.NewTable(opts.IO, "id", "status", "execution", "issued_at", "expires_at", "revoked_at", "created_by")
 				t.NoTruncate("id")
 				now := opts.Now()

@@ -29,17 +29,9 @@ revoked (exit 5). Needs the rights minting needs.` + cmdutil.ExitStatusHelp,
 			if strings.HasPrefix(strings.TrimSpace(args[0]), keys.TokenPrefix) {
 				return cmdutil.FlagErrorf("give the token's id (tok_…), not the token itself: list the ids with sactl sa token list")
 			}
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			r, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.TokenRecord, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.TokenRecord, error) {
 				return api.RevokeToken(c.Context(), args[0], m)
-			})
-			if err != nil {
-				return err
-			}
-			return opts.Print(r, func() error {
+			}, func(r domain.TokenRecord) error {
 				now := opts.Now()
 				d := output.NewDetail(opts.IO)
 				d.Add("id", r.ID)

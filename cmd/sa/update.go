@@ -39,19 +39,11 @@ resumed first, and an archived one cannot be changed at all.` + cmdutil.ExitStat
 			if runF != nil {
 				return runF(opts)
 			}
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			a, err := cmdutil.Mutate(opts.IO, opts.Mut, func(m service.Mutation) (domain.Account, error) {
+			return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (domain.Account, error) {
 				req := opts.Req
 				req.Mutation = m
 				return api.UpdateAccount(c.Context(), req)
-			})
-			if err != nil {
-				return err
-			}
-			return opts.Print(a, func() error { return printAccount(opts.IO, opts.Now(), a) })
+			}, func(a domain.Account) error { return printAccount(opts.IO, opts.Now(), a) })
 		},
 	}
 	fl := cmd.Flags()

@@ -89,17 +89,9 @@ func newCmdSet(f *cmdutil.Factory) *cobra.Command {
 		Args:              cmdutil.ExactArgs(2, "a key and a value"),
 		ValidArgsFunction: completeKeys,
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			s, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (service.Setting, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (service.Setting, error) {
 				return api.SetSetting(c.Context(), service.SetSettingRequest{Key: args[0], Value: args[1], Mutation: m})
-			})
-			if err != nil {
-				return err
-			}
-			return opts.Print(s, func() error { return printSettings(&opts, []service.Setting{s}) })
+			}, func(s service.Setting) error { return printSettings(&opts, []service.Setting{s}) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)

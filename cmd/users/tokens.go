@@ -56,19 +56,11 @@ func newCmdTokensCreate(f *cmdutil.Factory) *cobra.Command {
 				}
 				req.ExpiresIn = d
 			}
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			t, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.UserToken, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.UserToken, error) {
 				r := req
 				r.Mutation = m
 				return api.CreateUserToken(c.Context(), r)
-			})
-			if err != nil {
-				return err
-			}
-			return opts.Print(t, func() error {
+			}, func(t domain.UserToken) error {
 				if err := printToken(opts.IO, opts.Now(), t); err != nil {
 					return err
 				}
@@ -95,15 +87,9 @@ func newCmdTokensList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List a user's personal tokens." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			ts, err := api.ListUserTokens(c.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return opts.Print(ts, func() error {
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.UserToken, error) {
+				return api.ListUserTokens(c.Context(), args[0])
+			}, func(ts []domain.UserToken) error {
 				t := output.NewTable(opts.IO, "id", "name", "hint", "created_at", "expires_at", "revoked_at", "last_used_at")
 				now := opts.Now()
 				for _, u := range ts {
@@ -129,17 +115,9 @@ using it fail from now on. Revoking a revoked token changes nothing.` + cmdutil.
 		Example: "  sactl users tokens revoke ada@example.com utk_01jd… --yes",
 		Args:    cmdutil.ExactArgs(2, "a user and a token id"),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			t, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.UserToken, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.UserToken, error) {
 				return api.RevokeUserToken(c.Context(), args[0], args[1], m)
-			})
-			if err != nil {
-				return err
-			}
-			return opts.Print(t, func() error { return printToken(opts.IO, opts.Now(), t) })
+			}, func(t domain.UserToken) error { return printToken(opts.IO, opts.Now(), t) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)

@@ -54,19 +54,6 @@ func printUser(ios *iostreams.IOStreams, now time.Time, u domain.User) error {
 	return d.Render()
 }
 
-// mutateUser runs a user change and prints the user.
-func mutateUser(c *cobra.Command, opts cmdutil.Base, mut cmdutil.MutationFlags, call func(service.API, service.Mutation) (domain.User, error)) error {
-	api, err := opts.Backend(c.Context())
-	if err != nil {
-		return err
-	}
-	u, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (domain.User, error) { return call(api, m) })
-	if err != nil {
-		return err
-	}
-	return opts.Print(u, func() error { return printUser(opts.IO, opts.Now(), u) })
-}
-
 func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	var req service.CreateUserRequest
@@ -79,11 +66,11 @@ func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 		Args:    cmdutil.ExactArgs(1, "exactly one name (quote names with spaces)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			req.Name = args[0]
-			return mutateUser(c, opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
 				r := req
 				r.Mutation = m
 				return api.CreateUser(c.Context(), r)
-			})
+			}, func(u domain.User) error { return printUser(opts.IO, opts.Now(), u) })
 		},
 	}
 	cmd.Flags().StringVar(&req.Email, "email", "", "the user's email address (required)")
@@ -104,15 +91,9 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List the business's human users; service accounts are never listed here (R-SA-9)." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			us, err := api.ListUsers(c.Context(), req)
-			if err != nil {
-				return err
-			}
-			return opts.Print(us, func() error { return printUsers(opts.IO, opts.Now(), us) })
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.User, error) {
+				return api.ListUsers(c.Context(), req)
+			}, func(us []domain.User) error { return printUsers(opts.IO, opts.Now(), us) })
 		},
 	}
 	cmd.Flags().StringVarP(&req.Group, "group", "g", "", "only members of this group")
@@ -130,15 +111,9 @@ func newCmdGet(f *cmdutil.Factory) *cobra.Command {
 		Long:    "Show one user, named by id, email or name." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			u, err := api.GetUser(c.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return opts.Print(u, func() error { return printUser(opts.IO, opts.Now(), u) })
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.User, error) {
+				return api.GetUser(c.Context(), args[0])
+			}, func(u domain.User) error { return printUser(opts.IO, opts.Now(), u) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)
@@ -162,11 +137,11 @@ func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
 			if c.Flags().Changed("email") {
 				req.Email = &email
 			}
-			return mutateUser(c, opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
 				r := req
 				r.Mutation = m
 				return api.UpdateUser(c.Context(), r)
-			})
+			}, func(u domain.User) error { return printUser(opts.IO, opts.Now(), u) })
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "new name")
@@ -188,9 +163,9 @@ record stays, marked removed, for the audit log. Asks for confirmation, or
 needs --yes.` + cmdutil.ExitStatusHelp,
 		Args: cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return mutateUser(c, opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
 				return api.RemoveUser(c.Context(), args[0], m)
-			})
+			}, func(u domain.User) error { return printUser(opts.IO, opts.Now(), u) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)
@@ -214,11 +189,11 @@ func newCmdGroupsChange(f *cmdutil.Factory, op service.GroupOp) *cobra.Command {
 		Args:  args,
 		RunE: func(c *cobra.Command, args []string) error {
 			req := service.ChangeGroupsRequest{Ref: args[0], Op: op, Groups: args[1:]}
-			return mutateUser(c, opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
 				r := req
 				r.Mutation = m
 				return api.ChangeUserGroups(c.Context(), r)
-			})
+			}, func(u domain.User) error { return printUser(opts.IO, opts.Now(), u) })
 		},
 	}
 	cmd.Long = cmd.Short + "." + cmdutil.ExitStatusHelp
@@ -240,15 +215,9 @@ ignoring case. Service accounts are left out unless
 		Args:    cmdutil.ExactArgs(1, "exactly one prefix"),
 		RunE: func(c *cobra.Command, args []string) error {
 			req.Prefix = args[0]
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			res, err := api.SearchPrincipals(c.Context(), req)
-			if err != nil {
-				return err
-			}
-			return opts.Print(res, func() error {
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.Account, error) {
+				return api.SearchPrincipals(c.Context(), req)
+			}, func(res []domain.Account) error {
 				t := output.NewTable(opts.IO, "id", "name", "email", "account_type", "status")
 				for _, a := range res {
 					t.AddRow(a.ID, a.Name, a.Email, string(a.AccountType), string(a.Status))
@@ -272,15 +241,9 @@ func NewCmdSeats(f *cmdutil.Factory) *cobra.Command {
 		Long:  "Count the business's seats: its human users who have not been removed. Service accounts are reported apart and never billed." + cmdutil.ExitStatusHelp,
 		Args:  cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
-			if err != nil {
-				return err
-			}
-			s, err := api.Seats(c.Context())
-			if err != nil {
-				return err
-			}
-			return opts.Print(s, func() error {
+			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.Seats, error) {
+				return api.Seats(c.Context())
+			}, func(s domain.Seats) error {
 				d := output.NewDetail(opts.IO)
 				d.Add("seats", strconv.Itoa(s.Seats))
 				d.Add("service_accounts", strconv.Itoa(s.ServiceAccounts))
