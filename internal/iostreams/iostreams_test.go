@@ -160,7 +160,7 @@ func TestSetters(t *testing.T) {
 		t.Error("SetStderrTTY(true) ignored")
 	}
 	s.SetColorEnabled(true)
-	if !s.ColorEnabled() || !s.ColorScheme().Enabled() {
+	if !s.ColorEnabled() || s.ColorScheme().Bold("x") == "x" {
 		t.Error("SetColorEnabled(true) ignored")
 	}
 	s.SetTerminalWidth(42)
@@ -174,19 +174,14 @@ func TestSetters(t *testing.T) {
 }
 
 func TestColorScheme(t *testing.T) {
-	off := NewColorScheme(false)
-	on := NewColorScheme(true)
+	off := &ColorScheme{enabled: false}
+	on := &ColorScheme{enabled: true}
 	funcs := map[string]struct {
 		off, on func(string) string
 		code    string
 	}{
 		"Bold":   {off.Bold, on.Bold, "1"},
-		"Red":    {off.Red, on.Red, "31"},
-		"Green":  {off.Green, on.Green, "32"},
 		"Yellow": {off.Yellow, on.Yellow, "33"},
-		"Blue":   {off.Blue, on.Blue, "34"},
-		"Cyan":   {off.Cyan, on.Cyan, "36"},
-		"Gray":   {off.Gray, on.Gray, "90"},
 	}
 	for name, f := range funcs {
 		if got := f.off("text"); got != "text" {
@@ -200,15 +195,15 @@ func TestColorScheme(t *testing.T) {
 			t.Errorf("%s enabled on empty string = %q, want empty", name, got)
 		}
 	}
-	if got := off.SuccessIcon(); got != "✓" {
-		t.Errorf("SuccessIcon disabled = %q", got)
+	if got := off.WarningIcon(); got != "!" {
+		t.Errorf("WarningIcon disabled = %q", got)
 	}
-	if got := on.FailureIcon(); got != "\x1b[31mX\x1b[0m" {
-		t.Errorf("FailureIcon enabled = %q", got)
+	if got := on.WarningIcon(); got != "\x1b[33m!\x1b[0m" {
+		t.Errorf("WarningIcon enabled = %q", got)
 	}
 
 	s, _, _, _ := Test()
-	if s.ColorScheme().Enabled() {
-		t.Error("ColorScheme of Test() streams is enabled")
+	if got := s.ColorScheme().Bold("x"); got != "x" {
+		t.Errorf("ColorScheme of Test() streams colours: %q", got)
 	}
 }

@@ -239,8 +239,6 @@ func (s Secret) Hash() [32]byte {
 	return sha256.Sum256([]byte(s))
 }
 
-// HashOf returns s.Hash() (R-KEY-2).
-func HashOf(s Secret) [32]byte { return s.Hash() }
-
-// Equal reports whether two key hashes are equal, in constant time (R-KEY-2).
-func Equal(a, b [32]byte) bool { return subtle.ConstantTimeCompare(a[:], b[:]) == 1 }
+// Equal reports whether a stored hash is the hash h, in constant time
+// (R-KEY-2): the unique-index lookup finds the row, this confirms it.
+func Equal(stored []byte, h [32]byte) bool { return subtle.ConstantTimeCompare(stored, h[:]) == 1 }

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"strings"
@@ -632,7 +631,7 @@ func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Veri
 		if err != nil {
 			return err
 		}
-		if !ok || subtle.ConstantTimeCompare(stored, hash[:]) != 1 {
+		if !ok || !keys.Equal(stored, hash) {
 			return s.explainDeleted(tx, &v, hash)
 		}
 		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialAPIKey, ID: sk.ID, ExpiresAt: sk.ExpiresAt}

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"crypto/subtle"
 	"fmt"
 	"time"
 
@@ -211,7 +210,7 @@ func (s *Service) verifyUserToken(ctx context.Context, credential string) (domai
 		if err != nil {
 			return err
 		}
-		if !ok || subtle.ConstantTimeCompare(row.Hash, hash[:]) != 1 {
+		if !ok || !keys.Equal(row.Hash, hash) {
 			v.Reason = domain.ReasonUnknown
 			return nil
 		}

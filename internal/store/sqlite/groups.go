@@ -181,13 +181,6 @@ func (t *Tx) EffectivePermissions(principalID string) (domain.Permissions, error
 	return p, rows.Err()
 }
 
-// CountKeys counts an account's stored API keys.
-func (t *Tx) CountKeys(principalID string) (int, error) {
-	var n int
-	err := t.queryRow(`SELECT count(*) FROM api_keys WHERE principal_id = ?`, principalID).Scan(&n)
-	return n, err
-}
-
 // DeleteKeysOf deletes every key of an account (R-SA-8) and says how many went.
 func (t *Tx) DeleteKeysOf(principalID string, now time.Time) (int, error) {
 	if err := t.tombstone(`principal_id = ?`, principalID, now); err != nil {
