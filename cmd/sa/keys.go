@@ -266,7 +266,7 @@ primary of an account that still has a secondary also needs --force.` + cmdutil.
 		Args:              cmdutil.MinArgs(1, "an account and a key id (or --secondary)"),
 		ValidArgsFunction: cmdutil.CompleteAccounts(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := keyArgs(&req, args, true); err != nil {
+			if err := keyArgs(&req, args); err != nil {
 				return err
 			}
 			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
@@ -284,16 +284,13 @@ primary of an account that still has a secondary also needs --force.` + cmdutil.
 }
 
 // keyArgs reads "<account> [<key-id>]" into a request.
-func keyArgs(req *service.KeyRequest, args []string, keyRequired bool) error {
+func keyArgs(req *service.KeyRequest, args []string) error {
 	if len(args) > 2 {
 		return cmdutil.FlagErrorf("give an account and at most one key id")
 	}
 	req.Ref = args[0]
 	if len(args) == 2 {
 		req.KeyID = args[1]
-	}
-	if keyRequired && req.KeyID == "" && !req.Secondary {
-		return cmdutil.FlagErrorf("name the key: a key id or --secondary")
 	}
 	return nil
 }
@@ -313,7 +310,7 @@ func newCmdKeysToggle(f *cmdutil.Factory, enable bool) *cobra.Command {
 		Args:              cmdutil.ExactArgs(2, "an account and a key id"),
 		ValidArgsFunction: cmdutil.CompleteAccounts(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := keyArgs(&req, args, true); err != nil {
+			if err := keyArgs(&req, args); err != nil {
 				return err
 			}
 			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
@@ -341,7 +338,7 @@ key_retrieval setting was off are stored hash-only and cannot be shown.` + cmdut
 		Args:              cmdutil.MinArgs(1, "an account, and optionally a key id"),
 		ValidArgsFunction: cmdutil.CompleteAccounts(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			if err := keyArgs(&req, args, false); err != nil {
+			if err := keyArgs(&req, args); err != nil {
 				return err
 			}
 			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.Key, error) {

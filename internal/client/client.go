@@ -267,29 +267,29 @@ func (c *Client) RotateKeys(ctx context.Context, req service.RotateKeyRequest) (
 	return call[domain.Key](ctx, c, "POST", sa+esc(req.Ref)+"/keys/rotate", q, nil)
 }
 
-func keyPath(req service.KeyRequest) string {
+// keyPath is the path of the key req names, and its query: the service
+// judges the request (an id and --secondary together is its error to give).
+func keyPath(req service.KeyRequest) (string, url.Values) {
+	q := mutation(nil, req.Mutation)
 	k := req.KeyID
 	switch {
 	case req.Secondary && k != "":
-		k = "secondary-and-id" // the server reports the conflict
+		q.Set("secondary", "true")
 	case req.Secondary:
 		k = "secondary"
 	case k == "":
 		k = "primary"
 	}
-	return sa + esc(req.Ref) + "/keys/" + esc(k)
+	if req.Force {
+		q.Set("force", "true")
+	}
+	return sa + esc(req.Ref) + "/keys/" + esc(k), q
 }
 
 // DeleteKey implements service.API.
 func (c *Client) DeleteKey(ctx context.Context, req service.KeyRequest) (domain.Key, error) {
-	if req.KeyID == "" && !req.Secondary {
-		return domain.Key{}, domain.Invalidf("name the key to delete: a key id or --secondary")
-	}
-	q := mutation(nil, req.Mutation)
-	if req.Force {
-		q.Set("force", "true")
-	}
-	return call[domain.Key](ctx, c, "DELETE", keyPath(req), q, nil)
+	path, q := keyPath(req)
+	return call[domain.Key](ctx, c, "DELETE", path, q, nil)
 }
 
 // SetKeyEnabled implements service.API.
@@ -298,15 +298,14 @@ func (c *Client) SetKeyEnabled(ctx context.Context, req service.KeyRequest, enab
 	if enabled {
 		verb = "/enable"
 	}
-	if req.KeyID == "" {
-		return domain.Key{}, domain.Invalidf("name the key by id")
-	}
-	return call[domain.Key](ctx, c, "POST", keyPath(req)+verb, mutation(nil, req.Mutation), nil)
+	path, q := keyPath(req)
+	return call[domain.Key](ctx, c, "POST", path+verb, q, nil)
 }
 
 // ShowKey implements service.API.
 func (c *Client) ShowKey(ctx context.Context, req service.KeyRequest) (domain.Key, error) {
-	return call[domain.Key](ctx, c, "POST", keyPath(req)+"/reveal", mutation(nil, req.Mutation), nil)
+	path, q := keyPath(req)
+	return call[domain.Key](ctx, c, "POST", path+"/reveal", q, nil)
 }
 
 // ListAllKeys implements service.API.

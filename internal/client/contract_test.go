@@ -209,6 +209,10 @@ func TestContractAccounts(t *testing.T) {
 	wantLine(t, lines, "archive unconfirmed", `"type_to_confirm":"zapier-sync"`)
 	wantLine(t, lines, "archive automation", `"kind":"protected"`)
 	wantLine(t, lines, "get missing", `"kind":"not_found"`)
+	wantLine(t, lines, "create too long", `"kind":"invalid"`)
+	wantLine(t, lines, "create unknown group", `"kind":"not_found"`)
+	wantLine(t, lines, "update automation", `"kind":"protected"`)
+	wantLine(t, lines, "suspend unconfirmed", `"kind":"confirmation_required"`)
 }
 
 func TestContractKeysAndTokens(t *testing.T) {
@@ -247,6 +251,14 @@ func TestContractKeysAndTokens(t *testing.T) {
 		tr.step("disable", k.Status, err)
 		_, err = api.DeleteKey(ctx, service.KeyRequest{Ref: "zap", KeyID: ks[1].ID, Mutation: yes})
 		tr.step("delete primary without force", nil, err)
+		_, err = api.DeleteKey(ctx, service.KeyRequest{Ref: "zap", KeyID: ks[1].ID, Secondary: true, Mutation: yes})
+		tr.step("delete by id and secondary", nil, err)
+		_, err = api.DeleteKey(ctx, service.KeyRequest{Ref: "zap", Mutation: yes})
+		tr.step("delete unnamed", nil, err)
+		_, err = api.SetKeyEnabled(ctx, service.KeyRequest{Ref: "zap"}, false)
+		tr.step("disable unnamed", nil, err)
+		_, err = api.ShowKey(ctx, service.KeyRequest{Ref: "zap", Mutation: service.Mutation{DryRun: true}})
+		tr.step("show dry run", nil, err)
 		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "automation"})
 		tr.step("rotate automation", nil, err)
 		s, err := api.SetSetting(ctx, service.SetSettingRequest{Key: "key_retrieval", Value: "off"})
@@ -274,6 +286,13 @@ func TestContractKeysAndTokens(t *testing.T) {
 	wantLine(t, lines, "create over limit", `holds 2 of 2 keys`)
 	wantLine(t, lines, "show hash-only", `key_retrieval is off`)
 	wantLine(t, lines, "verify token after rotation", `true`)
+	wantLine(t, lines, "delete primary without force", `rotate first, or add --force`)
+	wantLine(t, lines, "delete by id and secondary", `"msg":"name a key by id or --secondary, not both"`)
+	wantLine(t, lines, "delete unnamed", `"msg":"name the key to delete: a key id or --secondary"`)
+	wantLine(t, lines, "disable unnamed", `"msg":"name the key by id"`)
+	wantLine(t, lines, "show dry run", `"kind":"invalid"`)
+	wantLine(t, lines, "rotate automation", `"kind":"protected"`)
+	wantLine(t, lines, "mint too long", `"kind":"invalid"`)
 }
 
 func TestContractMintedTokens(t *testing.T) { // R-TOK-4

@@ -103,15 +103,13 @@ func Slugify(name string) string {
 			break
 		}
 	}
-	s := strings.TrimRight(b.String(), "-_")
+	// An api name starts and ends with a letter or digit (R-SA-2).
+	s := strings.Trim(b.String(), "-_")
 	if len(s) > MaxAPINameLen {
 		s = strings.TrimRight(s[:MaxAPINameLen], "-_")
 	}
-	if s == "" || s[0] == '_' {
-		s = strings.TrimLeft(s, "_")
-		if s == "" {
-			return "account"
-		}
+	if s == "" {
+		return "account"
 	}
 	return s
 }

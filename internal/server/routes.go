@@ -67,9 +67,11 @@ func list[T any](c *call, all []T, err error) (any, error) {
 
 func param(c *call, name string) string { return c.r.PathValue(name) }
 
-// keyRequest reads {key}: an id, or "primary" / "secondary".
+// keyRequest reads {key}: an id, or "primary" / "secondary"; an id with
+// ?secondary=true is passed on for the service to refuse.
 func keyRequest(c *call) service.KeyRequest {
-	req := service.KeyRequest{Ref: param(c, "account"), Mutation: c.m, Force: boolParam(c.r, "force")}
+	req := service.KeyRequest{Ref: param(c, "account"), Mutation: c.m, Force: boolParam(c.r, "force"),
+		Secondary: boolParam(c.r, "secondary")}
 	switch k := param(c, "key"); k {
 	case "secondary":
 		req.Secondary = true

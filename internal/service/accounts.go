@@ -334,22 +334,22 @@ func (s *Service) SuspendAccount(ctx context.Context, ref string, m Mutation) (d
 	return out, err
 }
 
-// dependents says what stops working when an account stops authenticating.
+// dependents says what stops working when an account stops authenticating:
+// its keys that authenticate now, judged as verification judges them.
 func (t *txn) dependents(a domain.Account) ([]string, error) {
-	keys, err := t.KeysOf(a.ID)
+	set, err := t.settings()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := t.accountKeys(a, set)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, k := range keys {
-		if k.DisabledAt != nil || (k.ExpiresAt != nil && !k.ExpiresAt.After(t.now)) {
-			continue
+		if k.Status == domain.KeyActive {
+			out = append(out, fmt.Sprintf("active key %s (%s, %s) will be rejected", k.ID, k.Hint, usage(k)))
 		}
-		used := "never used"
-		if k.LastUsedAt != nil {
-			used = "last used " + k.LastUsedAt.Format("2006-01-02 15:04 UTC")
-		}
-		out = append(out, fmt.Sprintf("active key %s (%s, %s) will be rejected", k.ID, k.Hint, used))
 	}
 	if len(out) == 0 {
 		out = append(out, "the account has no active keys")

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -222,6 +223,21 @@ func TestSuspendAndResume(t *testing.T) { // R-SA-7
 	if e.get("zap").Status != domain.StatusActive {
 		t.Fatal("unconfirmed suspend changed the account")
 	}
+	// The confirmation names what stops working: the account's active key.
+	ks, _ := e.local.ListKeys(e.ctx, "zap")
+	if c := consequences(err); len(ks) != 1 || !strings.Contains(c, ks[0].ID) || !strings.Contains(c, ks[0].Hint+", never used") {
+		t.Fatalf("suspend consequences = %q, want the key %v", c, ks)
+	}
+	// A key verification already rejects (R-KEY-14: older than key_max_ttl)
+	// is not listed as one that will stop working.
+	if _, err := e.local.SetSetting(e.ctx, SetSettingRequest{Key: "key_max_ttl", Value: "30d"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.advance(31 * domain.Day)
+	_, err = e.local.SuspendAccount(e.ctx, "zap", Mutation{})
+	if c := consequences(err); !strings.HasPrefix(c, "the account has no active keys;") {
+		t.Fatalf("suspend consequences with a too-old key = %q", c)
+	}
 	if _, err := e.local.SuspendAccount(e.ctx, "zap", yes); err != nil {
 		t.Fatal(err)
 	}
@@ -239,6 +255,15 @@ func TestSuspendAndResume(t *testing.T) { // R-SA-7
 	if !strings.Contains(acts, "service_account.suspended,service_account.resumed") {
 		t.Fatalf("audit = %s", acts)
 	}
+}
+
+// consequences are what a confirmation error says a change would do.
+func consequences(err error) string {
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Confirm == nil {
+		return ""
+	}
+	return strings.Join(de.Confirm.Consequences, "; ")
 }
 
 func actions(evs []domain.AuditEvent) string {
@@ -380,8 +405,16 @@ func TestDryRunChangesNothing(t *testing.T) { // R-CLI-2
 	if err != nil || a.Status != domain.StatusArchived {
 		t.Fatalf("dry-run archive should return the would-be result: %v %s", err, a.Status)
 	}
-	if _, err := e.local.CreateAccount(e.ctx, CreateAccountRequest{Name: "New", Mutation: dry}); err != nil {
+	created, err := e.local.CreateAccount(e.ctx, CreateAccountRequest{Name: "New", Mutation: dry})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// A key that is never stored must not be shown: it would never work.
+	if created.Key != nil && created.Key.Secret != "" {
+		t.Fatal("a dry-run create printed a secret")
+	}
+	if k, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: dry}); err != nil || k.Secret != "" {
+		t.Fatalf("a dry-run rotation: secret %q, %v", k.Secret, err)
 	}
 	if _, err := e.local.ArchiveAccount(e.ctx, "zap", Mutation{DryRun: true}); domain.KindOf(err) != domain.KindNeedsConfirm {
 		t.Fatalf("an unconfirmed dry run reports the plan as a confirmation error, got %v", err)

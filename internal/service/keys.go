@@ -557,6 +557,11 @@ func (s *Service) SetKeyEnabled(ctx context.Context, req KeyRequest, enabled boo
 // while key_retrieval was off are hash-only and cannot be shown.
 func (s *Service) ShowKey(ctx context.Context, req KeyRequest) (domain.Key, error) {
 	var out domain.Key
+	if req.DryRun {
+		// A dry run would roll back the audit event but still hand out
+		// the secret: a reveal nobody could see (R-AUD-1).
+		return out, domain.Invalidf("revealing a key has no dry run")
+	}
 	// A write transaction: revealing appends an audit event.
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		sc, err := t.keyScope(req.Ref, domain.LevelView, false)

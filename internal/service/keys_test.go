@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/keys"
 )
 
 func (e *env) verify(s *Service, cred string) domain.Verification {
@@ -405,11 +407,18 @@ func TestSignedTokens(t *testing.T) { // R-TOK-1..3
 		v.Permissions[domain.PermServiceAccounts] != domain.LevelRemove {
 		t.Fatalf("%+v", v)
 	}
-	// Tampered: one character of the payload changed.
-	b := []byte(tok.Token)
-	b[8] ^= 1
-	if v := e.verify(e.local, string(b)); v.Active {
-		t.Fatal("a tampered token verifies")
+	// Tampered: a well-formed payload with other claims (a later expiry)
+	// under the original signature fails the HMAC, not the parser.
+	claims, err := keys.ParseTokenUnverified(tok.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims.Expiry += 60
+	payload, _ := json.Marshal(claims)
+	_, sig, _ := strings.Cut(tok.Token, ".")
+	forged := keys.TokenPrefix + base64.RawURLEncoding.EncodeToString(payload) + "." + sig
+	if v := e.verify(e.local, forged); v.Active || v.Reason != domain.ReasonBadSignature {
+		t.Fatalf("a tampered token: %+v, want rejected for its signature", v)
 	}
 	// Another business does not accept it.
 	if _, err := e.local.CreateBusiness(e.ctx, CreateBusinessRequest{Name: "acme"}); err != nil {

@@ -134,6 +134,23 @@ func TestNoPrivilegeEscalation(t *testing.T) {
 	if _, err := op.CreateGroup(e.ctx, CreateGroupRequest{Name: "crm", Permissions: domain.Permissions{"contacts": domain.LevelRemove}}); err != nil {
 		t.Fatal(err)
 	}
+	// Nor through group changes, users or user tokens.
+	e.createSA("Helper", "operators")
+	_, err = op.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "helper", Op: GroupsAdd, Groups: []string{"admins"}})
+	wantKind(t, err, domain.KindForbidden)
+	e.createGroup("people", "users=edit")
+	e.createSA("HR Sync", "people")
+	hr := e.as("hr-sync")
+	_, err = hr.CreateUser(e.ctx, CreateUserRequest{Name: "Mallory", Email: "mallory@example.com", Groups: []string{"admins"}})
+	wantKind(t, err, domain.KindForbidden)
+	if _, err := e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Root", Email: "root@example.com", Groups: []string{"admins"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = hr.CreateUserToken(e.ctx, CreateUserTokenRequest{Ref: "root@example.com"})
+	wantKind(t, err, domain.KindForbidden)
+	if g := e.get("helper").Groups; strings.Join(g, ",") != "operators" {
+		t.Fatalf("helper's groups = %v", g)
+	}
 }
 
 func TestBuiltinGroups(t *testing.T) { // R-PERM-2

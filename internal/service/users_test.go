@@ -1,6 +1,7 @@
 package service
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -168,4 +169,38 @@ func TestBusinesses(t *testing.T) {
 	e.createSA("Admin", "admins")
 	_, err = e.as("admin").CreateBusiness(e.ctx, CreateBusinessRequest{Name: "evil"})
 	wantKind(t, err, domain.KindForbidden)
+}
+
+// serve init makes the business's first administrator, once (R-USER-2);
+// an existing user named by --email becomes an administrator too.
+func TestInitAdmin(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Ada", Email: "ada@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := e.as("ada@example.com").InitAdmin(e.ctx, "")
+	wantKind(t, err, domain.KindForbidden)
+	u, tok, err := e.local.InitAdmin(e.ctx, "ADA@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Email != "ada@example.com" || !slices.Contains(u.Groups, AdminsGroup) {
+		t.Fatalf("init admin = %+v, want ada in admins", u)
+	}
+	v, err := e.local.Verify(e.ctx, tok.Secret)
+	if err != nil || !v.Active || v.Permissions[domain.PermUsers] != domain.LevelRemove {
+		t.Fatalf("the admin token: %+v, %v", v, err)
+	}
+	if acts := actions(e.events(domain.AuditFilter{Action: "group.assigned"})); acts != "group.assigned" {
+		t.Fatalf("admins membership audited as %q", acts)
+	}
+	_, _, err = e.local.InitAdmin(e.ctx, "")
+	wantKind(t, err, domain.KindConflict)
+
+	// On a fresh business it creates admin@<domain>.
+	e2 := newEnv(t)
+	u, _, err = e2.local.InitAdmin(e2.ctx, "")
+	if err != nil || u.Email != "admin@default.example" || !slices.Contains(u.Groups, AdminsGroup) {
+		t.Fatalf("fresh init admin = %+v, %v", u, err)
+	}
 }

@@ -171,7 +171,12 @@ func (s *Service) InitAdmin(ctx context.Context, email string) (domain.User, dom
 		if err != nil {
 			return err
 		}
-		if !ok {
+		if ok {
+			// An existing user becomes the administrator the token is for.
+			if u, err = t.changeGroups(u, ChangeGroupsRequest{Op: GroupsAdd, Groups: []string{AdminsGroup}}); err != nil {
+				return err
+			}
+		} else {
 			admins, err := t.group(AdminsGroup)
 			if err != nil {
 				return err

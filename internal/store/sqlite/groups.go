@@ -71,7 +71,8 @@ func (t *Tx) GroupByName(businessID, name string) (domain.Group, bool, error) {
 		return g, false, err
 	}
 	gs := []domain.Group{g}
-	return gs[0], true, t.fillPermissions(gs)
+	err = t.fillPermissions(gs)
+	return gs[0], true, err
 }
 
 // ListGroups lists a business's groups by name.
