@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -58,6 +59,12 @@ func TestBackupWhileInUseIsConsistent(t *testing.T) {
 	wg.Wait()
 
 	for _, b := range backups {
+		// It holds key hashes and sealed secrets; its master key beside it.
+		for _, f := range []string{b, b + ".masterkey"} {
+			if fi, err := os.Stat(f); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("%s: %v, %v; want a 0600 file", f, fi, err)
+			}
+		}
 		if code, out, e := runCLI(t, map[string]string{"SACTL_DB": b}, "db", "check"); code != 0 {
 			t.Fatalf("%s: db check: %s%s", b, out, e)
 		}

@@ -109,7 +109,11 @@ func printVerification(opts cmdutil.Base, v domain.Verification) error {
 		d.Add("reason", v.Reason)
 	}
 	if v.Principal != nil {
-		d.Add("principal", v.Principal.Name+" ("+v.Principal.APIName+")")
+		who := v.Principal.Name
+		if v.Principal.APIName != "" { // users have none
+			who += " (" + v.Principal.APIName + ")"
+		}
+		d.Add("principal", who)
 		d.Add("principal_id", v.Principal.ID)
 		d.Add("account_type", string(v.Principal.AccountType))
 		d.Add("business", v.Business)

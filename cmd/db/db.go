@@ -58,7 +58,7 @@ func open(ctx context.Context, f *cmdutil.Factory) (*sqlite.Store, error) {
 	return st, nil
 }
 
-// Backup is what "db backup" did (SPEC §12 "backup").
+// Backup is what "db backup" did (docs/json.md "backup").
 type Backup struct {
 	Path          string  `json:"path"`
 	Bytes         int64   `json:"bytes"`
@@ -150,7 +150,7 @@ func copyMasterKey(src, dest string) (bool, error) {
 	return true, out.Close()
 }
 
-// Check is what "db check" found (SPEC §12 "database check").
+// Check is what "db check" found (docs/json.md "database check").
 type Check struct {
 	Path          string              `json:"path"`
 	OK            bool                `json:"ok"`

@@ -44,7 +44,7 @@ carries the automation account's.` + cmdutil.ExitStatusHelp,
 				d := output.NewDetail(opts.IO)
 				d.Add("id", tok.ID)
 				d.Add("account", tok.Account)
-				d.Add("execution", output.FormatEmpty(opts.IO, tok.Execution))
+				d.Add("execution", output.FormatEmpty(opts.IO, deref(tok.Execution)))
 				d.Add("expires_at", output.FormatTime(opts.IO, &tok.ExpiresAt, opts.Now()))
 				d.Add("token", tok.Token)
 				return d.Render()

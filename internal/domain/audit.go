@@ -55,7 +55,7 @@ type AuditFilter struct {
 }
 
 // AuditCheck is the result of recomputing a business's audit chain
-// (R-AUD-2, SPEC §12 "audit check").
+// (R-AUD-2, docs/json.md "audit check").
 type AuditCheck struct {
 	Business string `json:"business"`
 	OK       bool   `json:"ok"`

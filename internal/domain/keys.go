@@ -116,7 +116,7 @@ type MintedToken struct {
 	Token     string    `json:"token"`
 	Account   string    `json:"account"`
 	Business  string    `json:"business"`
-	Execution string    `json:"execution,omitempty"`
+	Execution *string   `json:"execution"` // null when none was given
 	IssuedAt  time.Time `json:"issued_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 }

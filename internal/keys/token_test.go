@@ -121,19 +121,20 @@ func TestMintTokenRejects(t *testing.T) {
 		name   string
 		key    SigningKey
 		modify func(*TokenClaims)
+		why    string // the rule that rejects it
 	}{
-		{"key without id", SigningKey{Secret: keyA.Secret}, func(*TokenClaims) {}},
-		{"zero key secret", SigningKey{ID: "sk_x"}, func(*TokenClaims) {}},
-		{"no business", keyA, func(c *TokenClaims) { c.Business = "" }},
-		{"no account", keyA, func(c *TokenClaims) { c.Account = "" }},
-		{"no id", keyA, func(c *TokenClaims) { c.ID = "" }},
-		{"no iat", keyA, func(c *TokenClaims) { c.IssuedAt = 0 }},
-		{"negative iat", keyA, func(c *TokenClaims) { c.IssuedAt, c.Expiry = -100, -50 }},
-		{"exp equals iat", keyA, func(c *TokenClaims) { c.Expiry = c.IssuedAt }},
-		{"exp before iat", keyA, func(c *TokenClaims) { c.Expiry = c.IssuedAt - 1 }},
-		{"ttl over an hour", keyA, func(c *TokenClaims) { c.Expiry = c.IssuedAt + 3601 }},
-		{"invalid UTF-8", keyA, func(c *TokenClaims) { c.Execution = "exe_\xff" }},
-		{"too long", keyA, func(c *TokenClaims) { c.Execution = strings.Repeat("x", MaxTokenLength) }},
+		{"key without id", SigningKey{Secret: keyA.Secret}, func(*TokenClaims) {}, "signing key has no id"},
+		{"zero key secret", SigningKey{ID: "sk_x"}, func(*TokenClaims) {}, "secret is all zeros"},
+		{"no business", keyA, func(c *TokenClaims) { c.Business = "" }, "missing business"},
+		{"no account", keyA, func(c *TokenClaims) { c.Account = "" }, "missing account"},
+		{"no id", keyA, func(c *TokenClaims) { c.ID = "" }, "missing token id"},
+		{"no iat", keyA, func(c *TokenClaims) { c.IssuedAt = 0 }, "missing issued-at"},
+		{"negative iat", keyA, func(c *TokenClaims) { c.IssuedAt, c.Expiry = -100, -50 }, "missing issued-at"},
+		{"exp equals iat", keyA, func(c *TokenClaims) { c.Expiry = c.IssuedAt }, "not after issued-at"},
+		{"exp before iat", keyA, func(c *TokenClaims) { c.Expiry = c.IssuedAt - 1 }, "not after issued-at"},
+		{"ttl over an hour", keyA, func(c *TokenClaims) { c.Expiry = c.IssuedAt + 3601 }, "lifetime exceeds"},
+		{"invalid UTF-8", keyA, func(c *TokenClaims) { c.Execution = "exe_\xff" }, "not valid UTF-8"},
+		{"too long", keyA, func(c *TokenClaims) { c.Execution = strings.Repeat("x", MaxTokenLength) }, "longer than"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,6 +144,9 @@ func TestMintTokenRejects(t *testing.T) {
 				t.Fatalf("MintToken = %q, want an error", tok)
 			} else {
 				checkSafeError(t, err)
+				if !strings.Contains(err.Error(), tt.why) {
+					t.Errorf("MintToken error = %q, want it rejected for %q", err, tt.why)
+				}
 			}
 		})
 	}

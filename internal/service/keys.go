@@ -789,10 +789,12 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 // requireAll demands every sactl permission at remove: minting a token for
 // the automation account, which holds them all, must not raise the actor's rights.
 func (t *txn) requireAll() error {
-	if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
-		return err
+	for _, k := range domain.SactlPermissionKeys {
+		if err := t.require(k, domain.LevelRemove); err != nil {
+			return err
+		}
 	}
-	return t.checkGrant(domain.AllSactlAt(domain.LevelRemove))
+	return nil
 }
 
 // MintToken mints a short-lived signed token for the business's automation
@@ -839,7 +841,10 @@ func (s *Service) MintToken(ctx context.Context, req MintTokenRequest) (domain.M
 			return err
 		}
 		out = domain.MintedToken{ID: c.ID, Token: tok, Account: auto.APIName, Business: t.biz.Name,
-			Execution: req.Execution, IssuedAt: now, ExpiresAt: now.Add(ttl)}
+			IssuedAt: now, ExpiresAt: now.Add(ttl)}
+		if req.Execution != "" {
+			out.Execution = &req.Execution
+		}
 		// R-TOK-4: recorded by id, with its audit event, in this transaction.
 		if err := t.recordToken(auto, c, sk.ID); err != nil {
 			return err
