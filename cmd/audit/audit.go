@@ -22,20 +22,20 @@ func NewCmdAudit(f *cmdutil.Factory) *cobra.Command {
 		Short: "Read the audit log",
 		Long:  "Read the business's append-only audit log: who did what to whom, and when." + cmdutil.ExitStatusHelp,
 	}
-	cmd.AddCommand(NewCmdList(f, nil, false), NewCmdVerify(f))
+	cmd.AddCommand(NewCmdList(f, false), NewCmdVerify(f))
 	return cmd
 }
 
-// ListOptions are the inputs of "audit list" and "sa audit".
-type ListOptions struct {
+// listOptions are the inputs of "audit list" and "sa audit".
+type listOptions struct {
 	cmdutil.Base
 	Filter       domain.AuditFilter
 	Since, Until string
 }
 
 // NewCmdList is "sactl audit list"; with forAccount it is "sactl sa audit <account>".
-func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error, forAccount bool) *cobra.Command {
-	opts := &ListOptions{Base: cmdutil.NewBase(f)}
+func NewCmdList(f *cmdutil.Factory, forAccount bool) *cobra.Command {
+	opts := &listOptions{Base: cmdutil.NewBase(f)}
 	cmd := &cobra.Command{
 		Use:     "list [--account <account>] [--actor <principal>] [--action <action>] [--since <time>] [--until <time>] [--service-only] [--limit <n>]",
 		Aliases: []string{"ls"},
@@ -62,12 +62,6 @@ an exact action (key.rotated) or a prefix ending in "." or "*" (key.).
 			}
 			if opts.Filter.Until, err = parseWhen("--until", opts.Until, now); err != nil {
 				return err
-			}
-			if opts.Filter.Limit < 0 {
-				return cmdutil.FlagErrorf("--limit must not be negative")
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return listRun(c, opts)
 		},
@@ -110,7 +104,7 @@ func parseWhen(flag, s string, now time.Time) (time.Time, error) {
 	return time.Time{}, cmdutil.FlagErrorf("invalid %s %q: use an RFC 3339 time, a date (2006-01-02) or a duration such as 24h or 7d", flag, s)
 }
 
-func listRun(c *cobra.Command, opts *ListOptions) error {
+func listRun(c *cobra.Command, opts *listOptions) error {
 	api, err := opts.Backend(c.Context())
 	if err != nil {
 		return err

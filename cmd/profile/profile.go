@@ -73,7 +73,7 @@ each use (--token-env), never from the command line.` + cmdutil.ExitStatusHelp,
 					return err
 				}
 				p.Token = strings.TrimSpace(line)
-				if _, _, err := keys.Parse(p.Token); err != nil && !strings.HasPrefix(p.Token, "sat_") {
+				if _, _, err := keys.Parse(p.Token); err != nil && !strings.HasPrefix(p.Token, keys.TokenPrefix) {
 					return domain.Invalidf("the token on stdin is not a sactl key or token (sau_…, sak_…)")
 				}
 			}

@@ -8,5 +8,5 @@ import (
 
 // NewCmdAudit is "sactl sa audit <account>": one account's timeline (R-AUD-3).
 func NewCmdAudit(f *cmdutil.Factory) *cobra.Command {
-	return audit.NewCmdList(f, nil, true)
+	return audit.NewCmdList(f, true)
 }

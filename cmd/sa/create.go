@@ -6,16 +6,16 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// CreateOptions are the inputs of "sa create".
-type CreateOptions struct {
+// createOptions are the inputs of "sa create".
+type createOptions struct {
 	cmdutil.Base
 	Req service.CreateAccountRequest
 	Mut cmdutil.MutationFlags
 }
 
 // NewCmdCreate is "sactl sa create".
-func NewCmdCreate(f *cmdutil.Factory, runF func(*CreateOptions) error) *cobra.Command {
-	opts := &CreateOptions{Base: cmdutil.NewBase(f)}
+func NewCmdCreate(f *cmdutil.Factory) *cobra.Command {
+	opts := &createOptions{Base: cmdutil.NewBase(f)}
 	cmd := &cobra.Command{
 		Use:   "create <name> [--description <text>] [--icon <icon>] [--api-name <slug>] [--group <group>]...",
 		Short: "Create an integration service account",
@@ -31,9 +31,6 @@ The account's first API key is printed with it, secret included: store it.` + cm
 		Args: cmdutil.ExactArgs(1, "exactly one name (quote names with spaces)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Req.Name = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
 			return createRun(c, opts)
 		},
 	}
@@ -47,7 +44,7 @@ The account's first API key is printed with it, secret included: store it.` + cm
 	return cmd
 }
 
-func createRun(c *cobra.Command, opts *CreateOptions) error {
+func createRun(c *cobra.Command, opts *createOptions) error {
 	return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (service.CreatedAccount, error) {
 		req := opts.Req
 		req.Mutation = m

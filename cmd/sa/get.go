@@ -7,15 +7,15 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// GetOptions are the inputs of "sa get".
-type GetOptions struct {
+// getOptions are the inputs of "sa get".
+type getOptions struct {
 	cmdutil.Base
 	Ref string
 }
 
 // NewCmdGet is "sactl sa get".
-func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command {
-	opts := &GetOptions{Base: cmdutil.NewBase(f)}
+func NewCmdGet(f *cmdutil.Factory) *cobra.Command {
+	opts := &getOptions{Base: cmdutil.NewBase(f)}
 	cmd := &cobra.Command{
 		Use:               "get <account>",
 		Aliases:           []string{"show", "view"},
@@ -26,9 +26,6 @@ func NewCmdGet(f *cmdutil.Factory, runF func(*GetOptions) error) *cobra.Command 
 		ValidArgsFunction: cmdutil.CompleteAccounts(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ref = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
 			return cmdutil.Show(c.Context(), &opts.Base, func(api service.API) (domain.Account, error) {
 				return api.GetAccount(c.Context(), opts.Ref)
 			}, func(a domain.Account) error { return printAccount(opts.IO, opts.Now(), a) })

@@ -7,8 +7,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// GroupsOptions are the inputs of "sa groups set|add|remove|clear".
-type GroupsOptions struct {
+// groupsOptions are the inputs of "sa groups set|add|remove|clear".
+type groupsOptions struct {
 	cmdutil.Base
 	Req service.ChangeGroupsRequest
 	Mut cmdutil.MutationFlags
@@ -25,17 +25,17 @@ An account with no group is disabled: its keys stop working. Removing the
 last group therefore asks for confirmation (or --yes).` + cmdutil.ExitStatusHelp,
 	}
 	cmd.AddCommand(
-		NewCmdGroupsChange(f, nil, service.GroupsSet, "set <account> <group>...", "Replace the account's groups with these", 1),
-		NewCmdGroupsChange(f, nil, service.GroupsAdd, "add <account> <group>...", "Add groups to the account", 2),
-		NewCmdGroupsChange(f, nil, service.GroupsRemove, "remove <account> <group>...", "Remove groups from the account", 2),
-		NewCmdGroupsChange(f, nil, service.GroupsClear, "clear <account> [--yes]", "Remove every group: the account becomes disabled", 1),
+		NewCmdGroupsChange(f, service.GroupsSet, "set <account> <group>...", "Replace the account's groups with these", 1),
+		NewCmdGroupsChange(f, service.GroupsAdd, "add <account> <group>...", "Add groups to the account", 2),
+		NewCmdGroupsChange(f, service.GroupsRemove, "remove <account> <group>...", "Remove groups from the account", 2),
+		NewCmdGroupsChange(f, service.GroupsClear, "clear <account> [--yes]", "Remove every group: the account becomes disabled", 1),
 	)
 	return cmd
 }
 
 // NewCmdGroupsChange is one of "sa groups set|add|remove|clear".
-func NewCmdGroupsChange(f *cmdutil.Factory, runF func(*GroupsOptions) error, op service.GroupOp, use, short string, minArgs int) *cobra.Command {
-	opts := &GroupsOptions{Base: cmdutil.NewBase(f)}
+func NewCmdGroupsChange(f *cmdutil.Factory, op service.GroupOp, use, short string, minArgs int) *cobra.Command {
+	opts := &groupsOptions{Base: cmdutil.NewBase(f)}
 	args := cmdutil.MinArgs(minArgs, "an account and at least one group")
 	if op == service.GroupsClear {
 		args = cmdutil.ExactArgs(1, "exactly one account")
@@ -54,9 +54,6 @@ func NewCmdGroupsChange(f *cmdutil.Factory, runF func(*GroupsOptions) error, op 
 		ValidArgsFunction: cmdutil.CompleteAccountThenGroups(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Req.Ref, opts.Req.Op, opts.Req.Groups = args[0], op, args[1:]
-			if runF != nil {
-				return runF(opts)
-			}
 			return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (domain.Account, error) {
 				req := opts.Req
 				req.Mutation = m

@@ -120,7 +120,7 @@ Durations read like 36h, 14d, 2w or 1y.` + cmdutil.ExitStatusHelp,
 		ValidArgsFunction: cmdutil.CompleteAccounts(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			if all {
-				return keysInventory(c, opts, expiring, unused)
+				return keysInventory(c, opts)
 			}
 			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.Key, error) {
 				return api.ListKeys(c.Context(), args[0])
@@ -135,27 +135,20 @@ Durations read like 36h, 14d, 2w or 1y.` + cmdutil.ExitStatusHelp,
 }
 
 // keysInventory is "keys list --all" (R-KEY-13).
-func keysInventory(c *cobra.Command, opts cmdutil.Base, expiring, unused string) error {
+func keysInventory(c *cobra.Command, opts cmdutil.Base) error {
 	var req service.ListAllKeysRequest
-	var err error
-	if req.ExpiringWithin, err = positiveDuration("--expiring-within", expiring); err != nil {
-		return err
-	}
-	if req.UnusedFor, err = positiveDuration("--unused-for", unused); err != nil {
-		return err
+	for i, dst := range []**time.Duration{&req.ExpiringWithin, &req.UnusedFor} {
+		if flag := [...]string{"expiring-within", "unused-for"}[i]; c.Flags().Changed(flag) {
+			d, err := parseDuration("--"+flag, c.Flag(flag).Value.String())
+			if err != nil {
+				return err
+			}
+			*dst = &d
+		}
 	}
 	return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.KeyInventoryItem, error) {
 		return api.ListAllKeys(c.Context(), req)
 	}, func(items []domain.KeyInventoryItem) error { return printInventory(opts.IO, opts.Now(), items) })
-}
-
-// positiveDuration is parseDuration for a filter, where zero or less means nothing.
-func positiveDuration(flag, s string) (time.Duration, error) {
-	d, err := parseDuration(flag, s)
-	if err == nil && s != "" && d <= 0 {
-		err = cmdutil.FlagErrorf("invalid %s %q: give a positive duration such as 14d", flag, s)
-	}
-	return d, err
 }
 
 func printInventory(ios *iostreams.IOStreams, now time.Time, items []domain.KeyInventoryItem) error {
@@ -213,7 +206,6 @@ moved); --disable-previous disables it at once (kept, re-enableable).` + cmdutil
 	}
 	cmd.Flags().StringVar(&grace, "grace", "", "expire the demoted primary after this long (e.g. 24h, 7d)")
 	cmd.Flags().BoolVar(&req.DisablePrevious, "disable-previous", false, "disable the demoted primary at once")
-	cmd.MarkFlagsMutuallyExclusive("grace", "disable-previous")
 	cmdutil.AddOutputFlag(cmd, &opts)
 	cmdutil.AddMutationFlags(cmd, &mut, true)
 	return cmd

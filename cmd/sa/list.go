@@ -9,16 +9,15 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// ListOptions are the inputs of "sa list".
-type ListOptions struct {
+// listOptions are the inputs of "sa list".
+type listOptions struct {
 	cmdutil.Base
-	Status string
-	Req    service.ListAccountsRequest
+	Req service.ListAccountsRequest
 }
 
 // NewCmdList is "sactl sa list".
-func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
-	opts := &ListOptions{Base: cmdutil.NewBase(f)}
+func NewCmdList(f *cmdutil.Factory) *cobra.Command {
+	opts := &listOptions{Base: cmdutil.NewBase(f)}
 	cmd := &cobra.Command{
 		Use:     "list [--status <status>] [--group <group>] [--archived]",
 		Aliases: []string{"ls"},
@@ -32,20 +31,10 @@ given.` + cmdutil.ExitStatusHelp,
   sactl sa list --group admins -o json | jq -r '.[].api_name'`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if opts.Status != "" {
-				st, err := domain.ParseStatus(opts.Status)
-				if err != nil {
-					return cmdutil.FlagErrorf("%s", err)
-				}
-				opts.Req.Status = st
-			}
-			if runF != nil {
-				return runF(opts)
-			}
 			return listRun(c, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Status, "status", "", "only accounts with this status: {active|disabled|suspended|archived}")
+	cmd.Flags().StringVar((*string)(&opts.Req.Status), "status", "", "only accounts with this status: {active|disabled|suspended|archived}")
 	cmd.Flags().StringVarP(&opts.Req.Group, "group", "g", "", "only members of this group")
 	cmd.Flags().BoolVar(&opts.Req.Archived, "archived", false, "include archived accounts")
 	_ = cmd.RegisterFlagCompletionFunc("status", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
@@ -55,7 +44,7 @@ given.` + cmdutil.ExitStatusHelp,
 	return cmd
 }
 
-func listRun(c *cobra.Command, opts *ListOptions) error {
+func listRun(c *cobra.Command, opts *listOptions) error {
 	return cmdutil.Show(c.Context(), &opts.Base, func(api service.API) ([]domain.Account, error) {
 		return api.ListAccounts(c.Context(), opts.Req)
 	}, func(accts []domain.Account) error {

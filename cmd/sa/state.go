@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// StateOptions are the inputs of suspend, resume and archive.
-type StateOptions struct {
+// stateOptions are the inputs of suspend, resume and archive.
+type stateOptions struct {
 	cmdutil.Base
 	Ref string
 	Mut cmdutil.MutationFlags
@@ -19,8 +19,8 @@ type StateOptions struct {
 type stateCall func(api service.API, ctx context.Context, ref string, m service.Mutation) (domain.Account, error)
 
 // NewCmdSuspend is "sactl sa suspend" (R-SA-7).
-func NewCmdSuspend(f *cmdutil.Factory, runF func(*StateOptions) error) *cobra.Command {
-	return newStateCmd(f, runF, &cobra.Command{
+func NewCmdSuspend(f *cmdutil.Factory) *cobra.Command {
+	return newStateCmd(f, &cobra.Command{
 		Use:   "suspend <account> [--yes]",
 		Short: "Suspend a service account: its keys are kept but rejected",
 		Long: `Suspend a service account. Its keys are kept but rejected until it is
@@ -32,8 +32,8 @@ confirmation.` + cmdutil.ExitStatusHelp,
 }
 
 // NewCmdResume is "sactl sa resume" (R-SA-7).
-func NewCmdResume(f *cmdutil.Factory, runF func(*StateOptions) error) *cobra.Command {
-	return newStateCmd(f, runF, &cobra.Command{
+func NewCmdResume(f *cmdutil.Factory) *cobra.Command {
+	return newStateCmd(f, &cobra.Command{
 		Use:     "resume <account>",
 		Short:   "Resume a suspended service account",
 		Long:    "Resume a suspended service account: its keys authenticate again." + cmdutil.ExitStatusHelp,
@@ -42,8 +42,8 @@ func NewCmdResume(f *cmdutil.Factory, runF func(*StateOptions) error) *cobra.Com
 }
 
 // NewCmdArchive is "sactl sa archive" (R-SA-8).
-func NewCmdArchive(f *cmdutil.Factory, runF func(*StateOptions) error) *cobra.Command {
-	return newStateCmd(f, runF, &cobra.Command{
+func NewCmdArchive(f *cmdutil.Factory) *cobra.Command {
+	return newStateCmd(f, &cobra.Command{
 		Use:   "archive <account> [--yes]",
 		Short: "Archive a service account and delete its keys, for good",
 		Long: `Archive a service account: every key it holds is deleted permanently, so
@@ -56,15 +56,12 @@ On a terminal you are asked to type the account's api name; elsewhere
 	}, true, service.API.ArchiveAccount)
 }
 
-func newStateCmd(f *cmdutil.Factory, runF func(*StateOptions) error, cmd *cobra.Command, destructive bool, call stateCall) *cobra.Command {
-	opts := &StateOptions{Base: cmdutil.NewBase(f)}
+func newStateCmd(f *cmdutil.Factory, cmd *cobra.Command, destructive bool, call stateCall) *cobra.Command {
+	opts := &stateOptions{Base: cmdutil.NewBase(f)}
 	cmd.Args = cmdutil.ExactArgs(1, "exactly one account")
 	cmd.ValidArgsFunction = cmdutil.CompleteAccounts(f)
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		opts.Ref = args[0]
-		if runF != nil {
-			return runF(opts)
-		}
 		return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (domain.Account, error) {
 			return call(api, c.Context(), opts.Ref, m)
 		}, func(a domain.Account) error { return printAccount(opts.IO, opts.Now(), a) })

@@ -1,11 +1,8 @@
 package sa
 
 import (
-	"strings"
-
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/output"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
@@ -26,9 +23,6 @@ revoked (exit 5). Needs the rights minting needs.` + cmdutil.ExitStatusHelp,
 		Example: "  sactl sa token revoke tok_01jd0qg6v4b8m3k2x9r7c5t1ze --yes",
 		Args:    cmdutil.ExactArgs(1, "exactly one token id"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if strings.HasPrefix(strings.TrimSpace(args[0]), keys.TokenPrefix) {
-				return cmdutil.FlagErrorf("give the token's id (tok_…), not the token itself: list the ids with sactl sa token list")
-			}
 			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.TokenRecord, error) {
 				return api.RevokeToken(c.Context(), args[0], m)
 			}, func(r domain.TokenRecord) error {

@@ -7,16 +7,16 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// UpdateOptions are the inputs of "sa update".
-type UpdateOptions struct {
+// updateOptions are the inputs of "sa update".
+type updateOptions struct {
 	cmdutil.Base
 	Req service.UpdateAccountRequest
 	Mut cmdutil.MutationFlags
 }
 
 // NewCmdUpdate is "sactl sa update".
-func NewCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
-	opts := &UpdateOptions{Base: cmdutil.NewBase(f)}
+func NewCmdUpdate(f *cmdutil.Factory) *cobra.Command {
+	opts := &updateOptions{Base: cmdutil.NewBase(f)}
 	var name, apiName, desc, icon string
 	cmd := &cobra.Command{
 		Use:   "update <account> [--name <name>] [--api-name <slug>] [--description <text>] [--icon <icon>]",
@@ -36,9 +36,6 @@ resumed first, and an archived one cannot be changed at all.` + cmdutil.ExitStat
 			opts.Req.APIName = changed(fl.Changed("api-name"), apiName)
 			opts.Req.Description = changed(fl.Changed("description"), desc)
 			opts.Req.Icon = changed(fl.Changed("icon"), icon)
-			if runF != nil {
-				return runF(opts)
-			}
 			return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (domain.Account, error) {
 				req := opts.Req
 				req.Mutation = m

@@ -246,13 +246,20 @@ func (c *Client) ListKeys(ctx context.Context, ref string) ([]domain.Key, error)
 	return all[domain.Key](ctx, c, sa+esc(ref)+"/keys", nil)
 }
 
+// nameAndExpiry is the body that creates a key or a user token. Durations
+// travel in Go's form, which the server reads back exactly, negative ones
+// included (the service judges them).
+func nameAndExpiry(name string, expiresIn time.Duration) map[string]string {
+	body := map[string]string{"name": name}
+	if expiresIn != 0 {
+		body["expires_in"] = expiresIn.String()
+	}
+	return body
+}
+
 // CreateKey implements service.API.
 func (c *Client) CreateKey(ctx context.Context, req service.CreateKeyRequest) (domain.Key, error) {
-	body := map[string]string{"name": req.Name}
-	if req.ExpiresIn != 0 {
-		body["expires_in"] = req.ExpiresIn.String()
-	}
-	return call[domain.Key](ctx, c, "POST", sa+esc(req.Ref)+"/keys", mutation(nil, req.Mutation), body)
+	return call[domain.Key](ctx, c, "POST", sa+esc(req.Ref)+"/keys", mutation(nil, req.Mutation), nameAndExpiry(req.Name, req.ExpiresIn))
 }
 
 // RotateKeys implements service.API.
@@ -311,11 +318,11 @@ func (c *Client) ShowKey(ctx context.Context, req service.KeyRequest) (domain.Ke
 // ListAllKeys implements service.API.
 func (c *Client) ListAllKeys(ctx context.Context, req service.ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
 	q := url.Values{}
-	if req.ExpiringWithin != 0 {
-		q.Set("expiring_within", domain.FormatDuration(req.ExpiringWithin))
+	if req.ExpiringWithin != nil {
+		q.Set("expiring_within", req.ExpiringWithin.String())
 	}
-	if req.UnusedFor != 0 {
-		q.Set("unused_for", domain.FormatDuration(req.UnusedFor))
+	if req.UnusedFor != nil {
+		q.Set("unused_for", req.UnusedFor.String())
 	}
 	return all[domain.KeyInventoryItem](ctx, c, "/api/v1/keys", q)
 }
@@ -357,11 +364,7 @@ func (c *Client) RevokeToken(ctx context.Context, id string, m service.Mutation)
 
 // CreateUserToken implements service.API.
 func (c *Client) CreateUserToken(ctx context.Context, req service.CreateUserTokenRequest) (domain.UserToken, error) {
-	body := map[string]string{"name": req.Name}
-	if req.ExpiresIn != 0 {
-		body["expires_in"] = req.ExpiresIn.String()
-	}
-	return call[domain.UserToken](ctx, c, "POST", "/api/v1/users/"+esc(req.Ref)+"/tokens", mutation(nil, req.Mutation), body)
+	return call[domain.UserToken](ctx, c, "POST", "/api/v1/users/"+esc(req.Ref)+"/tokens", mutation(nil, req.Mutation), nameAndExpiry(req.Name, req.ExpiresIn))
 }
 
 // ListUserTokens implements service.API.
@@ -494,10 +497,20 @@ func (c *Client) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(do
 	if f.ServiceOnly {
 		q.Set("service_only", "true")
 	}
-	if f.Limit > 0 {
+	// Everything the caller set travels, so the service judges the same
+	// filter as in local mode.
+	if f.Limit != 0 {
 		q.Set("newest", strconv.Itoa(f.Limit))
-	} else {
-		q.Set("limit", "500")
+	}
+	if f.After != 0 {
+		q.Set("cursor", strconv.FormatInt(f.After, 10))
+	}
+	onePage := f.Limit != 0 || f.PageSize != 0
+	switch {
+	case f.PageSize != 0:
+		q.Set("limit", strconv.Itoa(f.PageSize))
+	case f.Limit == 0:
+		q.Set("limit", "500") // every event, page by page
 	}
 	for {
 		var page server.Page[domain.AuditEvent]
@@ -509,7 +522,7 @@ func (c *Client) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(do
 				return err
 			}
 		}
-		if page.NextCursor == nil || f.Limit > 0 {
+		if page.NextCursor == nil || onePage {
 			return nil
 		}
 		q.Set("cursor", *page.NextCursor)

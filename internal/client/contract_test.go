@@ -416,10 +416,22 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 			return nil
 		})
 		tr.step("audit newest 3", newest, err)
+		noop := func(domain.AuditEvent) error { return nil }
+		tr.step("audit negative limit", nil, api.ListAudit(ctx, domain.AuditFilter{Limit: -1}, noop))
+		tr.step("audit limit with paging", nil, api.ListAudit(ctx, domain.AuditFilter{Limit: 2, PageSize: 5}, noop))
+		var page []string
+		err = api.ListAudit(ctx, domain.AuditFilter{PageSize: 2, After: newest[0].Seq - 1}, func(e domain.AuditEvent) error {
+			page = append(page, e.Action)
+			return nil
+		})
+		tr.step("audit one page after a cursor", page, err)
 		check, err := api.VerifyAudit(ctx)
 		tr.step("audit verify", check, err)
 	})
 	wantLine(t, lines, "audit verify", `"ok":true`)
+	wantLine(t, lines, "audit negative limit", `"msg":"--limit must not be negative"`)
+	wantLine(t, lines, "audit limit with paging", `"msg":"the newest-n limit does not combine with paging"`)
+	wantLine(t, lines, "audit one page after a cursor", `["`)
 	wantLine(t, lines, "group update builtin", `"kind":"protected"`)
 	wantLine(t, lines, "seats", `{"seats":2,"service_accounts":2}`)
 	wantLine(t, lines, "search", `[]`)
@@ -473,11 +485,11 @@ func TestContractKeyInventory(t *testing.T) { // R-KEY-13
 		tr.step("create yearly key", k.Name, err)
 		all, err := api.ListAllKeys(ctx, service.ListAllKeysRequest{})
 		tr.step("inventory", all, err)
-		soon, err := api.ListAllKeys(ctx, service.ListAllKeysRequest{ExpiringWithin: 14 * domain.Day})
+		soon, err := api.ListAllKeys(ctx, service.ListAllKeysRequest{ExpiringWithin: ptr(14 * domain.Day)})
 		tr.step("expiring within 14d", soon, err)
-		unused, err := api.ListAllKeys(ctx, service.ListAllKeysRequest{UnusedFor: time.Hour})
+		unused, err := api.ListAllKeys(ctx, service.ListAllKeysRequest{UnusedFor: ptr(time.Hour)})
 		tr.step("unused for 1h", unused, err)
-		_, err = api.ListAllKeys(ctx, service.ListAllKeysRequest{UnusedFor: -time.Hour})
+		_, err = api.ListAllKeys(ctx, service.ListAllKeysRequest{UnusedFor: ptr(-time.Hour)})
 		tr.step("negative duration", nil, err)
 	})
 	wantLine(t, lines, "inventory", `"account":"alpha"`)
@@ -494,3 +506,5 @@ func TestContractKeyInventory(t *testing.T) { // R-KEY-13
 	wantLine(t, lines, "unused for 1h", `: []`)
 	wantLine(t, lines, "negative duration", `"kind":"invalid"`)
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/config"
+	"github.com/sactl/sactl/internal/keys"
 )
 
 // R-KEY-16: how early, and how often, sactl warns that the credential of
@@ -36,7 +37,7 @@ func expiryWarning(now, expires, lastWarned time.Time) (warn, remember bool) {
 // credential in use expires soon. Signed tokens live an hour at most by
 // design, so they are not warned about. It never fails the command.
 func (f *Factory) WarnCredentialExpiry() {
-	if f.client == nil || strings.HasPrefix(f.remote.Token, "sat_") {
+	if f.client == nil || strings.HasPrefix(f.remote.Token, keys.TokenPrefix) {
 		return
 	}
 	expires, ok := f.client.CredentialExpiresAt()

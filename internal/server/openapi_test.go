@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"regexp"
 	"slices"
@@ -193,6 +194,23 @@ func TestOpenAPI(t *testing.T) {
 	t.Run("paths", func(t *testing.T) {
 		for _, msg := range diffEndpoints(servedEndpoints(), documented) {
 			t.Error(msg)
+		}
+	})
+
+	// The plain endpoints are listed by hand: check that the server really
+	// answers each without a credential, so the list cannot outlive them.
+	t.Run("plain endpoints served", func(t *testing.T) {
+		f := newFixture(t)
+		for _, p := range plainEndpoints {
+			req, _ := http.NewRequest(p.Method, f.ts.URL+p.Path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("%s %s answered %d without a credential, want 200", p.Method, p.Path, resp.StatusCode)
+			}
 		}
 	})
 

@@ -152,7 +152,7 @@ func (s *Service) ListAccounts(ctx context.Context, req ListAccountsRequest) ([]
 		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
 			return err
 		}
-		f := sqlite.PrincipalFilter{IncludeArchived: req.Archived, OnlyArchived: req.Status == domain.StatusArchived}
+		f := sqlite.PrincipalFilter{IncludeArchived: req.Archived}
 		if req.Status != "" {
 			st, err := domain.ParseStatus(string(req.Status))
 			if err != nil {

@@ -15,8 +15,11 @@ func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(d
 		if err := t.require(domain.PermAudit, domain.LevelView); err != nil {
 			return err
 		}
-		if f.Limit < 0 || f.PageSize < 0 || f.After < 0 {
-			return domain.Invalidf("limit, page size and cursor must not be negative")
+		if f.Limit < 0 {
+			return domain.Invalidf("--limit must not be negative")
+		}
+		if f.PageSize < 0 || f.After < 0 {
+			return domain.Invalidf("page size and cursor must not be negative")
 		}
 		if f.Limit > 0 && (f.PageSize > 0 || f.After > 0) {
 			return domain.Invalidf("the newest-n limit does not combine with paging")

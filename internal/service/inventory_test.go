@@ -111,14 +111,14 @@ func TestKeyInventoryExpiringWithin(t *testing.T) { // R-KEY-13, R-KEY-8, R-KEY-
 	// Already expired keys are listed; so is a key expiring exactly at
 	// now + 14d, a disabled one alike; not one a microsecond later, nor a
 	// key without expiry.
-	items := e.inventory(e.local, ListAllKeysRequest{ExpiringWithin: 14 * domain.Day})
+	items := e.inventory(e.local, ListAllKeysRequest{ExpiringWithin: ptr(14 * domain.Day)})
 	if got := names(items); got != "exp/gone exp/edge exp/off" {
 		t.Fatalf("expiring within 14d: %q", got)
 	}
 	if items[0].Status != domain.KeyExpired || items[2].Status != domain.KeyDisabled {
 		t.Fatalf("statuses: %s, %s", items[0].Status, items[2].Status)
 	}
-	if got := names(e.inventory(e.local, ListAllKeysRequest{ExpiringWithin: time.Hour})); got != "exp/gone" {
+	if got := names(e.inventory(e.local, ListAllKeysRequest{ExpiringWithin: ptr(time.Hour)})); got != "exp/gone" {
 		t.Fatalf("expiring within 1h: %q", got)
 	}
 
@@ -128,10 +128,10 @@ func TestKeyInventoryExpiringWithin(t *testing.T) { // R-KEY-13, R-KEY-8, R-KEY-
 	e2.createWithKey("Old", "admins")
 	e2.clk.advance(300 * domain.Day)
 	e2.set("key_max_ttl", "1y") // Old is too old 65 days from now
-	if got := names(e2.inventory(e2.local, ListAllKeysRequest{ExpiringWithin: 64 * domain.Day})); got != "" {
+	if got := names(e2.inventory(e2.local, ListAllKeysRequest{ExpiringWithin: ptr(64 * domain.Day)})); got != "" {
 		t.Fatalf("within 64d: %q", got)
 	}
-	if got := names(e2.inventory(e2.local, ListAllKeysRequest{ExpiringWithin: 66 * domain.Day})); got != "old/" {
+	if got := names(e2.inventory(e2.local, ListAllKeysRequest{ExpiringWithin: ptr(66 * domain.Day)})); got != "old/" {
 		t.Fatalf("key_max_ttl passes within 66d: %q", got)
 	}
 	// A key already rejected for inactivity is expired, so it is listed; a
@@ -145,7 +145,7 @@ func TestKeyInventoryExpiringWithin(t *testing.T) { // R-KEY-13, R-KEY-8, R-KEY-
 	}
 	_, secret := e2.createWithKey("Fresh", "admins")
 	e2.verify(e2.local, secret)
-	got := e2.inventory(e2.local, ListAllKeysRequest{ExpiringWithin: 7 * domain.Day})
+	got := e2.inventory(e2.local, ListAllKeysRequest{ExpiringWithin: ptr(7 * domain.Day)})
 	if names(got) != "busy/ old/" {
 		t.Fatalf("within 7d with key_inactivity_limit 1d: %q", names(got))
 	}
@@ -163,17 +163,17 @@ func TestKeyInventoryUnusedFor(t *testing.T) { // R-KEY-13, R-KEY-9
 
 	// "Unused for 90d" means a last use, or creation, before now - 90d:
 	// exactly 90 days ago is not yet.
-	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: 90 * domain.Day})); got != "" {
+	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: ptr(90 * domain.Day)})); got != "" {
 		t.Fatalf("at the boundary: %q", got)
 	}
 	// a's second key was made exactly 80 days ago and b's key used then:
 	// neither yet, while a's first key is.
-	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: 80 * domain.Day})); got != "a/" {
+	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: ptr(80 * domain.Day)})); got != "a/" {
 		t.Fatalf("at the boundary of 80d: %q", got)
 	}
 	e.clk.advance(time.Microsecond)
 	// b was created at t0 too, but used since: its last use counts.
-	items := e.inventory(e.local, ListAllKeysRequest{UnusedFor: 90 * domain.Day})
+	items := e.inventory(e.local, ListAllKeysRequest{UnusedFor: ptr(90 * domain.Day)})
 	if names(items) != "a/" {
 		t.Fatalf("unused for 90d: %q", names(items))
 	}
@@ -184,14 +184,14 @@ func TestKeyInventoryUnusedFor(t *testing.T) { // R-KEY-13, R-KEY-9
 	if items[0].Role != domain.RoleSecondary {
 		t.Fatalf("a's first key is secondary to the newer one, got %s", items[0].Role)
 	}
-	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: 80 * domain.Day})); got != "a/ a/second b/" {
+	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: ptr(80 * domain.Day)})); got != "a/ a/second b/" {
 		t.Fatalf("unused for 80d: %q", got)
 	}
-	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: 85 * domain.Day})); got != "a/" {
+	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: ptr(85 * domain.Day)})); got != "a/" {
 		t.Fatalf("unused for 85d: %q", got)
 	}
 	// Both filters: both must hold.
-	both := ListAllKeysRequest{UnusedFor: 80 * domain.Day, ExpiringWithin: 30 * domain.Day}
+	both := ListAllKeysRequest{UnusedFor: ptr(80 * domain.Day), ExpiringWithin: ptr(30 * domain.Day)}
 	if got := names(e.inventory(e.local, both)); got != "a/second" {
 		t.Fatalf("unused for 80d and expiring within 30d: %q", got)
 	}
@@ -208,6 +208,8 @@ func TestKeyInventoryNeedsView(t *testing.T) { // R-KEY-13, R-PERM-4
 	}
 	_, err := e.as("seller").ListAllKeys(e.ctx, ListAllKeysRequest{})
 	wantKind(t, err, domain.KindForbidden)
-	_, err = e.local.ListAllKeys(e.ctx, ListAllKeysRequest{UnusedFor: -time.Hour})
+	_, err = e.local.ListAllKeys(e.ctx, ListAllKeysRequest{UnusedFor: ptr(-time.Hour)})
 	wantKind(t, err, domain.KindInvalid)
 }
+
+func ptr[T any](v T) *T { return &v }

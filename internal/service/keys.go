@@ -236,16 +236,16 @@ func (s *Service) ListKeys(ctx context.Context, ref string) ([]domain.Key, error
 	return out, err
 }
 
-// ListAllKeysRequest filters the key inventory (R-KEY-13). A zero duration
-// does not filter; both filters together must both hold.
+// ListAllKeysRequest filters the key inventory (R-KEY-13). A nil filter
+// does not filter; a given one must be positive; both together must both hold.
 type ListAllKeysRequest struct {
 	// ExpiringWithin keeps keys that are expired or expire within this long
 	// (domain.KeyExpiresWithin).
-	ExpiringWithin time.Duration `json:"expiring_within,omitempty"`
+	ExpiringWithin *time.Duration `json:"expiring_within,omitempty"`
 	// UnusedFor keeps keys whose last use, or creation if never used, is
 	// more than this long ago (the comparison R-KEY-14's
 	// key_inactivity_limit makes).
-	UnusedFor time.Duration `json:"unused_for,omitempty"`
+	UnusedFor *time.Duration `json:"unused_for,omitempty"`
 }
 
 // ListAllKeys is the key inventory of R-KEY-13: the keys of every account
@@ -253,11 +253,11 @@ type ListAllKeysRequest struct {
 // Needs what ListKeys needs (R-PERM-4: view). Role and status come from the
 // same code as ListKeys, so a key reads the same in both lists.
 func (s *Service) ListAllKeys(ctx context.Context, req ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
-	if req.ExpiringWithin < 0 {
-		return nil, domain.Invalidf("expiring_within must be positive, got %s", req.ExpiringWithin)
-	}
-	if req.UnusedFor < 0 {
-		return nil, domain.Invalidf("unused_for must be positive, got %s", req.UnusedFor)
+	for i, d := range []*time.Duration{req.ExpiringWithin, req.UnusedFor} {
+		if d != nil && *d <= 0 {
+			flag := [...]string{"--expiring-within", "--unused-for"}[i]
+			return nil, domain.Invalidf("invalid %s %s: give a positive duration such as 14d", flag, domain.FormatDuration(*d))
+		}
 	}
 	out := []domain.KeyInventoryItem{}
 	err := s.read(ctx, func(t *txn) error {
@@ -269,8 +269,8 @@ func (s *Service) ListAllKeys(ctx context.Context, req ListAllKeysRequest) ([]do
 			return err
 		}
 		var unusedBefore *time.Time
-		if req.UnusedFor > 0 {
-			cut := t.now.Add(-req.UnusedFor)
+		if req.UnusedFor != nil {
+			cut := t.now.Add(-*req.UnusedFor)
 			unusedBefore = &cut
 		}
 		rows, err := t.KeyInventory(t.biz.ID, unusedBefore)
@@ -291,7 +291,7 @@ func (s *Service) ListAllKeys(ctx context.Context, req ListAllKeysRequest) ([]do
 			domain.AssignRoles(ks, t.now, set)
 			for i, k := range ks {
 				r := rows[start+i]
-				if !r.Unused || (req.ExpiringWithin > 0 && !domain.KeyExpiresWithin(k, t.now, req.ExpiringWithin, set)) {
+				if !r.Unused || (req.ExpiringWithin != nil && !domain.KeyExpiresWithin(k, t.now, *req.ExpiringWithin, set)) {
 					continue
 				}
 				out = append(out, domain.KeyInventoryItem{Key: k,
