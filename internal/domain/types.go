@@ -19,14 +19,6 @@ const (
 // IsService reports whether t is a service account type.
 func (t AccountType) IsService() bool { return strings.HasPrefix(string(t), "service_") }
 
-// Valid reports whether t is one of the known account types.
-func (t AccountType) Valid() bool {
-	switch t {
-	case TypeHuman, TypeAutomation, TypeIntegration, TypeAPIKey:
-		return true
-	}
-	return false
-}
 
 // Status is derived from an account's state, never set directly (R-SA-5).
 type Status string

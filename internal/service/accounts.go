@@ -28,10 +28,8 @@ func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (
 		if err != nil {
 			return err
 		}
-		if existing, ok, err := t.LiveServiceAccountByName(t.biz.ID, domain.NameKey(name)); err != nil {
+		if err := t.accountNameFree(name); err != nil {
 			return err
-		} else if ok {
-			return domain.Conflictf("a service account named %q already exists (%s)", existing.Name, existing.APIName)
 		}
 		apiName, err := t.chooseAPIName(req.APIName, name)
 		if err != nil {
@@ -127,6 +125,16 @@ func (t *txn) chooseAPIName(given, name string) (string, error) {
 		}
 	}
 	return "", domain.Conflictf("no free api name derived from %q; give one with --api-name", name)
+}
+
+// accountNameFree fails when a live service account has this name, in any
+// case (R-SA-1).
+func (t *txn) accountNameFree(name string) error {
+	other, ok, err := t.LiveServiceAccountByName(t.biz.ID, domain.NameKey(name))
+	if err == nil && ok {
+		err = domain.Conflictf("a service account named %q already exists (%s)", other.Name, other.APIName)
+	}
+	return err
 }
 
 func groupIDs(gs []domain.Group) []string {
@@ -240,10 +248,8 @@ func (s *Service) UpdateAccount(ctx context.Context, req UpdateAccountRequest) (
 				return err
 			}
 			if domain.NameKey(name) != domain.NameKey(a.Name) {
-				if other, ok, err := t.LiveServiceAccountByName(t.biz.ID, domain.NameKey(name)); err != nil {
+				if err := t.accountNameFree(name); err != nil {
 					return err
-				} else if ok {
-					return domain.Conflictf("a service account named %q already exists (%s)", other.Name, other.APIName)
 				}
 			}
 			change("name", &a.Name, name)

@@ -31,15 +31,6 @@ func (t *txn) recordToken(auto domain.Account, c keys.TokenClaims, signingKey st
 	return t.InsertMintedToken(t.biz.ID, rec)
 }
 
-// tokenRevoked is verification's revocation check (R-TOK-4): one indexed
-// read in the read transaction verification already runs, so it sees a
-// revocation made by any process sharing the database, and writes nothing
-// (R-TOK-3). A token minted before tokens were recorded has no record and
-// is not revoked.
-func (t *txn) tokenRevoked(id string) (bool, error) {
-	return t.MintedTokenRevoked(t.biz.ID, id)
-}
-
 // ListTokens lists the business's live minted tokens, revoked ones included
 // (R-TOK-4). Nothing secret is stored, so nothing secret is listed.
 func (s *Service) ListTokens(ctx context.Context) ([]domain.TokenRecord, error) {

@@ -160,10 +160,13 @@ func (s *Service) write(ctx context.Context, m Mutation, fn func(*txn) error) er
 	})
 }
 
+// clock is the service's time as stored: UTC, to the microsecond.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
 // begin resolves the business and the actor inside the transaction, so a
 // permission check and the change it guards see the same state.
 func (s *Service) begin(tx *sqlite.Tx) (*txn, error) {
-	t := &txn{Tx: tx, s: s, now: s.now().UTC().Truncate(time.Microsecond)}
+	t := &txn{Tx: tx, s: s, now: s.clock()}
 	biz, ok, err := tx.BusinessByName(s.business)
 	if err != nil {
 		return nil, err

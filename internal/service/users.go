@@ -35,22 +35,28 @@ func (s *Service) CreateUser(ctx context.Context, req CreateUserRequest) (domain
 		if err := t.checkGrant(groupPerms(groups)); err != nil {
 			return err
 		}
-		a := domain.Account{
-			ID: domain.NewID("usr", t.now), Business: t.biz.Name, Name: name, Email: email,
-			AccountType: domain.TypeHuman, CreatedAt: t.now, UpdatedAt: t.now,
-		}
-		if err := t.InsertPrincipal(t.biz.ID, a); err != nil {
-			return wrapUnique(err, "a user with email %q already exists", email)
-		}
-		if err := t.SetMembership(a.ID, groupIDs(groups)); err != nil {
-			return err
-		}
-		if err := t.audit("user.created", accountTarget(a), map[string]any{"email": email, "groups": groupNames(groups)}); err != nil {
+		a, err := t.insertUser(name, email, groups)
+		if err != nil {
 			return err
 		}
 		return t.reloadUser(a.ID, &out)
 	})
 	return out, err
+}
+
+// insertUser adds a human with its groups, audited (R-USER-1).
+func (t *txn) insertUser(name, email string, groups []domain.Group) (domain.Account, error) {
+	a := domain.Account{
+		ID: domain.NewID("usr", t.now), Business: t.biz.Name, Name: name, Email: email,
+		AccountType: domain.TypeHuman, CreatedAt: t.now, UpdatedAt: t.now,
+	}
+	if err := t.InsertPrincipal(t.biz.ID, a); err != nil {
+		return a, wrapUnique(err, "a user with email %q already exists", email)
+	}
+	if err := t.SetMembership(a.ID, groupIDs(groups)); err != nil {
+		return a, err
+	}
+	return a, t.audit("user.created", accountTarget(a), map[string]any{"email": email, "groups": groupNames(groups)})
 }
 
 func (t *txn) reloadUser(id string, out *domain.User) error {

@@ -181,15 +181,7 @@ func (s *Service) InitAdmin(ctx context.Context, email string) (domain.User, dom
 			if err != nil {
 				return err
 			}
-			u = domain.Account{ID: domain.NewID("usr", t.now), Business: t.biz.Name, Name: "Administrator", Email: email,
-				AccountType: domain.TypeHuman, CreatedAt: t.now, UpdatedAt: t.now}
-			if err := t.InsertPrincipal(t.biz.ID, u); err != nil {
-				return err
-			}
-			if err := t.SetMembership(u.ID, []string{admins.ID}); err != nil {
-				return err
-			}
-			if err := t.audit("user.created", accountTarget(u), map[string]any{"email": email, "groups": []string{AdminsGroup}}); err != nil {
+			if u, err = t.insertUser("Administrator", email, []domain.Group{admins}); err != nil {
 				return err
 			}
 		}
@@ -254,7 +246,7 @@ func (s *Service) verifyUserToken(ctx context.Context, credential string) (domai
 		return v, err
 	}
 	err = s.st.Write(ctx, false, func(tx *sqlite.Tx) error {
-		return tx.TouchUserToken(touch, s.now().UTC().Truncate(time.Microsecond), lastUsedEvery)
+		return tx.TouchUserToken(touch, s.clock(), lastUsedEvery)
 	})
 	if err != nil {
 		return v, fmt.Errorf("record token use: %w", err)

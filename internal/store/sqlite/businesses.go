@@ -15,9 +15,18 @@ func (t *Tx) InsertBusiness(b domain.Business) error {
 }
 
 // BusinessByName finds a business; ok is false when there is none.
-func (t *Tx) BusinessByName(name string) (b domain.Business, ok bool, err error) {
+func (t *Tx) BusinessByName(name string) (domain.Business, bool, error) {
+	return t.oneBusiness(`name = ?`, name)
+}
+
+// BusinessByID finds a business by id.
+func (t *Tx) BusinessByID(id string) (domain.Business, bool, error) {
+	return t.oneBusiness(`id = ?`, id)
+}
+
+func (t *Tx) oneBusiness(where string, arg any) (b domain.Business, ok bool, err error) {
 	var created string
-	err = t.queryRow(`SELECT id, name, domain, created_at FROM businesses WHERE name = ?`, name).
+	err = t.queryRow(`SELECT id, name, domain, created_at FROM businesses WHERE `+where, arg).
 		Scan(&b.ID, &b.Name, &b.Domain, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, false, nil

@@ -78,7 +78,7 @@ func (t *Tx) KeyInventory(businessID string, unusedBefore *time.Time) ([]Invento
 	out := []InventoryKey{}
 	for rows.Next() {
 		var ik InventoryKey
-		k, err := scanKey(rowsWithExtra{rows, []any{&ik.OwnerID, &ik.OwnerName, &ik.Unused}})
+		k, err := scanKey(withExtra{rows, []any{&ik.OwnerID, &ik.OwnerName, &ik.Unused}})
 		if err != nil {
 			return nil, err
 		}
@@ -88,20 +88,19 @@ func (t *Tx) KeyInventory(businessID string, unusedBefore *time.Time) ([]Invento
 	return out, rows.Err()
 }
 
-// rowsWithExtra scans a key row of a result set followed by extra columns.
-type rowsWithExtra struct {
-	r     *sql.Rows
+// withExtra scans a key row (of a *sql.Row or *sql.Rows) followed by extra columns.
+type withExtra struct {
+	r     interface{ Scan(...any) error }
 	extra []any
 }
 
-func (r rowsWithExtra) Scan(dest ...any) error { return r.r.Scan(append(dest, r.extra...)...) }
+func (r withExtra) Scan(dest ...any) error { return r.r.Scan(append(dest, r.extra...)...) }
 
 // StoredKey is an API key row as the service needs it for verification.
 type StoredKey struct {
 	domain.Key
 	BusinessID  string
 	PrincipalID string
-	Sealed      []byte
 }
 
 // InsertKey stores a new key: its hash, hint and, when retrieval is on, the sealed secret.
@@ -120,7 +119,7 @@ func (t *Tx) KeyByHash(hash [32]byte) (StoredKey, []byte, bool, error) {
 	var stored []byte
 	row := t.queryRow(`SELECT `+keyCols+`, k.business_id, k.principal_id, k.hash FROM api_keys k
 		JOIN principals p ON p.id = k.principal_id WHERE k.hash = ?`, hash[:])
-	k, err := scanKey(rowWithExtra{row, []any{&sk.BusinessID, &sk.PrincipalID, &stored}})
+	k, err := scanKey(withExtra{row, []any{&sk.BusinessID, &sk.PrincipalID, &stored}})
 	if err == sql.ErrNoRows {
 		return sk, nil, false, nil
 	}
@@ -130,14 +129,6 @@ func (t *Tx) KeyByHash(hash [32]byte) (StoredKey, []byte, bool, error) {
 	sk.Key = k
 	return sk, stored, true, nil
 }
-
-// rowWithExtra scans a key row followed by extra columns.
-type rowWithExtra struct {
-	r     *sql.Row
-	extra []any
-}
-
-func (r rowWithExtra) Scan(dest ...any) error { return r.r.Scan(append(dest, r.extra...)...) }
 
 // SealedSecret returns a key's sealed secret (nil when it is hash-only).
 func (t *Tx) SealedSecret(keyID string) ([]byte, error) {
@@ -186,19 +177,18 @@ func (t *Tx) UpdateKeyState(k domain.Key) error {
 
 // TouchKey records a successful use (R-KEY-9), at most once per interval per
 // key: the WHERE clause makes a write that is not due a no-op.
-func (t *Tx) TouchKey(keyID, principalID string, now time.Time, every time.Duration) (bool, error) {
+func (t *Tx) TouchKey(keyID, principalID string, now time.Time, every time.Duration) error {
 	r, err := t.exec(`UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
 		fmtTime(now), keyID, fmtTime(now.Add(-every)))
 	if err != nil {
-		return false, err
+		return err
 	}
-	n, err := r.RowsAffected()
-	if err != nil || n == 0 {
-		return false, err
+	if n, err := r.RowsAffected(); err != nil || n == 0 {
+		return err
 	}
 	_, err = t.exec(`UPDATE principals SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
 		fmtTime(now), principalID, fmtTime(now))
-	return true, err
+	return err
 }
 
 // WrappedDataKey returns the business's wrapped data key, if it has one.

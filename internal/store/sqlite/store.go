@@ -136,12 +136,6 @@ func migrations() ([]migration, error) {
 	return ms, nil
 }
 
-// SchemaVersion is the version the embedded migrations bring a database to.
-func SchemaVersion() int {
-	ms, _ := migrations()
-	return len(ms)
-}
-
 // migrate applies pending migrations inside one IMMEDIATE transaction, so a
 // second process opening the same new file waits and then finds nothing to do.
 func (s *Store) migrate(ctx context.Context) error {

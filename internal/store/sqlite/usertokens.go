@@ -88,19 +88,3 @@ func (t *Tx) TouchUserToken(id string, now time.Time, every time.Duration) error
 		fmtTime(now), id, fmtTime(now.Add(-every)))
 	return err
 }
-
-// BusinessByID finds a business by id.
-func (t *Tx) BusinessByID(id string) (domain.Business, bool, error) {
-	var b domain.Business
-	var created string
-	err := t.queryRow(`SELECT id, name, domain, created_at FROM businesses WHERE id = ?`, id).
-		Scan(&b.ID, &b.Name, &b.Domain, &created)
-	if err == sql.ErrNoRows {
-		return b, false, nil
-	}
-	if err != nil {
-		return b, false, err
-	}
-	b.CreatedAt = parseTime(created)
-	return b, true, nil
-}
