@@ -1,7 +1,6 @@
 package cmd_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -29,9 +28,16 @@ import (
 // runCLI runs one sactl command line in-process with a given environment.
 func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
+	return runCLIAt(t, time.Now, env, args...)
+}
+
+// runCLIAt is runCLI with sactl's clock.
+func runCLIAt(t *testing.T, now func() time.Time, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
 	ios, _, out, errOut := iostreams.Test()
 	f := cmdutil.New(ios)
 	f.Getenv = func(k string) string { return env[k] }
+	f.Now = now
 	code := cmd.Run(context.Background(), f, args)
 	return code, out.String(), errOut.String()
 }
@@ -131,14 +137,12 @@ func TestRemoteWarnsBeforeCredentialExpires(t *testing.T) {
 	}
 	run := func(profile string, offset time.Duration) (string, string) {
 		t.Helper()
-		ios, _, out, errOut := iostreams.Test()
-		f := cmdutil.New(ios)
-		f.Getenv = func(k string) string { return env[k] }
-		f.Now = func() time.Time { return time.Now().Add(offset) }
-		if code := cmd.Run(ctx, f, []string{"--profile", profile, "sa", "list", "-o", "json"}); code != 0 {
+		code, out, errOut := runCLIAt(t, func() time.Time { return time.Now().Add(offset) }, env,
+			"--profile", profile, "sa", "list", "-o", "json")
+		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
-		return out.String(), errOut.String()
+		return out, errOut
 	}
 	_, quiet := run("never", 0)
 	if quiet != "" {
@@ -218,33 +222,25 @@ func TestServeGracefulShutdownUnderLoad(t *testing.T) {
 		t.Fatalf("serve init: %v", err)
 	}
 	token := strings.TrimSpace(string(tokOut))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	srv := exec.Command(bin, "serve", "--db", db, "--listen", addr)
-	srv.Env = env
-	var logs bytes.Buffer
-	srv.Stderr = &logs
+	// Port 0, and the address from the server's log: no race for a port.
+	logs := &serverLog{listening: make(chan string, 1)}
+	srv := exec.Command(bin, "serve", "--db", db, "--listen", "127.0.0.1:0")
+	srv.Env, srv.Stderr = env, logs
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	base := "http://" + addr
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			srv.Process.Kill()
-			t.Fatalf("server did not come up: %v\n%s", err, logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+	var base string
+	select {
+	case base = <-logs.listening:
+	case <-time.After(20 * time.Second):
+		srv.Process.Kill()
+		t.Fatalf("server did not start listening\n%s", logs)
 	}
+	if err := waitHealthy(base, nil); err != nil {
+		srv.Process.Kill()
+		t.Fatalf("%v\n%s", err, logs)
+	}
+	addr := strings.TrimPrefix(base, "http://")
 
 	var mu sync.Mutex
 	var after atomic.Bool

@@ -121,6 +121,46 @@ func TestGraceAndDisablePrevious(t *testing.T) { // R-KEY-12
 	}
 }
 
+// A grace period never lengthens the demoted key's life (R-KEY-12).
+func TestGraceNeverExtendsAnExpiry(t *testing.T) {
+	e := newEnv(t)
+	e.createWithKey("Zap", "admins")
+	k, err := e.local.CreateKey(e.ctx, CreateKeyRequest{Ref: "zap", Name: "short", ExpiresIn: 2 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", Secondary: true, Mutation: yes}); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.advance(time.Second)
+	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Grace: 24 * time.Hour, Mutation: yes}); err != nil {
+		t.Fatal(err)
+	}
+	old := e.keys("zap")[0]
+	if old.ID != k.ID || old.ExpiresAt == nil || !old.ExpiresAt.Equal(*k.ExpiresAt) {
+		t.Fatalf("demoted key %s expires %v, want its own earlier expiry %v", old.ID, old.ExpiresAt, k.ExpiresAt)
+	}
+}
+
+// Deleting the primary while a secondary exists takes --force (R-KEY-6).
+func TestDeletePrimaryWithForce(t *testing.T) {
+	e := newEnv(t)
+	e.createWithKey("Zap", "admins")
+	e.clk.advance(time.Second)
+	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: yes}); err != nil {
+		t.Fatal(err)
+	}
+	primary := e.keys("zap")[1]
+	_, err := e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", KeyID: primary.ID, Mutation: yes})
+	wantKind(t, err, domain.KindConflict)
+	if _, err := e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", KeyID: primary.ID, Force: true, Mutation: yes}); err != nil {
+		t.Fatal(err)
+	}
+	if ks := e.keys("zap"); len(ks) != 1 || ks[0].ID == primary.ID || ks[0].Role != domain.RolePrimary {
+		t.Fatalf("after deleting the primary: %+v", ks)
+	}
+}
+
 func TestNamedKeysUpToTheLimit(t *testing.T) { // R-KEY-5, R-KEY-15
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
