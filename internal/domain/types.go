@@ -19,7 +19,6 @@ const (
 // IsService reports whether t is a service account type.
 func (t AccountType) IsService() bool { return strings.HasPrefix(string(t), "service_") }
 
-
 // Status is derived from an account's state, never set directly (R-SA-5).
 type Status string
 
