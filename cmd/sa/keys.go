@@ -139,7 +139,7 @@ func keysInventory(c *cobra.Command, opts cmdutil.Base) error {
 	var req service.ListAllKeysRequest
 	for i, dst := range []**time.Duration{&req.ExpiringWithin, &req.UnusedFor} {
 		if flag := [...]string{"expiring-within", "unused-for"}[i]; c.Flags().Changed(flag) {
-			d, err := parseDuration("--"+flag, c.Flag(flag).Value.String())
+			d, err := cmdutil.ParseDurationFlag("--"+flag, c.Flag(flag).Value.String())
 			if err != nil {
 				return err
 			}
@@ -163,17 +163,6 @@ func printInventory(ios *iostreams.IOStreams, now time.Time, items []domain.KeyI
 	return t.Render()
 }
 
-func parseDuration(flag, s string) (time.Duration, error) {
-	if s == "" {
-		return 0, nil
-	}
-	d, err := domain.ParseDuration(s)
-	if err != nil {
-		return 0, cmdutil.FlagErrorf("invalid %s %q: %v", flag, s, err)
-	}
-	return d, nil
-}
-
 func newCmdKeysRotate(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	var mut cmdutil.MutationFlags
@@ -192,7 +181,7 @@ moved); --disable-previous disables it at once (kept, re-enableable).` + cmdutil
 		Args:              cmdutil.ExactArgs(1, "exactly one account"),
 		ValidArgsFunction: cmdutil.CompleteAccounts(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			g, err := parseDuration("--grace", grace)
+			g, err := cmdutil.ParseDurationFlag("--grace", grace)
 			if err != nil {
 				return err
 			}
@@ -226,7 +215,7 @@ lie within key_min_ttl and key_max_ttl.` + cmdutil.ExitStatusHelp,
 		Args:              cmdutil.ExactArgs(1, "exactly one account"),
 		ValidArgsFunction: cmdutil.CompleteAccounts(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			d, err := parseDuration("--expires-in", expires)
+			d, err := cmdutil.ParseDurationFlag("--expires-in", expires)
 			if err != nil {
 				return err
 			}

@@ -48,14 +48,11 @@ func newCmdTokensCreate(f *cmdutil.Factory) *cobra.Command {
 		Long:  "Create a personal token for a user. Its secret is printed once. Creating a token for someone needs every sactl permission they hold." + cmdutil.ExitStatusHelp,
 		Args:  cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
-			req.Ref = args[0]
-			if expires != "" {
-				d, err := domain.ParseDuration(expires)
-				if err != nil {
-					return cmdutil.FlagErrorf("invalid --expires-in %q: %v", expires, err)
-				}
-				req.ExpiresIn = d
+			d, err := cmdutil.ParseDurationFlag("--expires-in", expires)
+			if err != nil {
+				return err
 			}
+			req.Ref, req.ExpiresIn = args[0], d
 			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.UserToken, error) {
 				r := req
 				r.Mutation = m

@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
@@ -61,4 +62,17 @@ func Hint(err error) string {
 		return de.Hint
 	}
 	return ""
+}
+
+// ParseDurationFlag reads a duration flag ("" is none): 90m, 36h, 180d,
+// 2w, 2y. A malformed one is a usage error.
+func ParseDurationFlag(flag, s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	d, err := domain.ParseDuration(s)
+	if err != nil {
+		return 0, FlagErrorf("invalid %s %q: %v", flag, s, err)
+	}
+	return d, nil
 }
