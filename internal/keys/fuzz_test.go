@@ -149,7 +149,8 @@ func FuzzParseTokenUnverified(f *testing.F) {
 			}
 			return
 		}
-		tok := strings.TrimSpace(in)
+		// Nothing is trimmed (R-TOK-3): the accepted token is the input.
+		tok := in
 		if len(tok) > MaxTokenLength {
 			t.Fatal("accepted a token over MaxTokenLength")
 		}
@@ -168,6 +169,8 @@ func FuzzParseTokenUnverified(f *testing.F) {
 		}
 		if sig, err := base64.RawURLEncoding.DecodeString(sigPart); err != nil || len(sig) != 32 {
 			t.Fatal("accepted a bad signature part")
+		} else if base64.RawURLEncoding.EncodeToString(sig) != sigPart {
+			t.Fatal("accepted signature part does not re-encode to itself")
 		}
 		minted, err := MintToken(SigningKey{ID: c.KeyID, Secret: keyA.Secret}, c)
 		if err != nil {
@@ -179,21 +182,40 @@ func FuzzParseTokenUnverified(f *testing.F) {
 	})
 }
 
+// FuzzVerifyToken: whatever verifies is exactly what MintToken makes, in its
+// one spelling (R-TOK-3).
+//
+// With resign set, the target replaces everything after the first '.' with
+// the HMAC under keyA of everything before it, as MintToken would. This lets
+// the fuzzer change the payload part and still reach the code after the
+// signature check: a second spelling of the payload (a CR or LF a lenient
+// decoder skips, say) only verifies if it is signed as such, and the fuzzer
+// cannot sign. The regression corpus in testdata/fuzz/FuzzVerifyToken holds
+// a keyA token with "\r\n" inserted into its payload part, re-signed.
 func FuzzVerifyToken(f *testing.F) {
 	c := testClaims()
 	good := mustMint(f, keyA, c)
 	old := mustMint(f, keyB, c)
 	c.Execution = "exe_1"
 	withExe := mustMint(f, keyA, c)
-	for _, tok := range []string{good, old, withExe, good + "\n", forge(keyA, "null"), mustMint(f, testSigningKey(keyA.ID, 9), c)} {
+	signed, sigPart, _ := strings.Cut(good, ".")
+	crlfPayload := signed[:20] + "\r\n" + signed[20:] + "." + sigPart
+	crlfSig := signed + "." + sigPart[:20] + "\r\n" + sigPart[20:]
+	for _, tok := range []string{good, old, withExe, good + "\n", crlfPayload, crlfSig, forge(keyA, "null"), mustMint(f, testSigningKey(keyA.ID, 9), c)} {
 		for _, now := range []int64{iat0, iat0 - 60, iat0 - 61, iat0 + 899, iat0 + 900, 0, -1} {
-			f.Add(tok, now, "biz_1")
+			f.Add(tok, now, "biz_1", false)
 		}
-		f.Add(tok, iat0, "biz_2")
-		f.Add(tok, iat0, "")
+		f.Add(tok, iat0, "biz_2", false)
+		f.Add(tok, iat0, "", false)
+		f.Add(tok, iat0, "biz_1", true)
 	}
 	lookup := lookupOf(keyA, keyB)
-	f.Fuzz(func(t *testing.T, tok string, nowUnix int64, business string) {
+	f.Fuzz(func(t *testing.T, tok string, nowUnix int64, business string, resign bool) {
+		if resign {
+			if signed, _, ok := strings.Cut(tok, "."); ok {
+				tok = signed + "." + base64.RawURLEncoding.EncodeToString(sign(&keyA, signed))
+			}
+		}
 		now := time.Unix(nowUnix, 0)
 		c, err := VerifyToken(tok, lookup, business, now)
 		if err != nil {
@@ -214,12 +236,27 @@ func FuzzVerifyToken(f *testing.F) {
 		if c.IssuedAt-60 > now.Unix() {
 			t.Fatal("accepted a token issued in the future")
 		}
+		// One spelling (R-TOK-3): decoding each part, however leniently,
+		// and encoding it again canonically gives back the input, byte for
+		// byte. So no other string verifies as this token.
+		signed, sigPart, ok := strings.Cut(tok, ".")
+		if !ok || !strings.HasPrefix(signed, TokenPrefix) {
+			t.Fatal("accepted a token without sat_ or '.'")
+		}
+		payload, perr := base64.RawURLEncoding.DecodeString(signed[len(TokenPrefix):])
+		sig, serr := base64.RawURLEncoding.DecodeString(sigPart)
+		if perr != nil || serr != nil {
+			t.Fatal("accepted a part that is not base64url")
+		}
+		if canon := TokenPrefix + base64.RawURLEncoding.EncodeToString(payload) + "." + base64.RawURLEncoding.EncodeToString(sig); canon != tok {
+			t.Fatalf("accepted %q, whose canonical spelling is %q", tok, canon)
+		}
 		// The only tokens accepted are exactly those MintToken makes.
 		k, ok := lookup(c.KeyID)
 		if !ok {
 			t.Fatal("accepted an unknown kid")
 		}
-		if minted, err := MintToken(k, c); err != nil || minted != strings.TrimSpace(tok) {
+		if minted, err := MintToken(k, c); err != nil || minted != tok {
 			t.Fatalf("accepted token is not what MintToken makes (%v)", err)
 		}
 		if pc, err := ParseTokenUnverified(tok); err != nil || pc != c {

@@ -31,8 +31,32 @@ const (
 	MaxClockSkew = time.Minute
 )
 
-// b64 is unpadded base64url that rejects non-canonical encodings.
+// b64 is unpadded base64url that rejects non-zero trailing bits. It still
+// skips '\r' and '\n', like every encoding/base64 decoder, so a part must pass
+// isB64URLPart before it is decoded.
 var b64 = base64.RawURLEncoding.Strict()
+
+// b64URLAlphabet marks the 64 bytes of the base64url alphabet.
+var b64URLAlphabet = func() (t [256]bool) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	for i := range len(alphabet) {
+		t[alphabet[i]] = true
+	}
+	return t
+}()
+
+// isB64URLPart reports whether every byte of s is in the unpadded base64url
+// alphabet [A-Za-z0-9_-]: no padding, no white space, no CR or LF. Together
+// with b64's strict decoding this leaves each part exactly one spelling
+// (R-TOK-3).
+func isB64URLPart(s string) bool {
+	for i := range len(s) {
+		if !b64URLAlphabet[s[i]] {
+			return false
+		}
+	}
+	return true
+}
 
 // TokenClaims is the payload of a signed token (R-TOK-1). Times are Unix
 // seconds.
@@ -151,9 +175,12 @@ func MintToken(k SigningKey, c TokenClaims) (string, error) {
 // not trust them. Use it to route or display a token; use VerifyToken to
 // accept one.
 //
-// Surrounding white space is trimmed. It checks the length (at most
+// A token has exactly one spelling (R-TOK-3): s is not trimmed, and any byte
+// outside the unpadded base64url alphabet in either part, white space, CR and
+// LF included, makes it malformed. It checks the length (at most
 // MaxTokenLength), the "sat_" prefix, that there is exactly one '.', that
-// both parts are canonical unpadded base64url, that the payload is exactly
+// both parts are canonical unpadded base64url (only [A-Za-z0-9_-], unused
+// trailing bits zero), that the payload is exactly
 // the JSON MintToken writes for its claims (no unknown or duplicate fields,
 // no other spelling), that the signature is 32 bytes, and that the required
 // claims are present and the lifetime is at most MaxTokenTTL. Errors wrap
@@ -166,7 +193,6 @@ func ParseTokenUnverified(s string) (TokenClaims, error) {
 // parseToken is ParseTokenUnverified that also returns the signed part and
 // the signature.
 func parseToken(s string) (c TokenClaims, signed string, sig []byte, err error) {
-	s = strings.TrimSpace(s)
 	if len(s) > MaxTokenLength {
 		return TokenClaims{}, "", nil, malformedToken(fmt.Sprintf("longer than %d bytes", MaxTokenLength))
 	}
@@ -180,6 +206,15 @@ func parseToken(s string) (c TokenClaims, signed string, sig []byte, err error) 
 	payloadPart := signed[len(TokenPrefix):]
 	if payloadPart == "" || sigPart == "" {
 		return TokenClaims{}, "", nil, malformedToken("empty part")
+	}
+	// encoding/base64 skips '\r' and '\n' anywhere in its input, so check
+	// the alphabet first: otherwise a CR or LF inserted into a part would
+	// give a second spelling of the same token.
+	if !isB64URLPart(payloadPart) {
+		return TokenClaims{}, "", nil, malformedToken("payload is not base64url")
+	}
+	if !isB64URLPart(sigPart) {
+		return TokenClaims{}, "", nil, malformedToken("signature is not base64url")
 	}
 	payload, err := b64.DecodeString(payloadPart)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -168,14 +169,14 @@ func TestMintParseRoundTrip(t *testing.T) {
 	c.Execution = `exe <&> "quoted" \ ü ` + "\u2028"
 	tok := mustMint(t, keyA, c)
 	c.KeyID = keyA.ID
-	got, err := ParseTokenUnverified(" " + tok + "\n")
+	got, err := ParseTokenUnverified(tok)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got != c {
 		t.Errorf("ParseTokenUnverified = %+v, want %+v", got, c)
 	}
-	got, err = VerifyToken(tok+"\n", lookupOf(keyA), "biz_1", t0)
+	got, err = VerifyToken(tok, lookupOf(keyA), "biz_1", t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,6 +255,100 @@ func TestParseTokenUnverifiedRejects(t *testing.T) {
 			if _, verr := VerifyToken(tt.in, lookupOf(keyA), "biz_1", t0); !errors.Is(verr, ErrMalformed) {
 				t.Errorf("VerifyToken error = %v, want ErrMalformed", verr)
 			}
+		})
+	}
+}
+
+// TestTokenHasOneSpelling (R-TOK-3): a token has exactly one spelling. Every
+// other spelling of a valid token, one that a lenient base64 decoder would
+// read as the same bytes, is malformed for both ParseTokenUnverified and
+// VerifyToken, before any signature check.
+func TestTokenHasOneSpelling(t *testing.T) {
+	// Pick claims whose payload length is not a multiple of 3, so the last
+	// payload character has unused bits that a second spelling could set,
+	// and whose parts both contain '-' and '_', which a decoder that also
+	// took the standard alphabet would read as '+' and '/'.
+	var tok, signed, sigPart, payloadPart string
+	for i := range 10000 {
+		c := testClaims()
+		// JSON is ASCII, so only '~' and '?' at a position 2 mod 3
+		// encode as '-' and '_': three of each guarantee one.
+		c.Execution = fmt.Sprintf("exe_%d~~~???", i)
+		tok = mustMint(t, keyA, c)
+		signed, sigPart, _ = strings.Cut(tok, ".")
+		payloadPart = signed[len(TokenPrefix):]
+		if len(payloadPart)%4 != 0 && strings.Contains(payloadPart, "-") && strings.Contains(payloadPart, "_") &&
+			strings.Contains(sigPart, "-") && strings.Contains(sigPart, "_") {
+			break
+		}
+	}
+	if len(payloadPart)%4 == 0 || len(sigPart)%4 == 0 {
+		t.Fatalf("no unused trailing bits to set: payload %d, signature %d characters", len(payloadPart), len(sigPart))
+	}
+	if _, err := VerifyToken(tok, lookupOf(keyA), "biz_1", t0); err != nil {
+		t.Fatalf("the original does not verify: %v", err)
+	}
+	insert := func(s string, i int, x string) string { return s[:i] + x + s[i:] }
+	// std replaces the first url character of part by its standard
+	// alphabet twin: the same 6 bits, another spelling.
+	std := func(part string, url, std byte) string {
+		i := strings.IndexByte(part, url)
+		if i < 0 {
+			t.Fatalf("no %q to replace", url)
+		}
+		return replaceAt(part, i, std)
+	}
+	last := func(s string) string { return s[:len(s)-1] + nextB64(s[len(s)-1]) }
+	n := len(TokenPrefix)
+	tests := []struct{ name, in string }{
+		{"CR in payload", insert(tok, n+10, "\r")},
+		{"LF in payload", insert(tok, n+10, "\n")},
+		{"CRLF in payload", insert(tok, n+10, "\r\n")},
+		{"CR in signature", signed + "." + insert(sigPart, 10, "\r")},
+		{"LF in signature", signed + "." + insert(sigPart, 10, "\n")},
+		{"CRLF in signature", signed + "." + insert(sigPart, 10, "\r\n")},
+		{"LF before the dot", signed + "\n." + sigPart},
+		{"LF after the dot", signed + ".\n" + sigPart},
+		{"LF after the prefix", TokenPrefix + "\n" + payloadPart + "." + sigPart},
+		{"CRLF at end", tok + "\r\n"},
+		{"LF at end", tok + "\n"},
+		{"CR at end", tok + "\r"},
+		{"space at end", tok + " "},
+		{"space at start", " " + tok},
+		{"tab at end", tok + "\t"},
+		{"space in payload", insert(tok, n+10, " ")},
+		{"space in signature", signed + "." + insert(sigPart, 10, " ")},
+		{"NUL at end", tok + "\x00"},
+		{"padded payload", signed + "=." + sigPart},
+		{"padded signature", tok + "="},
+		{"padded signature twice", tok + "=="},
+		{"'+' in payload", TokenPrefix + std(payloadPart, '-', '+') + "." + sigPart},
+		{"'/' in payload", TokenPrefix + std(payloadPart, '_', '/') + "." + sigPart},
+		{"'+' in signature", signed + "." + std(sigPart, '-', '+')},
+		{"'/' in signature", signed + "." + std(sigPart, '_', '/')},
+		{"trailing bit in payload", TokenPrefix + last(payloadPart) + "." + sigPart},
+		{"trailing bit in signature", signed + "." + last(sigPart)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.in == tok {
+				t.Fatal("test case is the original token")
+			}
+			c, err := ParseTokenUnverified(tt.in)
+			if !errors.Is(err, ErrMalformed) {
+				t.Errorf("ParseTokenUnverified error = %v, want ErrMalformed", err)
+			}
+			if c != (TokenClaims{}) {
+				t.Errorf("ParseTokenUnverified returned claims with the error: %+v", c)
+			}
+			c, err = VerifyToken(tt.in, lookupOf(keyA), "biz_1", t0)
+			if !errors.Is(err, ErrMalformed) {
+				t.Errorf("VerifyToken error = %v, want ErrMalformed", err)
+			}
+			if c != (TokenClaims{}) {
+				t.Errorf("VerifyToken returned claims with the error: %+v", c)
+			}
+			checkSafeError(t, err, tt.in, payloadPart, sigPart)
 		})
 	}
 }
