@@ -14,7 +14,6 @@ const (
 	ReasonInactive         = "inactive" // R-KEY-14: unused for longer than key_inactivity_limit
 	ReasonDisabledKey      = "disabled_key"
 	ReasonAccountNotActive = "account_not_active"
-	ReasonForeignBusiness  = "foreign_business"
 	ReasonBadSignature     = "bad_signature"
 	ReasonRevoked          = "revoked" // the key was deleted, or the token revoked (R-TOK-4)
 )
@@ -107,6 +106,9 @@ type VerifiedCredential struct {
 	Type      string     `json:"type"`
 	ID        string     `json:"id"`
 	ExpiresAt *time.Time `json:"expires_at"`
+	// Execution is a signed token's execution id, for the audit events of
+	// what the token does (R-AUD-4).
+	Execution string `json:"-"`
 }
 
 // MintedToken is a signed token for the automation account (R-TOK-1). Token
@@ -154,8 +156,6 @@ func (v Verification) Explain() string {
 		return "key is disabled"
 	case v.Reason == ReasonAccountNotActive:
 		return "account is not active (" + string(v.Status) + ")"
-	case v.Reason == ReasonForeignBusiness:
-		return cred + " belongs to another business"
 	case v.Reason == ReasonBadSignature:
 		return "token signature does not verify"
 	case v.Reason == ReasonRevoked && cred != "key":

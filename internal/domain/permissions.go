@@ -64,13 +64,16 @@ const (
 	PermConfigExport    = "config_export"
 	PermConfigImport    = "config_import"
 	PermSettings        = "settings"
+	// PermIntrospection lets a consuming service check others' credentials
+	// (R-PERM-10).
+	PermIntrospection = "introspection"
 )
 
 // SactlPermissionKeys lists the keys of R-PERM-1, which the admins group
 // holds at remove (R-PERM-2).
 var SactlPermissionKeys = []string{
 	PermServiceAccounts, PermGroups, PermUsers, PermAudit,
-	PermConfigExport, PermConfigImport, PermSettings,
+	PermConfigExport, PermConfigImport, PermSettings, PermIntrospection,
 }
 
 // Permissions maps a permission key to a level.

@@ -87,6 +87,9 @@ type Account struct {
 	ArchivedAt  *time.Time  `json:"archived_at"`
 	KeyCount    int         `json:"key_count"`
 	LastUsedAt  *time.Time  `json:"last_used_at"`
+	// CreatedBy is the actor id that created the principal: a principal's
+	// id, "local:<os user>" or "system" (R-KEY-11's lineage follows it).
+	CreatedBy string `json:"created_by"`
 }
 
 // IsAutomation reports whether a is its business's protected automation account (R-SA-4).
@@ -140,6 +143,18 @@ type ActorRef struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	Type string `json:"type"`
+	// Credential is what the actor authenticated with (R-AUD-4); absent
+	// for a local operator, who needs none.
+	Credential *ActorCredential `json:"credential,omitempty"`
+}
+
+// ActorCredential names the credential behind an audited change (R-AUD-4):
+// an API key's id, a user token's id, or a signed token's id and the
+// execution it was minted for. Never the credential itself.
+type ActorCredential struct {
+	Type      string `json:"type"`
+	ID        string `json:"id,omitempty"`
+	Execution string `json:"execution,omitempty"`
 }
 
 // AuditEvent is the "audit event" JSON shape of SPEC §12 (R-AUD-1, R-AUD-2).

@@ -195,7 +195,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			return
 		}
 		c := &call{r: r, m: service.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm")}}
-		c.svc = service.New(s.cfg.Store, service.Actor{PrincipalID: v.Principal.ID}, biz,
+		actor := service.Actor{PrincipalID: v.Principal.ID, Credential: &domain.ActorCredential{
+			Type: v.Credential.Type, ID: v.Credential.ID, Execution: v.Credential.Execution}}
+		c.svc = service.New(s.cfg.Store, actor, biz,
 			service.WithClock(s.cfg.Now), service.WithMasterKey(s.cfg.MasterKey))
 		out, err := rt.Handle(c)
 		if err != nil {
@@ -230,7 +232,8 @@ func (s *Server) authenticate(r *http.Request) (domain.Verification, error) {
 	s.limiter.wait(r.Context(), ip)
 	h := r.Header.Get("Authorization")
 	cred, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || strings.TrimSpace(cred) == "" {
+	cred = strings.TrimLeft(cred, " ") // RFC 6750: "Bearer" 1*SP token
+	if !ok || cred == "" {
 		s.authFail.WithLabelValues("missing").Inc()
 		s.limiter.fail(ip)
 		return domain.Verification{}, domain.Unauthenticatedf("missing bearer credential: send Authorization: Bearer <sak_… | sat_… | sau_…>")

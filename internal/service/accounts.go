@@ -13,7 +13,7 @@ import (
 func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (CreatedAccount, error) {
 	var out CreatedAccount
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+		if err := t.allow(OpAccountCreate); err != nil {
 			return err
 		}
 		name, err := domain.NormalizeName("name", req.Name)
@@ -39,7 +39,7 @@ func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (
 		if err != nil {
 			return err
 		}
-		if err := t.checkGrant(groupPerms(groups)); err != nil {
+		if err := t.allowGrant(groupPerms(groups)); err != nil {
 			return err
 		}
 		// R-SA-10: the cap counts non-archived integration accounts.
@@ -62,7 +62,7 @@ func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (
 			ID: id, Business: t.biz.Name, Name: name, APIName: apiName,
 			Email:       serviceEmail(apiName, id, t.biz.Domain),
 			AccountType: domain.TypeIntegration, Description: desc, Icon: icon,
-			CreatedAt: t.now, UpdatedAt: t.now,
+			CreatedAt: t.now, UpdatedAt: t.now, CreatedBy: t.actor.ID,
 		}
 		if err := t.InsertPrincipal(t.biz.ID, a); err != nil {
 			return wrapUnique(err, "a service account named %q or with api name %q already exists", name, apiName)
@@ -157,7 +157,7 @@ func (t *txn) reloadAccount(id string) (domain.Account, error) {
 func (s *Service) ListAccounts(ctx context.Context, req ListAccountsRequest) ([]domain.Account, error) {
 	var out []domain.Account
 	err := s.read(ctx, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
+		if err := t.allow(OpAccountRead); err != nil {
 			return err
 		}
 		f := sqlite.PrincipalFilter{IncludeArchived: req.Archived}
@@ -195,7 +195,7 @@ func (s *Service) ListAccounts(ctx context.Context, req ListAccountsRequest) ([]
 func (s *Service) GetAccount(ctx context.Context, ref string) (domain.Account, error) {
 	var out domain.Account
 	err := s.read(ctx, func(t *txn) (err error) {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
+		if err := t.allow(OpAccountRead); err != nil {
 			return err
 		}
 		out, err = t.resolveServiceAccount(ref)
@@ -222,7 +222,7 @@ func editable(a domain.Account, what string) error {
 func (s *Service) UpdateAccount(ctx context.Context, req UpdateAccountRequest) (domain.Account, error) {
 	var out domain.Account
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+		if err := t.allow(OpAccountUpdate); err != nil {
 			return err
 		}
 		if req.Name == nil && req.APIName == nil && req.Description == nil && req.Icon == nil {
@@ -302,7 +302,7 @@ func (s *Service) UpdateAccount(ctx context.Context, req UpdateAccountRequest) (
 func (s *Service) SuspendAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error) {
 	var out domain.Account
 	err := s.write(ctx, m, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+		if err := t.allow(OpAccountSuspend); err != nil {
 			return err
 		}
 		a, err := t.resolveServiceAccount(ref)
@@ -367,7 +367,7 @@ func (t *txn) dependents(a domain.Account) ([]string, error) {
 func (s *Service) ResumeAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error) {
 	var out domain.Account
 	err := s.write(ctx, m, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+		if err := t.allow(OpAccountSuspend); err != nil {
 			return err
 		}
 		a, err := t.resolveServiceAccount(ref)
@@ -398,7 +398,7 @@ func (s *Service) ResumeAccount(ctx context.Context, ref string, m Mutation) (do
 func (s *Service) ArchiveAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error) {
 	var out domain.Account
 	err := s.write(ctx, m, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelRemove); err != nil {
+		if err := t.allow(OpAccountArchive); err != nil {
 			return err
 		}
 		a, err := t.resolveServiceAccount(ref)
@@ -445,7 +445,7 @@ func (s *Service) ArchiveAccount(ctx context.Context, ref string, m Mutation) (d
 func (s *Service) ChangeAccountGroups(ctx context.Context, req ChangeGroupsRequest) (domain.Account, error) {
 	var out domain.Account
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+		if err := t.allow(OpAccountGroups); err != nil {
 			return err
 		}
 		a, err := t.resolveServiceAccount(req.Ref)
@@ -517,8 +517,15 @@ func (t *txn) changeGroups(a domain.Account, req ChangeGroupsRequest) (domain.Ac
 	if len(added) == 0 && len(removed) == 0 {
 		return a, nil
 	}
-	if err := t.checkGrant(groupPerms(added)); err != nil {
+	if err := t.allowGrant(groupPerms(added)); err != nil {
 		return a, err
+	}
+	if t.principal == nil || t.principal.ID != a.ID { // one may give up one's own groups
+		for _, g := range removed {
+			if err := t.allowTakeAway(fmt.Sprintf("take group %q away from %q", g.Name, a.Name), g.Permissions); err != nil {
+				return a, err
+			}
+		}
 	}
 	if len(next) == 0 && a.AccountType.IsService() {
 		// R-SA-6: removing the last group disables the account.

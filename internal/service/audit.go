@@ -12,7 +12,7 @@ import (
 // ListAudit streams the business's audit events through fn (R-AUD-3).
 func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(domain.AuditEvent) error) error {
 	return s.read(ctx, func(t *txn) error {
-		if err := t.require(domain.PermAudit, domain.LevelView); err != nil {
+		if err := t.allow(OpAuditRead); err != nil {
 			return err
 		}
 		if f.Limit < 0 {
@@ -65,7 +65,7 @@ var errChainBroken = errors.New("audit chain broken")
 func (s *Service) VerifyAudit(ctx context.Context) (domain.AuditCheck, error) {
 	var res domain.AuditCheck
 	err := s.read(ctx, func(t *txn) error {
-		if err := t.require(domain.PermAudit, domain.LevelView); err != nil {
+		if err := t.allow(OpAuditRead); err != nil {
 			return err
 		}
 		c := domain.NewChainChecker(t.biz.Name)

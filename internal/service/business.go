@@ -48,6 +48,7 @@ func createBusiness(tx *sqlite.Tx, now time.Time, actor domain.ActorRef, name, b
 		ID: id, Business: name, Name: AutomationName, APIName: "automation",
 		Email: serviceEmail("automation", id, bizDomain), AccountType: domain.TypeAutomation,
 		Description: "runs automation code steps; protected", CreatedAt: now, UpdatedAt: now,
+		CreatedBy: systemActor.ID,
 	}
 	if err := tx.InsertPrincipal(b.ID, auto); err != nil {
 		return b, err
@@ -68,8 +69,8 @@ func createBusiness(tx *sqlite.Tx, now time.Time, actor domain.ActorRef, name, b
 func (s *Service) CreateBusiness(ctx context.Context, req CreateBusinessRequest) (domain.Business, error) {
 	var out domain.Business
 	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
-		if t.principal != nil {
-			return domain.Forbiddenf("only a local operator can create businesses")
+		if err := t.allow(OpBusinessCreate); err != nil {
+			return err
 		}
 		out, err = createBusiness(t.Tx, t.now, t.actor, req.Name, req.Domain)
 		return err

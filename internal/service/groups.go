@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/sactl/sactl/internal/domain"
 )
@@ -17,7 +18,7 @@ const (
 func (s *Service) CreateGroup(ctx context.Context, req CreateGroupRequest) (domain.Group, error) {
 	var out domain.Group
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermGroups, domain.LevelEdit); err != nil {
+		if err := t.allow(OpGroupCreate); err != nil {
 			return err
 		}
 		name, err := domain.NormalizeName("group name", req.Name)
@@ -31,13 +32,13 @@ func (s *Service) CreateGroup(ctx context.Context, req CreateGroupRequest) (doma
 		if err := validatePermissions(req.Permissions); err != nil {
 			return err
 		}
-		if err := t.checkGrant(req.Permissions); err != nil {
-			return err
-		}
 		if g, ok, err := t.GroupByName(t.biz.ID, name); err != nil {
 			return err
 		} else if ok {
 			return domain.Conflictf("a group named %q already exists", g.Name)
+		}
+		if err := t.allowGrant(req.Permissions); err != nil {
+			return err
 		}
 		g := domain.Group{
 			ID: domain.NewID("grp", t.now), Business: t.biz.Name, Name: name, Description: desc,
@@ -83,7 +84,7 @@ func groupTarget(g domain.Group) domain.AuditTarget {
 func (s *Service) ListGroups(ctx context.Context) ([]domain.Group, error) {
 	var out []domain.Group
 	err := s.read(ctx, func(t *txn) (err error) {
-		if err := t.require(domain.PermGroups, domain.LevelView); err != nil {
+		if err := t.allow(OpGroupRead); err != nil {
 			return err
 		}
 		out, err = t.ListGroups(t.biz.ID)
@@ -96,7 +97,7 @@ func (s *Service) ListGroups(ctx context.Context) ([]domain.Group, error) {
 func (s *Service) GetGroup(ctx context.Context, name string) (domain.Group, error) {
 	var out domain.Group
 	err := s.read(ctx, func(t *txn) (err error) {
-		if err := t.require(domain.PermGroups, domain.LevelView); err != nil {
+		if err := t.allow(OpGroupRead); err != nil {
 			return err
 		}
 		out, err = t.group(name)
@@ -110,7 +111,7 @@ func (s *Service) GetGroup(ctx context.Context, name string) (domain.Group, erro
 func (s *Service) UpdateGroup(ctx context.Context, req UpdateGroupRequest) (domain.Group, error) {
 	var out domain.Group
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermGroups, domain.LevelEdit); err != nil {
+		if err := t.allow(OpGroupUpdate); err != nil {
 			return err
 		}
 		if req.NewName == nil && req.Description == nil && len(req.Set) == 0 && len(req.Drop) == 0 {
@@ -154,7 +155,17 @@ func (s *Service) UpdateGroup(ctx context.Context, req UpdateGroupRequest) (doma
 		if err := validatePermissions(req.Set); err != nil {
 			return err
 		}
-		if err := t.checkGrant(req.Set); err != nil {
+		if err := t.allowGrant(req.Set); err != nil {
+			return err
+		}
+		// R-PERM-8: lowering or dropping a level takes it from the members.
+		lowered := domain.Permissions{}
+		for k, l := range g.Permissions {
+			if set, ok := req.Set[k]; (ok && set < l) || slices.Contains(req.Drop, k) {
+				lowered[k] = l
+			}
+		}
+		if err := t.allowTakeAway(fmt.Sprintf("lower the permissions of group %q", g.Name), lowered); err != nil {
 			return err
 		}
 		before := g.Permissions.String()
@@ -198,7 +209,7 @@ func (s *Service) UpdateGroup(ctx context.Context, req UpdateGroupRequest) (doma
 func (s *Service) DeleteGroup(ctx context.Context, name string, m Mutation) (domain.Group, error) {
 	var out domain.Group
 	err := s.write(ctx, m, func(t *txn) error {
-		if err := t.require(domain.PermGroups, domain.LevelRemove); err != nil {
+		if err := t.allow(OpGroupDelete); err != nil {
 			return err
 		}
 		g, err := t.group(name)
@@ -207,6 +218,9 @@ func (s *Service) DeleteGroup(ctx context.Context, name string, m Mutation) (dom
 		}
 		if g.Builtin {
 			return domain.Protectedf("group %q is built in and cannot be deleted", g.Name)
+		}
+		if err := t.allowTakeAway(fmt.Sprintf("delete group %q", g.Name), g.Permissions); err != nil {
+			return err
 		}
 		members, err := t.Members(t.biz.ID, g.ID)
 		if err != nil {

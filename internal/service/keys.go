@@ -69,15 +69,6 @@ func (t *txn) keyAccount(ref string, forChange bool) (domain.Account, error) {
 	return a, nil
 }
 
-// notOwnKeys applies R-KEY-11: a service account never creates, rotates or
-// reveals keys of its own account, whatever its permissions.
-func (t *txn) notOwnKeys(a domain.Account, what string) error {
-	if t.principal != nil && t.principal.ID == a.ID {
-		return domain.Forbiddenf("service account %q cannot %s its own keys", a.Name, what)
-	}
-	return nil
-}
-
 // keyScope is what most key operations start from: the permission check,
 // the account, the business's settings and the account's keys.
 type keyScope struct {
@@ -86,13 +77,16 @@ type keyScope struct {
 	ks  []domain.Key
 }
 
-func (t *txn) keyScope(ref string, level domain.Level, forChange bool) (keyScope, error) {
+func (t *txn) keyScope(ref string, op Op, forChange bool) (keyScope, error) {
 	var sc keyScope
-	if err := t.require(domain.PermServiceAccounts, level); err != nil {
+	if err := t.allow(op); err != nil {
 		return sc, err
 	}
 	a, err := t.keyAccount(ref, forChange)
 	if err != nil {
+		return sc, err
+	}
+	if err := t.allowOn(op, a); err != nil {
 		return sc, err
 	}
 	set, err := t.settings()
@@ -229,7 +223,7 @@ func keyLimitError(a domain.Account, n, max int) error {
 func (s *Service) ListKeys(ctx context.Context, ref string) ([]domain.Key, error) {
 	var out []domain.Key
 	err := s.read(ctx, func(t *txn) error {
-		sc, err := t.keyScope(ref, domain.LevelView, false)
+		sc, err := t.keyScope(ref, OpKeyList, false)
 		out = sc.ks
 		return err
 	})
@@ -261,7 +255,7 @@ func (s *Service) ListAllKeys(ctx context.Context, req ListAllKeysRequest) ([]do
 	}
 	out := []domain.KeyInventoryItem{}
 	err := s.read(ctx, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
+		if err := t.allow(OpKeyList); err != nil {
 			return err
 		}
 		set, err := t.settings()
@@ -308,14 +302,14 @@ func (s *Service) ListAllKeys(ctx context.Context, req ListAllKeysRequest) ([]do
 func (s *Service) CreateKey(ctx context.Context, req CreateKeyRequest) (domain.Key, error) {
 	var out domain.Key
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermServiceAccounts, domain.LevelEdit); err != nil {
+		if err := t.allow(OpKeyCreate); err != nil {
 			return err
 		}
 		a, err := t.keyAccount(req.Ref, true)
 		if err != nil {
 			return err
 		}
-		if err := t.notOwnKeys(a, "create"); err != nil {
+		if err := t.allowOn(OpKeyCreate, a); err != nil {
 			return err
 		}
 		if a.AccountType == domain.TypeAPIKey {
@@ -352,14 +346,11 @@ func keyName(s string) (string, error) {
 func (s *Service) RotateKeys(ctx context.Context, req RotateKeyRequest) (domain.Key, error) {
 	var out domain.Key
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		sc, err := t.keyScope(req.Ref, domain.LevelEdit, true)
+		sc, err := t.keyScope(req.Ref, OpKeyRotate, true)
 		if err != nil {
 			return err
 		}
 		a, set, ks := sc.a, sc.set, sc.ks
-		if err := t.notOwnKeys(a, "rotate"); err != nil {
-			return err
-		}
 		if a.AccountType == domain.TypeAPIKey {
 			return domain.Protectedf("API-key account %q cannot rotate; create a new API key and revoke the old one", a.Name)
 		}
@@ -483,7 +474,7 @@ func (s *Service) DeleteKey(ctx context.Context, req KeyRequest) (domain.Key, er
 		if req.KeyID == "" && !req.Secondary {
 			return domain.Invalidf("name the key to delete: a key id or --secondary")
 		}
-		sc, err := t.keyScope(req.Ref, domain.LevelEdit, true)
+		sc, err := t.keyScope(req.Ref, OpKeyChange, true)
 		if err != nil {
 			return err
 		}
@@ -518,7 +509,7 @@ func (s *Service) SetKeyEnabled(ctx context.Context, req KeyRequest, enabled boo
 		if req.KeyID == "" {
 			return domain.Invalidf("name the key by id")
 		}
-		sc, err := t.keyScope(req.Ref, domain.LevelEdit, true)
+		sc, err := t.keyScope(req.Ref, OpKeyChange, true)
 		if err != nil {
 			return err
 		}
@@ -564,16 +555,13 @@ func (s *Service) ShowKey(ctx context.Context, req KeyRequest) (domain.Key, erro
 	}
 	// A write transaction: revealing appends an audit event.
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		sc, err := t.keyScope(req.Ref, domain.LevelView, false)
+		sc, err := t.keyScope(req.Ref, OpKeyReveal, false)
 		if err != nil {
 			return err
 		}
 		a, set := sc.a, sc.set
 		if a.Status == domain.StatusArchived {
 			return domain.Conflictf("service account %q is archived; its keys were deleted", a.Name)
-		}
-		if err := t.notOwnKeys(a, "reveal"); err != nil {
-			return err
 		}
 		k, err := pickKey(sc.ks, req, a)
 		if err != nil {
@@ -609,8 +597,17 @@ func (s *Service) ShowKey(ctx context.Context, req KeyRequest) (domain.Key, erro
 // Verify checks a credential (R-KEY-2, R-TOK-3): it never fails for a bad
 // credential, it says why in the result. Malformed input is rejected before
 // any database access.
+//
+// A principal asking needs introspection=view (R-PERM-10); a local operator
+// and the server's own authentication need nothing. The credential is taken
+// exactly as given: a token has one spelling (R-TOK-3), so whitespace around
+// it is the caller's to strip.
 func (s *Service) Verify(ctx context.Context, credential string) (domain.Verification, error) {
-	credential = strings.TrimSpace(credential)
+	if !s.anyBusiness && (s.actor.PrincipalID != "" || s.actor.As != "") {
+		if err := s.read(ctx, func(t *txn) error { return t.allow(OpIntrospect) }); err != nil {
+			return domain.Verification{}, err
+		}
+	}
 	switch {
 	case strings.HasPrefix(credential, keys.TokenPrefix):
 		return s.verifyToken(ctx, credential)
@@ -743,7 +740,7 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 		case errors.Is(err, keys.ErrExpired):
 			v.Reason = domain.ReasonExpired
 		case errors.Is(err, keys.ErrForeignBusiness):
-			v.Reason = domain.ReasonForeignBusiness
+			unknown(&v)
 		case errors.Is(err, keys.ErrMalformed):
 			v.Reason = domain.ReasonMalformed
 		case err != nil:
@@ -753,7 +750,8 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 			return nil
 		}
 		exp := time.Unix(claims.Expiry, 0).UTC()
-		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialSignedToken, ID: claims.ID, ExpiresAt: &exp}
+		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialSignedToken, ID: claims.ID, ExpiresAt: &exp,
+			Execution: claims.Execution}
 		a, ok, err := t.PrincipalByID(t.biz.ID, claims.Account)
 		if err != nil {
 			return err
@@ -788,23 +786,19 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 	return v, err
 }
 
-// requireAll demands every sactl permission at remove: minting a token for
-// the automation account, which holds them all, must not raise the actor's rights.
-func (t *txn) requireAll() error {
-	for _, k := range domain.SactlPermissionKeys {
-		if err := t.require(k, domain.LevelRemove); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // MintToken mints a short-lived signed token for the business's automation
 // account (R-TOK-1); the first mint creates the signing key.
 func (s *Service) MintToken(ctx context.Context, req MintTokenRequest) (domain.MintedToken, error) {
 	var out domain.MintedToken
 	err := s.write(ctx, Mutation{}, func(t *txn) error {
-		if err := t.requireAll(); err != nil {
+		if err := t.allow(OpTokenMint); err != nil {
+			return err
+		}
+		auto, err := t.automation()
+		if err != nil {
+			return err
+		}
+		if err := t.allowOn(OpTokenMint, auto); err != nil {
 			return err
 		}
 		ttl := req.TTL
@@ -816,10 +810,6 @@ func (s *Service) MintToken(ctx context.Context, req MintTokenRequest) (domain.M
 		}
 		if len(req.Execution) > 128 || strings.ContainsFunc(req.Execution, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 			return domain.Invalidf("execution id must be at most 128 printable characters")
-		}
-		auto, ok, err := t.Automation(t.biz.ID)
-		if err != nil || !ok {
-			return errors.Join(err, fmt.Errorf("business %q has no automation account", t.biz.Name))
 		}
 		sks, err := t.signingKeys()
 		if err != nil {
@@ -858,6 +848,15 @@ func (s *Service) MintToken(ctx context.Context, req MintTokenRequest) (domain.M
 	return out, err
 }
 
+// automation is the business's automation account (R-SA-4).
+func (t *txn) automation() (domain.Account, error) {
+	auto, ok, err := t.Automation(t.biz.ID)
+	if err == nil && !ok {
+		err = fmt.Errorf("business %q has no automation account", t.biz.Name)
+	}
+	return auto, err
+}
+
 func (t *txn) newSigningKey() (keys.SigningKey, error) {
 	sk, err := keys.NewSigningKey()
 	if err != nil {
@@ -879,7 +878,14 @@ func (t *txn) newSigningKey() (keys.SigningKey, error) {
 func (s *Service) RotateSigningKey(ctx context.Context, m Mutation) (string, error) {
 	var id string
 	err := s.write(ctx, m, func(t *txn) error {
-		if err := t.requireAll(); err != nil {
+		if err := t.allow(OpSigningKeyRotate); err != nil {
+			return err
+		}
+		auto, err := t.automation()
+		if err != nil {
+			return err
+		}
+		if err := t.allowOn(OpSigningKeyRotate, auto); err != nil {
 			return err
 		}
 		sk, err := t.newSigningKey()
@@ -914,11 +920,25 @@ func (s *Service) verifyTxn(tx *sqlite.Tx, businessID string, v *domain.Verifica
 		return nil, err
 	}
 	if !ok || (!s.anyBusiness && biz.Name != s.business) {
-		v.Reason = domain.ReasonForeignBusiness
+		unknown(v)
 		return nil, nil
 	}
 	v.Business = biz.Name
 	return &txn{Tx: tx, s: s, now: s.clock(), biz: biz}, nil
+}
+
+// unknown answers about a credential of another business as if it did not
+// exist (R-PERM-10): the caller learns neither its id nor its owner, so a
+// tenant cannot probe another's credentials.
+func unknown(v *domain.Verification) {
+	typ := ""
+	if v.Credential != nil && v.Credential.Type == domain.CredentialSignedToken {
+		typ = domain.CredentialSignedToken // as any unknown token reads
+	}
+	*v = domain.Verification{Reason: domain.ReasonUnknown, Permissions: domain.Permissions{}, Business: v.Business}
+	if typ != "" {
+		v.Credential = &domain.VerifiedCredential{Type: typ}
+	}
 }
 
 // explainDeleted says why a key that is not stored fails: it never existed,

@@ -404,13 +404,17 @@ func TestServiceAccountCannotManageItsOwnKeys(t *testing.T) { // R-KEY-11
 	if _, err := self.RotateKeys(e.ctx, RotateKeyRequest{Ref: "other", Mutation: yes}); err != nil {
 		t.Fatalf("it may rotate another account's keys: %v", err)
 	}
-	// view may list and reveal others' keys (R-PERM-4), but not change them.
+	// view may list and reveal the keys of an account no stronger than
+	// itself (R-PERM-4, R-PERM-9), but not change them.
 	e.createGroup("viewers", "service_accounts=view")
 	e.createWithKey("Viewer", "viewers")
-	if _, err := e.as("viewer").ShowKey(e.ctx, KeyRequest{Ref: "other"}); err != nil {
+	e.createWithKey("Peer", "viewers")
+	if _, err := e.as("viewer").ShowKey(e.ctx, KeyRequest{Ref: "peer"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.as("viewer").RotateKeys(e.ctx, RotateKeyRequest{Ref: "other", Mutation: yes})
+	_, err = e.as("viewer").ShowKey(e.ctx, KeyRequest{Ref: "other"})
+	wantKind(t, err, domain.KindForbidden)
+	_, err = e.as("viewer").RotateKeys(e.ctx, RotateKeyRequest{Ref: "peer", Mutation: yes})
 	wantKind(t, err, domain.KindForbidden)
 }
 

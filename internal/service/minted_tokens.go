@@ -37,7 +37,7 @@ func (s *Service) ListTokens(ctx context.Context) ([]domain.TokenRecord, error) 
 	var out []domain.TokenRecord
 	err := s.read(ctx, func(t *txn) error {
 		// Like listing keys (R-PERM-4: view).
-		if err := t.require(domain.PermServiceAccounts, domain.LevelView); err != nil {
+		if err := t.allow(OpTokenList); err != nil {
 			return err
 		}
 		rows, err := t.LiveMintedTokens(t.biz.ID, t.now)
@@ -61,8 +61,14 @@ func (s *Service) ListTokens(ctx context.Context) ([]domain.TokenRecord, error) 
 func (s *Service) RevokeToken(ctx context.Context, id string, m Mutation) (domain.TokenRecord, error) {
 	var out domain.TokenRecord
 	err := s.write(ctx, m, func(t *txn) error {
-		// The same rights as minting: the token carries every permission.
-		if err := t.requireAll(); err != nil {
+		if err := t.allow(OpTokenRevoke); err != nil {
+			return err
+		}
+		auto, err := t.automation()
+		if err != nil {
+			return err
+		}
+		if err := t.allowOn(OpTokenRevoke, auto); err != nil {
 			return err
 		}
 		id = strings.TrimSpace(id)
@@ -107,13 +113,6 @@ func (s *Service) RevokeToken(ctx context.Context, id string, m Mutation) (domai
 		by := t.actor.ID
 		rec.RevokedAt, rec.RevokedBy, rec.Status = &t.now, &by, domain.TokenRevoked
 		out = rec
-		auto, ok, err := t.PrincipalByID(t.biz.ID, row.PrincipalID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("token %s: its account %s is gone", rec.ID, row.PrincipalID)
-		}
 		return t.audit("token.revoked", accountTarget(auto), map[string]any{
 			"token_id": rec.ID, "execution": rec.Execution, "expires_at": rec.ExpiresAt,
 		})

@@ -130,10 +130,9 @@ func TestNoPrivilegeEscalation(t *testing.T) {
 	wantKind(t, err, domain.KindForbidden)
 	_, err = op.CreateGroup(e.ctx, CreateGroupRequest{Name: "mine", Permissions: domain.Permissions{"settings": domain.LevelView}})
 	wantKind(t, err, domain.KindForbidden)
-	// Application keys are not sactl's to police.
-	if _, err := op.CreateGroup(e.ctx, CreateGroupRequest{Name: "crm", Permissions: domain.Permissions{"contacts": domain.LevelRemove}}); err != nil {
-		t.Fatal(err)
-	}
+	// Application keys count exactly like sactl's own (R-PERM-8).
+	_, err = op.CreateGroup(e.ctx, CreateGroupRequest{Name: "crm", Permissions: domain.Permissions{"contacts": domain.LevelRemove}})
+	wantKind(t, err, domain.KindForbidden)
 	// Nor through group changes, users or user tokens.
 	e.createSA("Helper", "operators")
 	_, err = op.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "helper", Op: GroupsAdd, Groups: []string{"admins"}})

@@ -28,6 +28,10 @@ type Actor struct {
 	Local       string // OS user name for local mode
 	As          string // --as: a principal reference (id, api_name, name or email)
 	PrincipalID string // set by the server after authentication
+	// Credential is what the server authenticated PrincipalID with: its
+	// kind decides what it may obtain (R-KEY-11) and audit events record
+	// it (R-AUD-4).
+	Credential *domain.ActorCredential
 }
 
 // LocalActor is the actor for an OS user (R-PERM-6).
@@ -134,7 +138,9 @@ type txn struct {
 	// principal is the acting principal; nil for a local operator.
 	principal *domain.Account
 	perms     domain.Permissions
-	via       string
+	// cred is the credential the principal acts through; nil with --as.
+	cred *domain.ActorCredential
+	via  string
 	// dryRun is set in a dry run: nothing is kept, so no secret is shown.
 	dryRun bool
 }
@@ -184,6 +190,7 @@ func (s *Service) begin(tx *sqlite.Tx) (*txn, error) {
 		if !ok {
 			return nil, domain.Forbiddenf("credential does not belong to business %q", biz.Name)
 		}
+		t.cred = s.actor.Credential
 		return t, t.actAs(p, "")
 	case s.actor.As != "":
 		p, err := t.resolvePrincipal(s.actor.As)
@@ -206,7 +213,7 @@ func (t *txn) actAs(p domain.Account, via string) error {
 		return err
 	}
 	t.principal, t.perms, t.via = &p, perms, via
-	t.actor = domain.ActorRef{ID: p.ID, Name: p.Name, Type: string(p.AccountType)}
+	t.actor = domain.ActorRef{ID: p.ID, Name: p.Name, Type: string(p.AccountType), Credential: t.cred}
 	return nil
 }
 
@@ -215,31 +222,6 @@ func kindWord(a domain.Account) string {
 		return "service account"
 	}
 	return "user"
-}
-
-// require checks that the actor holds key at level or above (R-PERM-3, R-PERM-6).
-func (t *txn) require(key string, l domain.Level) error {
-	if t.principal == nil {
-		return nil
-	}
-	if have := t.perms[key]; have < l {
-		return domain.Forbiddenf("%s %q needs %s=%s for this (has %s)", kindWord(*t.principal), t.principal.Name, key, l, have)
-	}
-	return nil
-}
-
-// checkGrant stops privilege escalation: a principal may not hand out (by
-// editing a group, or by assigning one) a sactl permission above its own.
-func (t *txn) checkGrant(p domain.Permissions) error {
-	if t.principal == nil {
-		return nil
-	}
-	for _, k := range domain.SactlPermissionKeys {
-		if p[k] > t.perms[k] {
-			return domain.Forbiddenf("%s %q cannot grant %s=%s, above its own level (%s)", kindWord(*t.principal), t.principal.Name, k, p[k], t.perms[k])
-		}
-	}
-	return nil
 }
 
 // confirm implements R-CLI-2 for the service: a destructive change needs

@@ -10,7 +10,7 @@ import (
 func (s *Service) GetSettings(ctx context.Context) ([]Setting, error) {
 	var out []Setting
 	err := s.read(ctx, func(t *txn) error {
-		if err := t.require(domain.PermSettings, domain.LevelView); err != nil {
+		if err := t.allow(OpSettingsRead); err != nil {
 			return err
 		}
 		cur, err := t.settings()
@@ -31,7 +31,7 @@ func (s *Service) GetSettings(ctx context.Context) ([]Setting, error) {
 func (s *Service) SetSetting(ctx context.Context, req SetSettingRequest) (Setting, error) {
 	var out Setting
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermSettings, domain.LevelEdit); err != nil {
+		if err := t.allow(OpSettingsWrite); err != nil {
 			return err
 		}
 		d, err := domain.LookupSetting(req.Key)

@@ -12,7 +12,7 @@ import (
 func (s *Service) CreateUser(ctx context.Context, req CreateUserRequest) (domain.User, error) {
 	var out domain.User
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermUsers, domain.LevelEdit); err != nil {
+		if err := t.allow(OpUserCreate); err != nil {
 			return err
 		}
 		name, err := domain.NormalizeName("name", req.Name)
@@ -32,7 +32,7 @@ func (s *Service) CreateUser(ctx context.Context, req CreateUserRequest) (domain
 		if err != nil {
 			return err
 		}
-		if err := t.checkGrant(groupPerms(groups)); err != nil {
+		if err := t.allowGrant(groupPerms(groups)); err != nil {
 			return err
 		}
 		a, err := t.insertUser(name, email, groups)
@@ -48,7 +48,7 @@ func (s *Service) CreateUser(ctx context.Context, req CreateUserRequest) (domain
 func (t *txn) insertUser(name, email string, groups []domain.Group) (domain.Account, error) {
 	a := domain.Account{
 		ID: domain.NewID("usr", t.now), Business: t.biz.Name, Name: name, Email: email,
-		AccountType: domain.TypeHuman, CreatedAt: t.now, UpdatedAt: t.now,
+		AccountType: domain.TypeHuman, CreatedAt: t.now, UpdatedAt: t.now, CreatedBy: t.actor.ID,
 	}
 	if err := t.InsertPrincipal(t.biz.ID, a); err != nil {
 		return a, wrapUnique(err, "a user with email %q already exists", email)
@@ -69,7 +69,7 @@ func (t *txn) reloadUser(id string, out *domain.User) error {
 func (s *Service) ListUsers(ctx context.Context, req ListUsersRequest) ([]domain.User, error) {
 	var out []domain.User
 	err := s.read(ctx, func(t *txn) error {
-		if err := t.require(domain.PermUsers, domain.LevelView); err != nil {
+		if err := t.allow(OpUserRead); err != nil {
 			return err
 		}
 		f := sqlite.PrincipalFilter{Humans: true, IncludeArchived: req.Removed}
@@ -97,7 +97,7 @@ func (s *Service) ListUsers(ctx context.Context, req ListUsersRequest) ([]domain
 func (s *Service) GetUser(ctx context.Context, ref string) (domain.User, error) {
 	var out domain.User
 	err := s.read(ctx, func(t *txn) error {
-		if err := t.require(domain.PermUsers, domain.LevelView); err != nil {
+		if err := t.allow(OpUserRead); err != nil {
 			return err
 		}
 		a, err := t.resolveUser(ref)
@@ -111,7 +111,7 @@ func (s *Service) GetUser(ctx context.Context, ref string) (domain.User, error) 
 func (s *Service) UpdateUser(ctx context.Context, req UpdateUserRequest) (domain.User, error) {
 	var out domain.User
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermUsers, domain.LevelEdit); err != nil {
+		if err := t.allow(OpUserUpdate); err != nil {
 			return err
 		}
 		if req.Name == nil && req.Email == nil {
@@ -171,7 +171,7 @@ func (s *Service) UpdateUser(ctx context.Context, req UpdateUserRequest) (domain
 func (s *Service) RemoveUser(ctx context.Context, ref string, m Mutation) (domain.User, error) {
 	var out domain.User
 	err := s.write(ctx, m, func(t *txn) error {
-		if err := t.require(domain.PermUsers, domain.LevelRemove); err != nil {
+		if err := t.allow(OpUserRemove); err != nil {
 			return err
 		}
 		a, err := t.resolveUser(ref)
@@ -184,6 +184,14 @@ func (s *Service) RemoveUser(ctx context.Context, ref string, m Mutation) (domai
 		}
 		if t.principal != nil && t.principal.ID == a.ID {
 			return domain.Forbiddenf("user %q cannot remove themselves", a.Name)
+		}
+		// R-PERM-8: removing a user takes away all of its groups.
+		held, err := t.GroupsOf(a.ID)
+		if err != nil {
+			return err
+		}
+		if err := t.allowTakeAway(fmt.Sprintf("remove user %q", a.Name), groupPerms(held)); err != nil {
+			return err
 		}
 		if err := confirm(m, domain.Confirmation{
 			Action:        fmt.Sprintf("remove user %q <%s>", a.Name, a.Email),
@@ -211,7 +219,7 @@ func (s *Service) RemoveUser(ctx context.Context, ref string, m Mutation) (domai
 func (s *Service) ChangeUserGroups(ctx context.Context, req ChangeGroupsRequest) (domain.User, error) {
 	var out domain.User
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
-		if err := t.require(domain.PermUsers, domain.LevelEdit); err != nil {
+		if err := t.allow(OpUserGroups); err != nil {
 			return err
 		}
 		a, err := t.resolveUser(req.Ref)
@@ -233,7 +241,7 @@ func (s *Service) ChangeUserGroups(ctx context.Context, req ChangeGroupsRequest)
 func (s *Service) SearchPrincipals(ctx context.Context, req SearchRequest) ([]domain.Account, error) {
 	var out []domain.Account
 	err := s.read(ctx, func(t *txn) (err error) {
-		if err := t.require(domain.PermUsers, domain.LevelView); err != nil {
+		if err := t.allow(OpUserRead); err != nil {
 			return err
 		}
 		if req.Prefix == "" {
@@ -259,7 +267,7 @@ func (s *Service) SearchPrincipals(ctx context.Context, req SearchRequest) ([]do
 func (s *Service) Seats(ctx context.Context) (domain.Seats, error) {
 	var out domain.Seats
 	err := s.read(ctx, func(t *txn) (err error) {
-		if err := t.require(domain.PermUsers, domain.LevelView); err != nil {
+		if err := t.allow(OpUserRead); err != nil {
 			return err
 		}
 		if out.Seats, err = t.CountPrincipals(t.biz.ID, domain.TypeHuman); err != nil {

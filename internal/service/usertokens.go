@@ -19,8 +19,7 @@ type CreateUserTokenRequest struct {
 }
 
 // CreateUserToken issues a personal token for a user; its secret is in this
-// result only. Issuing a token for someone is acting as them, so the actor
-// must hold every sactl permission that user holds.
+// result only. Only the user itself or a local operator may (R-USER-2).
 func (s *Service) CreateUserToken(ctx context.Context, req CreateUserTokenRequest) (domain.UserToken, error) {
 	var out domain.UserToken
 	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
@@ -31,22 +30,18 @@ func (s *Service) CreateUserToken(ctx context.Context, req CreateUserTokenReques
 }
 
 func (t *txn) createUserToken(req CreateUserTokenRequest) (domain.UserToken, error) {
-	if err := t.require(domain.PermUsers, domain.LevelEdit); err != nil {
+	if err := t.allow(OpUserTokenCreate); err != nil {
 		return domain.UserToken{}, err
 	}
 	u, err := t.resolveUser(req.Ref)
 	if err != nil {
 		return domain.UserToken{}, err
 	}
+	if err := t.allowOn(OpUserTokenCreate, u); err != nil {
+		return domain.UserToken{}, err
+	}
 	if u.Status != domain.StatusActive {
 		return domain.UserToken{}, domain.Conflictf("user %q was removed; removed users cannot get tokens", u.Name)
-	}
-	perms, err := t.EffectivePermissions(u.ID)
-	if err != nil {
-		return domain.UserToken{}, err
-	}
-	if err := t.checkGrant(perms); err != nil {
-		return domain.UserToken{}, err
 	}
 	name, err := keyName(req.Name)
 	if err != nil {
@@ -85,11 +80,14 @@ func (t *txn) createUserToken(req CreateUserTokenRequest) (domain.UserToken, err
 func (s *Service) ListUserTokens(ctx context.Context, ref string) ([]domain.UserToken, error) {
 	var out []domain.UserToken
 	err := s.read(ctx, func(t *txn) error {
-		if err := t.require(domain.PermUsers, domain.LevelView); err != nil {
+		if err := t.allow(OpUserTokenList); err != nil {
 			return err
 		}
 		u, err := t.resolveUser(ref)
 		if err != nil {
+			return err
+		}
+		if err := t.allowOn(OpUserTokenList, u); err != nil {
 			return err
 		}
 		out, err = t.UserTokens(u.ID)
@@ -102,15 +100,16 @@ func (s *Service) ListUserTokens(ctx context.Context, ref string) ([]domain.User
 func (s *Service) RevokeUserToken(ctx context.Context, ref, tokenID string, m Mutation) (domain.UserToken, error) {
 	var out domain.UserToken
 	err := s.write(ctx, m, func(t *txn) error {
+		if err := t.allow(OpUserTokenRevoke); err != nil {
+			return err
+		}
 		u, err := t.resolveUser(ref)
 		if err != nil {
 			return err
 		}
 		// Anyone may revoke their own tokens; others need users=edit.
-		if t.principal == nil || t.principal.ID != u.ID {
-			if err := t.require(domain.PermUsers, domain.LevelEdit); err != nil {
-				return err
-			}
+		if err := t.allowOn(OpUserTokenRevoke, u); err != nil {
+			return err
 		}
 		toks, err := t.UserTokens(u.ID)
 		if err != nil {
@@ -150,8 +149,8 @@ func (s *Service) InitAdmin(ctx context.Context, email string) (domain.User, dom
 	var user domain.User
 	var tok domain.UserToken
 	err := s.write(ctx, Mutation{}, func(t *txn) error {
-		if t.principal != nil {
-			return domain.Forbiddenf("only a local operator can initialise the server")
+		if err := t.allow(OpServerInit); err != nil {
+			return err
 		}
 		n, err := t.CountUserTokens(t.biz.ID)
 		if err != nil {

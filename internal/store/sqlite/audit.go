@@ -38,9 +38,17 @@ func (t *Tx) AppendAudit(businessID string, e *domain.AuditEvent) error {
 	if e.Hash, err = e.ChainHash(); err != nil {
 		return err
 	}
-	r, err := t.exec(`INSERT INTO audit_events (id, business_id, time, actor_id, actor_name, actor_type, action,
-		target_type, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, businessID, fmtTime(e.Time), e.Actor.ID, e.Actor.Name, e.Actor.Type, e.Action,
+	var cred any // NULL: no credential (a local operator)
+	if e.Actor.Credential != nil {
+		b, err := json.Marshal(e.Actor.Credential)
+		if err != nil {
+			return err
+		}
+		cred = string(b)
+	}
+	r, err := t.exec(`INSERT INTO audit_events (id, business_id, time, actor_id, actor_name, actor_type, actor_credential,
+		action, target_type, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, businessID, fmtTime(e.Time), e.Actor.ID, e.Actor.Name, e.Actor.Type, cred, e.Action,
 		e.Target.Type, e.Target.ID, e.Target.Name, string(raw), e.PrevHash, e.Hash)
 	if err != nil {
 		return err
@@ -102,7 +110,7 @@ func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEven
 	if q.ServiceOnly {
 		where = append(where, "a.actor_type LIKE 'service\\_%' ESCAPE '\\'")
 	}
-	sel := `SELECT a.seq, a.id, b.name, a.time, a.actor_id, a.actor_name, a.actor_type, a.action,
+	sel := `SELECT a.seq, a.id, b.name, a.time, a.actor_id, a.actor_name, a.actor_type, a.actor_credential, a.action,
 		a.target_type, a.target_id, a.target_name, a.details, a.prev_hash, a.hash
 		FROM audit_events a JOIN businesses b ON b.id = a.business_id WHERE ` + strings.Join(where, " AND ")
 	query := sel + " ORDER BY a.seq"
@@ -124,11 +132,18 @@ func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEven
 	for rows.Next() {
 		var e domain.AuditEvent
 		var tm, details string
-		if err := rows.Scan(&e.Seq, &e.ID, &e.Business, &tm, &e.Actor.ID, &e.Actor.Name, &e.Actor.Type, &e.Action,
+		var cred sql.NullString
+		if err := rows.Scan(&e.Seq, &e.ID, &e.Business, &tm, &e.Actor.ID, &e.Actor.Name, &e.Actor.Type, &cred, &e.Action,
 			&e.Target.Type, &e.Target.ID, &e.Target.Name, &details, &e.PrevHash, &e.Hash); err != nil {
 			return err
 		}
 		e.Time = parseTime(tm)
+		if cred.Valid {
+			e.Actor.Credential = &domain.ActorCredential{}
+			if err := json.Unmarshal([]byte(cred.String), e.Actor.Credential); err != nil {
+				return fmt.Errorf("audit_events.actor_credential of event %s: %w", e.ID, err)
+			}
+		}
 		if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
 			return err
 		}

@@ -9,7 +9,7 @@ import (
 )
 
 const principalCols = `p.id, b.name, p.account_type, p.name, p.api_name, p.email, p.description, p.icon,
-	p.created_at, p.updated_at, p.suspended_at, p.archived_at, p.last_used_at,
+	p.created_at, p.updated_at, p.suspended_at, p.archived_at, p.last_used_at, p.created_by,
 	(SELECT count(*) FROM api_keys k WHERE k.principal_id = p.id)`
 
 const principalFrom = ` FROM principals p JOIN businesses b ON b.id = p.business_id `
@@ -21,7 +21,7 @@ func scanPrincipal(r scanner) (domain.Account, error) {
 	var apiName, suspended, archived, lastUsed sql.NullString
 	var created, updated string
 	err := r.Scan(&a.ID, &a.Business, &a.AccountType, &a.Name, &apiName, &a.Email, &a.Description, &a.Icon,
-		&created, &updated, &suspended, &archived, &lastUsed, &a.KeyCount)
+		&created, &updated, &suspended, &archived, &lastUsed, &a.CreatedBy, &a.KeyCount)
 	if err != nil {
 		return a, err
 	}
@@ -229,12 +229,54 @@ func nullIfEmpty(s string) any {
 
 // InsertPrincipal adds a principal. Status, groups and key count are derived, not stored.
 func (t *Tx) InsertPrincipal(businessID string, a domain.Account) error {
+	if a.CreatedBy == "" {
+		return errors.New("a principal must record who created it (created_by)")
+	}
 	_, err := t.exec(`INSERT INTO principals (id, business_id, account_type, name, name_key, api_name, email,
-		description, icon, created_at, updated_at, suspended_at, archived_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		description, icon, created_at, updated_at, suspended_at, archived_at, created_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, businessID, a.AccountType, a.Name, domain.NameKey(a.Name), nullIfEmpty(a.APIName), a.Email,
-		a.Description, a.Icon, fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt), fmtTimePtr(a.SuspendedAt), fmtTimePtr(a.ArchivedAt))
+		a.Description, a.Icon, fmtTime(a.CreatedAt), fmtTime(a.UpdatedAt), fmtTimePtr(a.SuspendedAt), fmtTimePtr(a.ArchivedAt),
+		a.CreatedBy)
 	return err
+}
+
+// CreatorLink is one step of a principal's created_by chain.
+type CreatorLink struct {
+	ID          string
+	Name        string
+	AccountType domain.AccountType
+	CreatedBy   string
+}
+
+// maxLineage bounds a created_by chain walk; a real chain is far shorter,
+// and the bound keeps a hand-edited cycle from looping.
+const maxLineage = 1000
+
+// CreatorChain returns a principal and the principals that created it, in
+// order: the principal first, then its creator, its creator's creator, and
+// so on while the creator is a principal of the same business (R-KEY-11).
+func (t *Tx) CreatorChain(businessID, id string) ([]CreatorLink, error) {
+	rows, err := t.query(`WITH RECURSIVE chain(id, name, account_type, created_by, depth) AS (
+			SELECT id, name, account_type, created_by, 0 FROM principals WHERE business_id = ? AND id = ?
+			UNION ALL
+			SELECT p.id, p.name, p.account_type, p.created_by, c.depth + 1
+			FROM principals p JOIN chain c ON p.id = c.created_by
+			WHERE p.business_id = ? AND c.depth < ?
+		) SELECT id, name, account_type, created_by FROM chain ORDER BY depth`, businessID, id, businessID, maxLineage)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []CreatorLink
+	for rows.Next() {
+		var l CreatorLink
+		if err := rows.Scan(&l.ID, &l.Name, &l.AccountType, &l.CreatedBy); err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
 }
 
 // UpdatePrincipal writes a principal's editable fields.
