@@ -16,6 +16,7 @@ import (
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/server"
 	"github.com/sactl/sactl/internal/service"
+	"github.com/sactl/sactl/internal/service/escalationtest"
 )
 
 // The backend contract suite (STYLE.md): every scenario runs against the
@@ -521,3 +522,123 @@ func TestContractKeyInventory(t *testing.T) { // R-KEY-13
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestContractEscalation is the remote twin of the escalation suite
+// (internal/service/escalationtest): every case runs once with the service
+// acting --as each caller and once through a real server with each caller's
+// own credential (API key, user token, signed token). Both must meet the
+// oracle and give the same answer, message included.
+func TestContractEscalation(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "sactl.db")
+	st, err := service.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	mk := service.LocalMasterKey(db)
+	op := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
+	ts := httptest.NewServer(server.New(server.Config{Store: st, MasterKey: mk}).Handler())
+	t.Cleanup(ts.Close)
+	as := func(c escalationtest.Caller) service.API {
+		return service.New(st, service.Actor{Local: "tester", As: c.ID}, "", service.WithMasterKey(mk))
+	}
+	remote := func(c escalationtest.Caller) service.API {
+		api, err := client.New(ts.URL, c.Credential, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return api
+	}
+	f := escalationtest.Setup(t, op, remote)
+	local := escalationtest.Run(t, f, as)
+	over := escalationtest.Run(t, f, remote)
+	if len(local) != len(over) {
+		t.Fatalf("local ran %d cases, remote %d", len(local), len(over))
+	}
+	for i := range local {
+		if local[i] != over[i] {
+			t.Errorf("%s as %s:\n local: %s\nremote: %s", local[i].Case, local[i].Caller, local[i].Got, over[i].Got)
+		}
+	}
+}
+
+// TestAuditRecordsTheCredential checks R-AUD-4 through a real server: an
+// event caused through a signed token records the token's id and execution
+// id, one caused with an API key or a user token that credential's id; a
+// local operator's events record none.
+func TestAuditRecordsTheCredential(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "sactl.db")
+	st, err := service.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	mk := service.LocalMasterKey(db)
+	op := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
+	ts := httptest.NewServer(server.New(server.Config{Store: st, MasterKey: mk}).Handler())
+	t.Cleanup(ts.Close)
+	remote := func(cred string) service.API {
+		api, err := client.New(ts.URL, cred, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return api
+	}
+	tok, err := op.MintToken(ctx, service.MintTokenRequest{Execution: "run-42"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot, err := op.CreateAccount(ctx, service.CreateAccountRequest{Name: "Bot", Groups: []string{"admins"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, utok, err := op.InitAdmin(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]domain.ActorCredential{
+		"by-token": {Type: domain.CredentialSignedToken, ID: tok.ID, Execution: "run-42"},
+		"by-key":   {Type: domain.CredentialAPIKey, ID: bot.Key.ID},
+		"by-user":  {Type: domain.CredentialUserToken, ID: utok.ID},
+	}
+	for name, cred := range map[string]string{"by-token": tok.Token, "by-key": bot.Key.Secret, "by-user": utok.Secret} {
+		if _, err := remote(cred).CreateGroup(ctx, service.CreateGroupRequest{Name: name}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	seen := 0
+	err = op.ListAudit(ctx, domain.AuditFilter{Action: "group.created"}, func(e domain.AuditEvent) error {
+		w, ok := want[e.Target.Name]
+		if !ok {
+			return nil
+		}
+		seen++
+		if e.Actor.Credential == nil || *e.Actor.Credential != w {
+			t.Errorf("%s: actor credential = %+v, want %+v", e.Target.Name, e.Actor.Credential, w)
+		}
+		return nil
+	})
+	if err != nil || seen != len(want) {
+		t.Fatalf("saw %d of %d events: %v", seen, len(want), err)
+	}
+	// The local operator acts with no credential; the chain still verifies
+	// with the credential hashed into the events that carry one (R-AUD-2).
+	local := 0
+	err = op.ListAudit(ctx, domain.AuditFilter{}, func(e domain.AuditEvent) error {
+		if e.Actor.Type == "local" {
+			local++
+		}
+		if e.Actor.Type == "local" && e.Actor.Credential != nil {
+			t.Errorf("%s by the local operator records a credential: %+v", e.Action, e.Actor.Credential)
+		}
+		return nil
+	})
+	if err != nil || local == 0 {
+		t.Fatalf("%d events by the local operator: %v", local, err)
+	}
+	if chk, err := op.VerifyAudit(ctx); err != nil || !chk.OK {
+		t.Fatalf("audit chain: %+v %v", chk, err)
+	}
+}

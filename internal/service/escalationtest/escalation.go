@@ -1,0 +1,340 @@
+// Package escalationtest is the escalation suite of the authorization model
+// (internal/service/authz.go; R-PERM-8, R-PERM-9, R-KEY-11, R-USER-2): every
+// operation that hands out or takes away power, for callers at every level
+// (none, view, edit, remove), with and without the target's application
+// permission, as a user, a service account, a helper that service account
+// created, and a signed token.
+//
+// The expected outcome of each case comes from the rules as SPEC.md states
+// them (the oracle below), not from the implementation. The suite runs
+// against the service acting --as each caller (internal/service) and against
+// a real server acting with each caller's credential (internal/client's
+// contract suite), which also checks that both give the same answers.
+package escalationtest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/service"
+)
+
+// Kind is what a caller authenticates as.
+type Kind string
+
+// Caller kinds.
+const (
+	User           Kind = "user"
+	ServiceAccount Kind = "service_account"
+	Helper         Kind = "helper" // a service account created by a ServiceAccount caller
+	SignedToken    Kind = "signed_token"
+)
+
+// Caller is one principal the suite acts as.
+type Caller struct {
+	Name  string // e.g. "helper/edit/app"
+	Kind  Kind
+	Level domain.Level // for every sactl permission key
+	App   bool         // holds the application permission contacts=remove
+	// ID names the principal (for --as); Credential authenticates it (for
+	// a server): an API key, a user token or a signed token.
+	ID         string
+	Credential string
+	// Creator and Created name the other end of a lineage: a helper's
+	// creator, a service account's helper (R-KEY-11).
+	Creator, Created string
+}
+
+// Fixture is what Setup made.
+type Fixture struct {
+	Callers []Caller
+}
+
+// The target principals hold targetPerms: a little sactl power and an
+// application permission, so dominance is about both.
+var targetPerms = domain.Permissions{domain.PermServiceAccounts: domain.LevelView, "contacts": domain.LevelEdit}
+
+const (
+	targetGroup   = "target-perms"
+	saViewGroup   = "sa-view"
+	emptyGroup    = "empty"
+	richGroup     = "rich"
+	targetAccount = "target"
+	plainAccount  = "plain"
+	targetUser    = "ursula@example.com"
+	plainUser     = "walter@example.com"
+)
+
+var levels = []domain.Level{domain.LevelNone, domain.LevelView, domain.LevelEdit, domain.LevelRemove}
+
+// Setup builds the fixture in a fresh business with op, a local operator.
+// act gives the API acting as a caller (used to let service accounts create
+// their helpers); mint gives a signed token of the automation account.
+func Setup(t *testing.T, op service.API, act func(Caller) service.API) Fixture {
+	t.Helper()
+	ctx := context.Background()
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	group := func(name string, p domain.Permissions) {
+		_, err := op.CreateGroup(ctx, service.CreateGroupRequest{Name: name, Permissions: p})
+		must(err)
+	}
+	group(targetGroup, targetPerms)
+	group(saViewGroup, domain.Permissions{domain.PermServiceAccounts: domain.LevelView})
+	group(emptyGroup, nil)
+	group(richGroup, domain.Permissions{"contacts": domain.LevelEdit})
+	all := domain.AllSactlAt(domain.LevelRemove)
+	all["contacts"] = domain.LevelRemove
+	group("bootstrap", all)
+
+	_, err := op.CreateAccount(ctx, service.CreateAccountRequest{Name: "Target", APIName: targetAccount, Groups: []string{targetGroup}})
+	must(err)
+	_, err = op.CreateAccount(ctx, service.CreateAccountRequest{Name: "Plain", APIName: plainAccount})
+	must(err)
+	_, err = op.CreateUser(ctx, service.CreateUserRequest{Name: "Ursula", Email: targetUser, Groups: []string{targetGroup}})
+	must(err)
+	_, err = op.CreateUser(ctx, service.CreateUserRequest{Name: "Walter", Email: plainUser})
+	must(err)
+
+	var f Fixture
+	for _, l := range levels {
+		for _, app := range []bool{false, true} {
+			suffix := l.String()
+			p := domain.AllSactlAt(l)
+			if app {
+				suffix += "-app"
+				p["contacts"] = domain.LevelRemove
+			}
+			g := "caller-" + suffix
+			group(g, p)
+
+			u, err := op.CreateUser(ctx, service.CreateUserRequest{Name: "user " + suffix, Email: "user-" + suffix + "@example.com", Groups: []string{g}})
+			must(err)
+			ut, err := op.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: u.ID, Name: "suite"})
+			must(err)
+			f.Callers = append(f.Callers, Caller{Name: "user/" + suffix, Kind: User, Level: l, App: app, ID: u.ID, Credential: ut.Secret})
+
+			// The service account creates its helper while it holds the
+			// bootstrap group, then keeps only its caller group.
+			sa, err := op.CreateAccount(ctx, service.CreateAccountRequest{Name: "sa " + suffix, APIName: "sa-" + suffix, Groups: []string{g, "bootstrap"}})
+			must(err)
+			saCaller := Caller{Name: "service_account/" + suffix, Kind: ServiceAccount, Level: l, App: app, ID: sa.ID, Credential: sa.Key.Secret}
+			h, err := act(saCaller).CreateAccount(ctx, service.CreateAccountRequest{Name: "helper " + suffix, APIName: "helper-" + suffix, Groups: []string{g}})
+			must(err)
+			_, err = op.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: sa.ID, Op: service.GroupsRemove, Groups: []string{"bootstrap"}})
+			must(err)
+			saCaller.Created = h.ID
+			f.Callers = append(f.Callers, saCaller,
+				Caller{Name: "helper/" + suffix, Kind: Helper, Level: l, App: app, ID: h.ID, Credential: h.Key.Secret, Creator: sa.ID})
+		}
+	}
+	auto, err := op.GetAccount(ctx, "automation")
+	must(err)
+	tok, err := op.MintToken(ctx, service.MintTokenRequest{})
+	must(err)
+	f.Callers = append(f.Callers, Caller{Name: "signed_token", Kind: SignedToken, Level: domain.LevelRemove, ID: auto.ID, Credential: tok.Token})
+	return f
+}
+
+// Case is one operation the suite tries.
+type Case struct {
+	Name string
+	// Applies says whether the case makes sense for the caller (nil: always).
+	Applies func(c Caller) bool
+	Do      func(ctx context.Context, api service.API, c Caller) error
+	// Allowed is the oracle: whether SPEC.md lets the caller do it.
+	Allowed func(c Caller) bool
+}
+
+var (
+	dry    = service.Mutation{DryRun: true}
+	dryYes = service.Mutation{DryRun: true, Confirmed: true}
+)
+
+func atLeast(c Caller, l domain.Level) bool { return c.Level >= l }
+
+// holdsTarget: the caller holds every level of targetPerms (R-PERM-8/9).
+func holdsTarget(c Caller) bool { return c.Level >= domain.LevelView && c.App }
+
+func isService(c Caller) bool { return c.Kind != User }
+
+// obtains is the rule of every operation that hands the caller a key or a
+// token of a target holding targetPerms (R-PERM-9, R-KEY-11).
+func obtains(level domain.Level) func(Caller) bool {
+	return func(c Caller) bool { return c.Kind != SignedToken && atLeast(c, level) && holdsTarget(c) }
+}
+
+// grants is the rule of handing out (or taking away) targetPerms with an
+// operation needing level (R-PERM-8).
+func grants(level domain.Level) func(Caller) bool {
+	return func(c Caller) bool { return atLeast(c, level) && holdsTarget(c) }
+}
+
+// Cases is every case of the suite.
+func Cases() []Case {
+	return []Case{
+		{Name: "create an account with a group", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "New", Groups: []string{targetGroup}, Mutation: dry})
+			return err
+		}, Allowed: obtains(domain.LevelEdit)},
+		{Name: "assign a group to an account", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: plainAccount, Op: service.GroupsAdd, Groups: []string{targetGroup}, Mutation: dry})
+			return err
+		}, Allowed: grants(domain.LevelEdit)},
+		{Name: "assign a sactl-only group to an account", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: plainAccount, Op: service.GroupsAdd, Groups: []string{saViewGroup}, Mutation: dry})
+			return err
+		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelEdit) }},
+		{Name: "take a group away from an account", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: targetAccount, Op: service.GroupsRemove, Groups: []string{targetGroup}, Mutation: dryYes})
+			return err
+		}, Allowed: grants(domain.LevelEdit)},
+		{Name: "create a group", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.CreateGroup(ctx, service.CreateGroupRequest{Name: "new-group", Permissions: targetPerms, Mutation: dry})
+			return err
+		}, Allowed: grants(domain.LevelEdit)},
+		{Name: "raise a group's level", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: emptyGroup, Set: domain.Permissions{"contacts": domain.LevelEdit}, Mutation: dry})
+			return err
+		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelEdit) && c.App }},
+		{Name: "drop a group's level", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: richGroup, Drop: []string{"contacts"}, Mutation: dry})
+			return err
+		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelEdit) && c.App }},
+		{Name: "delete a group", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.DeleteGroup(ctx, targetGroup, dryYes)
+			return err
+		}, Allowed: grants(domain.LevelRemove)},
+		{Name: "create a user with a group", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.CreateUser(ctx, service.CreateUserRequest{Name: "New", Email: "new@example.com", Groups: []string{targetGroup}, Mutation: dry})
+			return err
+		}, Allowed: grants(domain.LevelEdit)},
+		{Name: "assign a group to a user", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.ChangeUserGroups(ctx, service.ChangeGroupsRequest{Ref: plainUser, Op: service.GroupsAdd, Groups: []string{targetGroup}, Mutation: dry})
+			return err
+		}, Allowed: grants(domain.LevelEdit)},
+		{Name: "take a group away from a user", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.ChangeUserGroups(ctx, service.ChangeGroupsRequest{Ref: targetUser, Op: service.GroupsRemove, Groups: []string{targetGroup}, Mutation: dry})
+			return err
+		}, Allowed: grants(domain.LevelEdit)},
+		{Name: "remove a user", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.RemoveUser(ctx, targetUser, dryYes)
+			return err
+		}, Allowed: grants(domain.LevelRemove)},
+		{Name: "create a key", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.CreateKey(ctx, service.CreateKeyRequest{Ref: targetAccount, Name: "extra", Mutation: dry})
+			return err
+		}, Allowed: obtains(domain.LevelEdit)},
+		{Name: "rotate keys", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: targetAccount, Mutation: dryYes})
+			return err
+		}, Allowed: obtains(domain.LevelEdit)},
+		{Name: "reveal a key", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.ShowKey(ctx, service.KeyRequest{Ref: targetAccount})
+			return err
+		}, Allowed: obtains(domain.LevelView)},
+		// Plain holds nothing: dominance and grants hold for every caller,
+		// so only the level and the credential kind decide.
+		{Name: "create an account with a sactl-only group", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "New", Groups: []string{saViewGroup}, Mutation: dry})
+			return err
+		}, Allowed: func(c Caller) bool { return c.Kind != SignedToken && atLeast(c, domain.LevelEdit) }},
+		{Name: "rotate the keys of an account holding nothing", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: plainAccount, Mutation: dryYes})
+			return err
+		}, Allowed: func(c Caller) bool { return c.Kind != SignedToken && atLeast(c, domain.LevelEdit) }},
+		{Name: "reveal the key of an account holding nothing", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.ShowKey(ctx, service.KeyRequest{Ref: plainAccount})
+			return err
+		}, Allowed: func(c Caller) bool { return c.Kind != SignedToken && atLeast(c, domain.LevelView) }},
+		{Name: "rotate the keys of one's creator",
+			Applies: func(c Caller) bool { return c.Creator != "" },
+			Do: func(ctx context.Context, api service.API, c Caller) error {
+				_, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: c.Creator, Mutation: dryYes})
+				return err
+			}, Allowed: func(Caller) bool { return false }},
+		{Name: "reveal the key of one's creator",
+			Applies: func(c Caller) bool { return c.Creator != "" },
+			Do: func(ctx context.Context, api service.API, c Caller) error {
+				_, err := api.ShowKey(ctx, service.KeyRequest{Ref: c.Creator})
+				return err
+			}, Allowed: func(Caller) bool { return false }},
+		{Name: "rotate the keys of an account one created",
+			Applies: func(c Caller) bool { return c.Created != "" },
+			Do: func(ctx context.Context, api service.API, c Caller) error {
+				_, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: c.Created, Mutation: dryYes})
+				return err
+			}, Allowed: func(Caller) bool { return false }},
+		{Name: "create a key of one's own account",
+			Applies: func(c Caller) bool { return c.Kind == ServiceAccount || c.Kind == Helper },
+			Do: func(ctx context.Context, api service.API, c Caller) error {
+				_, err := api.CreateKey(ctx, service.CreateKeyRequest{Ref: c.ID, Name: "mine", Mutation: dry})
+				return err
+			}, Allowed: func(Caller) bool { return false }},
+		{Name: "create a user token for someone else", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: targetUser, Mutation: dry})
+			return err
+		}, Allowed: func(Caller) bool { return false }},
+		{Name: "create a user token for oneself", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: c.ID, Mutation: dry})
+			return err
+		}, Allowed: func(c Caller) bool { return c.Kind == User }},
+		{Name: "mint a signed token", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.MintToken(ctx, service.MintTokenRequest{})
+			return err
+		}, Allowed: func(c Caller) bool { return c.Kind != SignedToken && atLeast(c, domain.LevelRemove) }},
+	}
+}
+
+// Outcome is the answer to one case: "ok", or the error kind and message.
+type Outcome struct {
+	Case, Caller, Got string
+}
+
+// Run runs every case for every caller with act(caller) and checks each
+// against the oracle: an allowed case succeeds, a refused one fails with a
+// forbidden error (exit 4, HTTP 403) whose message starts "forbidden:".
+func Run(t *testing.T, f Fixture, act func(Caller) service.API) []Outcome {
+	t.Helper()
+	ctx := context.Background()
+	var out []Outcome
+	allowed, refused := 0, 0
+	for _, cs := range Cases() {
+		for _, c := range f.Callers {
+			if cs.Applies != nil && !cs.Applies(c) {
+				continue
+			}
+			err := cs.Do(ctx, act(c), c)
+			got := "ok"
+			if err != nil {
+				got = fmt.Sprintf("%s: %s", domain.KindOf(err), err)
+			}
+			out = append(out, Outcome{Case: cs.Name, Caller: c.Name, Got: got})
+			want := cs.Allowed(c)
+			switch {
+			case want && err != nil:
+				t.Errorf("%s as %s: want allowed, got %s", cs.Name, c.Name, got)
+			case !want && err == nil:
+				t.Errorf("%s as %s: want forbidden, got allowed (an escalation)", cs.Name, c.Name)
+			case !want && (domain.KindOf(err) != domain.KindForbidden || !strings.HasPrefix(err.Error(), "forbidden: ")):
+				t.Errorf("%s as %s: want a forbidden error, got %s", cs.Name, c.Name, got)
+			}
+			if want {
+				allowed++
+			} else {
+				refused++
+			}
+		}
+	}
+	if allowed == 0 || refused == 0 {
+		t.Errorf("the suite must have both allowed (%d) and refused (%d) cases", allowed, refused)
+	}
+	return out
+}
