@@ -208,3 +208,48 @@ func TestGroupLifecycle(t *testing.T) { // R-PERM-1, R-PERM-7
 		t.Fatal(err)
 	}
 }
+
+func TestIntrospectionNeedsItsPermission(t *testing.T) { // R-PERM-10
+	e := newEnv(t)
+	e.createGroup("gateway", "introspection=view")
+	e.createGroup("viewers", "service_accounts=view")
+	e.createSA("Gateway", "gateway")
+	e.createSA("Viewer", "viewers")
+	_, target := e.createWithKey("Target", "viewers")
+	_, err := e.as("viewer").Verify(e.ctx, target)
+	wantKind(t, err, domain.KindForbidden)
+	if !strings.Contains(err.Error(), "introspection=view") {
+		t.Fatalf("the refusal names the permission: %v", err)
+	}
+	v, err := e.as("gateway").Verify(e.ctx, target)
+	if err != nil || !v.Active {
+		t.Fatalf("introspection=view verifies: %+v %v", v, err)
+	}
+	// The local operator needs nothing (R-PERM-6).
+	if v, err := e.local.Verify(e.ctx, target); err != nil || !v.Active {
+		t.Fatalf("local: %+v %v", v, err)
+	}
+}
+
+func TestForeignCredentialIsUnknown(t *testing.T) { // R-PERM-10
+	e := newEnv(t)
+	_, key := e.createWithKey("Target", "admins")
+	tok, err := e.local.MintToken(e.ctx, MintTokenRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.local.CreateBusiness(e.ctx, CreateBusinessRequest{Name: "other"}); err != nil {
+		t.Fatal(err)
+	}
+	other := New(e.st, LocalActor("tester"), "other", WithClock(e.clk.now), WithMasterKey(e.mk))
+	for _, cred := range []string{key, tok.Token} {
+		v, err := other.Verify(e.ctx, cred)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Active || v.Reason != domain.ReasonUnknown || v.Principal != nil || v.Business != "other" ||
+			(v.Credential != nil && v.Credential.ID != "") || len(v.Permissions) != 0 {
+			t.Fatalf("a credential of another business reads as unknown, with no id: %+v", v)
+		}
+	}
+}
