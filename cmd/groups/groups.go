@@ -23,8 +23,13 @@ to users and service accounts. Levels are none < view < edit < remove; a
 principal's level for a key is the highest across its groups.
 
 sactl checks service_accounts, groups, users, audit, config_export,
-config_import and settings; any other key (contacts, deals, ...) is stored
-for the applications that read introspection results.
+config_import, settings and introspection; any other key (contacts,
+deals, ...) is stored for the applications that read introspection results.
+
+Nobody hands out more than they hold: creating or editing a group, or
+assigning one, needs at least every level it grants, application keys
+included; taking a group away from someone else, lowering a level or
+deleting a group needs the levels taken away.
 
 The built-in "admins" group holds every sactl key at remove; it cannot be
 changed or deleted, but its members can. The "automation" group belongs to

@@ -26,8 +26,9 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 		Long: `Mint a short-lived token (sat_…) for the automation account: at most one
 hour, 15 minutes by default. Verification needs no database write; rotating
 the signing key (sactl tokens rotate-signing-key) leaves tokens already
-issued valid until they expire. Needs every sactl permission, as the token
-carries the automation account's.` + cmdutil.ExitStatusHelp,
+issued valid until they expire. Needs service_accounts=edit and, as the
+token carries the automation account's power, at least its level for every
+permission key. A signed token never mints another.` + cmdutil.ExitStatusHelp,
 		Example: "  sactl sa token mint --ttl 5m --execution run-42 -o json | jq -r .token",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {

@@ -45,7 +45,7 @@ func newCmdTokensCreate(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create <user> [--name <name>] [--expires-in <duration>]",
 		Short: "Create a personal token for a user (shown once)",
-		Long:  "Create a personal token for a user. Its secret is printed once. Creating a token for someone needs every sactl permission they hold." + cmdutil.ExitStatusHelp,
+		Long:  "Create a personal token for a user. Its secret is printed once. A user token is created only by its own user (authenticated as that user) or by a local operator; never by a service account or a signed token." + cmdutil.ExitStatusHelp,
 		Args:  cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
 			d, err := cmdutil.ParseDurationFlag("--expires-in", expires)
