@@ -112,6 +112,7 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 	pf.StringVar(&f.DBPath, "db", "", "SQLite database file (env SACTL_DB)")
 	pf.StringVar(&f.Business, "business", "", `business to work in (env SACTL_BUSINESS, default "default")`)
 	pf.StringVar(&f.As, "as", "", "run as this principal, with its permissions (audited; local mode)")
+	pf.StringVar(&f.MasterKeyFile, "master-key-file", "", "file holding the master key that seals stored secrets (env SACTL_MASTER_KEY; default <db>.masterkey)")
 	pf.StringVar(&f.Profile, "profile", "", "server profile to use (env SACTL_PROFILE; \"local\" for the local database)")
 	root.CompletionOptions.HiddenDefaultCmd = false
 

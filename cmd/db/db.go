@@ -27,7 +27,7 @@ func NewCmdDB(f *cmdutil.Factory) *cobra.Command {
 itself (--db, SACTL_DB or the default path), also while other sactl processes
 or "sactl serve" use it; against a server, run them on the server's host.` + cmdutil.ExitStatusHelp,
 	}
-	cmd.AddCommand(newCmdBackup(f), newCmdCheck(f), newCmdMigrate(f))
+	cmd.AddCommand(newCmdBackup(f), newCmdCheck(f), newCmdMigrate(f), newCmdRotateMasterKey(f))
 	return cmd
 }
 
@@ -99,8 +99,8 @@ given (then keep it safe yourself). A backup restores by pointing --db at it.` +
 			if res.SchemaVersion, err = st.UserVersion(c.Context()); err != nil {
 				return err
 			}
-			if !noMasterKey {
-				copied, err := copyMasterKey(st.Path()+".masterkey", dest+".masterkey")
+			if src := f.MasterKey(st.Path()).Path(); !noMasterKey && src != "" {
+				copied, err := copyMasterKey(src, dest+".masterkey")
 				if err != nil {
 					os.Remove(dest)
 					return fmt.Errorf("copy the master key: %w", err)
@@ -158,6 +158,9 @@ type Check struct {
 	Integrity     []string            `json:"integrity"`    // problems; [] when sound
 	ForeignKeys   []string            `json:"foreign_keys"` // problems; [] when sound
 	Audit         []domain.AuditCheck `json:"audit"`        // one per business
+	// MasterKey is "ok" when the master key opens every business's sealed
+	// data (R-KEY-10), else what is wrong.
+	MasterKey string `json:"master_key"`
 }
 
 func newCmdCheck(f *cmdutil.Factory) *cobra.Command {
@@ -184,13 +187,20 @@ anything is wrong, after printing what.` + cmdutil.ExitStatusHelp,
 				return err
 			}
 			res.Integrity, res.ForeignKeys = orEmpty(res.Integrity), orEmpty(res.ForeignKeys)
+			res.MasterKey = "ok"
+			if _, err := service.CheckMasterKey(c.Context(), st, f.MasterKey(st.Path())); err != nil {
+				res.MasterKey = err.Error()
+			}
 			operator := service.LocalActor(cmdutil.OSUser())
 			bs, err := service.New(st, operator, "").ListBusinesses(c.Context())
 			if err != nil {
 				return err
 			}
-			res.OK = len(res.Integrity) == 0 && len(res.ForeignKeys) == 0
+			res.OK = len(res.Integrity) == 0 && len(res.ForeignKeys) == 0 && res.MasterKey == "ok"
 			var broken []string
+			if res.MasterKey != "ok" {
+				broken = append(broken, "the master key does not open the sealed data")
+			}
 			for _, b := range bs {
 				a, err := service.New(st, operator, b.Name).VerifyAudit(c.Context())
 				if err != nil {
@@ -241,6 +251,7 @@ func printCheck(opts cmdutil.Base, res Check) error {
 	}
 	d.Add("integrity", okOr(res.Integrity))
 	d.Add("foreign_keys", okOr(res.ForeignKeys))
+	d.Add("master_key", res.MasterKey)
 	for _, a := range res.Audit {
 		v := fmt.Sprintf("ok, %d events", a.Events)
 		if b := a.Broken; b != nil {
@@ -289,6 +300,63 @@ starting a new server version.` + cmdutil.ExitStatusHelp,
 		},
 	}
 	cmd.Flags().BoolVar(&status, "status", false, "only show the schema version and pending migrations")
+	cmdutil.AddOutputFlag(cmd, &opts)
+	return cmd
+}
+
+// MasterKeyRotation is what "db rotate-master-key" did (docs/json.md).
+type MasterKeyRotation struct {
+	// KeyFile holds the new master key.
+	KeyFile string `json:"key_file"`
+	// Resealed is how many businesses' data keys were sealed anew.
+	Resealed int `json:"resealed"`
+}
+
+func newCmdRotateMasterKey(f *cmdutil.Factory) *cobra.Command {
+	opts := cmdutil.NewBase(f)
+	var newKeyFile string
+	cmd := &cobra.Command{
+		Use:   "rotate-master-key [--new-key-file <file>]",
+		Short: "Seal every business's data key under a new master key",
+		Long: `Make a new master key (R-KEY-10) and seal every business's data key under it,
+in one transaction, with a master_key.rotated audit event in each business.
+Sealed secrets and signing keys stay as they are: they are sealed by the data
+keys, which do not change.
+
+With the master key in a file (--master-key-file, or <db>.masterkey), the new
+key is written to <file>.new (0600) before the transaction and replaces the
+file once it has committed; if sactl is killed in between, the next command
+that opens the database finishes the swap. With the key in SACTL_MASTER_KEY,
+give --new-key-file: the new key is written there, and you then point
+SACTL_MASTER_KEY or --master-key-file at it.
+
+Backups made before the rotation still need the old key (the copy beside
+each backup). Stop servers using the database first, and restart them with
+the new key: a running server keeps the key it started with.` + cmdutil.ExitStatusHelp,
+		Example: "  sactl db rotate-master-key --db /srv/sactl.db --master-key-file /etc/sactl/master.key",
+		Args:    cmdutil.ExactArgs(0, "no arguments"),
+		RunE: func(c *cobra.Command, args []string) error {
+			st, err := open(c.Context(), f)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			actor := service.LocalActor(cmdutil.OSUser())
+			actor.As = f.As
+			file, n, err := service.RotateMasterKey(c.Context(), st, f.MasterKey(st.Path()), actor, newKeyFile)
+			if err != nil {
+				return err
+			}
+			res := MasterKeyRotation{KeyFile: file, Resealed: n}
+			return opts.Print(res, func() error {
+				d := output.NewDetail(opts.IO)
+				d.Add("key_file", res.KeyFile)
+				d.Add("resealed", strconv.Itoa(res.Resealed))
+				return d.Render()
+			})
+		},
+	}
+	cmd.Flags().StringVar(&newKeyFile, "new-key-file", "", "write the new master key to this new file (needed when the key comes from SACTL_MASTER_KEY)")
 	cmdutil.AddOutputFlag(cmd, &opts)
 	return cmd
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/cmdutil"
-	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/server"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
@@ -21,8 +20,8 @@ import (
 
 // Options are the inputs of "sactl serve".
 type Options struct {
-	Listen, TLSCert, TLSKey, MasterKeyFile string
-	ShutdownTimeout                        time.Duration
+	Listen, TLSCert, TLSKey string
+	ShutdownTimeout         time.Duration
 }
 
 // NewCmdServe is "sactl serve".
@@ -54,22 +53,9 @@ finish, then it exits 0.` + cmdutil.ExitStatusHelp,
 	cmd.Flags().StringVar(&o.Listen, "listen", "127.0.0.1:7070", "address to listen on")
 	cmd.Flags().StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file")
 	cmd.Flags().StringVar(&o.TLSKey, "tls-key", "", "TLS private key file")
-	cmd.Flags().StringVar(&o.MasterKeyFile, "master-key-file", "", "file holding the master key (env SACTL_MASTER_KEY)")
 	cmd.Flags().DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
 	cmd.AddCommand(newCmdInit(f))
 	return cmd
-}
-
-// MasterKey picks the master key source (R-KEY-10).
-func MasterKey(f *cmdutil.Factory, file, dbPath string) func() (keys.MasterKey, error) {
-	switch {
-	case file != "":
-		return func() (keys.MasterKey, error) { return keys.LoadOrCreateMasterKey(file) }
-	case f.Getenv("SACTL_MASTER_KEY") != "":
-		v := f.Getenv("SACTL_MASTER_KEY")
-		return func() (keys.MasterKey, error) { return keys.ParseMasterKey(v) }
-	}
-	return service.LocalMasterKey(dbPath)
 }
 
 func run(ctx context.Context, f *cmdutil.Factory, o Options) error {
@@ -77,15 +63,14 @@ func run(ctx context.Context, f *cmdutil.Factory, o Options) error {
 	if err != nil {
 		return err
 	}
-	st, err := service.Open(ctx, path)
+	// R-KEY-10: a master key that does not open the database's sealed data
+	// stops the server before it listens.
+	st, err := f.OpenStore(ctx, path)
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", path, err)
+		return err
 	}
 	defer st.Close()
-	mk := MasterKey(f, o.MasterKeyFile, path)
-	if _, err := mk(); err != nil {
-		return fmt.Errorf("master key: %w", err)
-	}
+	mk := f.MasterKey(path)
 	logger := slog.New(slog.NewJSONHandler(f.IOStreams.ErrOut, nil))
 	srv := server.New(server.Config{Store: st, MasterKey: mk, Logger: logger, Now: f.Now})
 	hs := srv.HTTPServer(o.Listen)
@@ -125,7 +110,7 @@ func run(ctx context.Context, f *cmdutil.Factory, o Options) error {
 }
 
 func newCmdInit(f *cmdutil.Factory) *cobra.Command {
-	var email, masterKeyFile string
+	var email string
 	cmd := &cobra.Command{
 		Use:   "init [--email <email>]",
 		Short: "Create the first admin user and print its token once",
@@ -139,13 +124,13 @@ already has user tokens. Pipe it into "sactl profile add --token-stdin".` + cmdu
 			if err != nil {
 				return err
 			}
-			st, err := service.Open(c.Context(), path)
+			st, err := f.OpenStore(c.Context(), path)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			svc := service.New(st, service.LocalActor(cmdutil.OSUser()), f.BusinessName(),
-				service.WithClock(f.Now), service.WithMasterKey(MasterKey(f, masterKeyFile, path)))
+				service.WithClock(f.Now), service.WithMasterKey(f.MasterKey(path)))
 			u, tok, err := svc.InitAdmin(c.Context(), email)
 			if err != nil {
 				return err
@@ -156,6 +141,5 @@ already has user tokens. Pipe it into "sactl profile add --token-stdin".` + cmdu
 		},
 	}
 	cmd.Flags().StringVar(&email, "email", "", "the admin's email (default admin@<business domain>)")
-	cmd.Flags().StringVar(&masterKeyFile, "master-key-file", "", "file holding the master key (env SACTL_MASTER_KEY)")
 	return cmd
 }

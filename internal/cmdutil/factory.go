@@ -31,6 +31,8 @@ type Factory struct {
 	Business string
 	As       string
 	Profile  string
+	// MasterKeyFile is --master-key-file (R-KEY-10).
+	MasterKeyFile string
 
 	store  *sqlite.Store
 	remote *config.Remote // the remote target, once Backend chose one
@@ -75,16 +77,48 @@ func (f *Factory) Backend(ctx context.Context) (service.API, error) {
 		if err != nil {
 			return nil, err
 		}
-		st, err := service.Open(ctx, path)
+		st, err := f.OpenStore(ctx, path)
 		if err != nil {
-			return nil, fmt.Errorf("open database %s: %w", path, err)
+			return nil, err
 		}
 		f.store = st
 	}
 	actor := service.LocalActor(OSUser())
 	actor.As = f.As
 	return service.New(f.store, actor, f.BusinessName(), service.WithClock(f.Now),
-		service.WithMasterKey(service.LocalMasterKey(f.store.Path()))), nil
+		service.WithMasterKey(f.MasterKey(f.store.Path()))), nil
+}
+
+// MasterKey is where the master key comes from (R-KEY-10), in local mode as
+// for the server: --master-key-file, else SACTL_MASTER_KEY, else the 0600
+// file <db>.masterkey next to the database.
+func (f *Factory) MasterKey(dbPath string) service.MasterKey {
+	switch {
+	case f.MasterKeyFile != "":
+		return service.MasterKeyFile(f.MasterKeyFile)
+	case f.Getenv("SACTL_MASTER_KEY") != "":
+		return service.MasterKeyEnv(f.Getenv("SACTL_MASTER_KEY"))
+	}
+	return service.LocalMasterKey(dbPath)
+}
+
+// OpenStore opens a database and checks that the master key opens what it
+// holds sealed (R-KEY-10): a missing or different key is refused at once,
+// naming where the key came from.
+func (f *Factory) OpenStore(ctx context.Context, path string) (*sqlite.Store, error) {
+	st, err := service.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	finished, err := service.CheckMasterKey(ctx, st, f.MasterKey(path))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if finished {
+		fmt.Fprintf(f.IOStreams.ErrOut, "sactl: finished an interrupted master key rotation: %s now holds the new key\n", f.MasterKey(path).Path())
+	}
+	return st, nil
 }
 
 // ConfigPath is the profiles file.

@@ -115,6 +115,23 @@ func loadOrCreateMasterKey(path string, gen func() (MasterKey, error)) (MasterKe
 	return theirs, err
 }
 
+// ReadMasterKeyFile reads a master key file without ever creating one; a
+// missing file is an error matching fs.ErrNotExist.
+func ReadMasterKeyFile(path string) (MasterKey, error) { return readMasterKeyFile(path) }
+
+// WriteMasterKeyFile creates path, mode 0600, holding m; it never replaces
+// an existing file (fs.ErrExist).
+func WriteMasterKeyFile(path string, m MasterKey) error {
+	created, err := createMasterKeyFile(path, m)
+	if err == nil && !created {
+		err = fmt.Errorf("keys: %s: %w", path, fs.ErrExist)
+	}
+	return err
+}
+
+// NewMasterKey makes a master key from crypto/rand.
+func NewMasterKey() (MasterKey, error) { return newMasterKey() }
+
 // errMasterKeyShort marks a key file shorter than one key line: it may still
 // be being written.
 var errMasterKeyShort = errors.New("too short")

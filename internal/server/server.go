@@ -19,7 +19,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/sactl/sactl/internal/store/sqlite"
 )
@@ -30,7 +29,7 @@ const MaxBodyBytes = 1 << 20
 // Config is what a server needs.
 type Config struct {
 	Store     *sqlite.Store
-	MasterKey func() (keys.MasterKey, error)
+	MasterKey service.MasterKey
 	Logger    *slog.Logger
 	Now       func() time.Time
 }
@@ -78,6 +77,14 @@ func New(cfg Config) *Server {
 	s.mux.Handle("GET /readyz", s.plain("readyz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := cfg.Store.UserVersion(r.Context()); err != nil {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database not ready"})
+			return
+		}
+		// R-KEY-10: not ready while the master key does not open the
+		// database's sealed data. The reason goes to the log, not to an
+		// unauthenticated caller.
+		if _, err := service.CheckMasterKey(r.Context(), cfg.Store, cfg.MasterKey); err != nil {
+			cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "master key not usable", slog.String("error", err.Error()))
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "master key not usable"})
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

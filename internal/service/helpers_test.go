@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/store/sqlite"
 )
 
@@ -22,7 +21,7 @@ type env struct {
 	t     *testing.T
 	ctx   context.Context
 	db    string
-	mk    func() (keys.MasterKey, error)
+	mk    MasterKey
 	st    *sqlite.Store
 	clk   *clock
 	local *Service

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -179,25 +178,36 @@ func (t *txn) issueKey(a domain.Account, name string, ttl time.Duration, set dom
 func sealAAD(businessID, keyID string) []byte { return []byte(businessID + "|" + keyID) }
 
 // dataKey returns the business's data key, creating it (sealed by the
-// master key) on first use when create is set.
+// master key) on first use when create is set (R-KEY-10). A master key is
+// made only while the database holds nothing sealed: once it does, a
+// missing or different key is an error, never replaced.
 func (t *txn) dataKey(create bool) (keys.DataKey, error) {
-	mk, err := t.s.master()
-	if err != nil {
-		return keys.DataKey{}, err
-	}
 	wrapped, ok, err := t.WrappedDataKey(t.biz.ID)
 	if err != nil {
 		return keys.DataKey{}, err
 	}
 	if ok {
-		dk, err := mk.Unwrap(wrapped)
+		mk, err := t.s.master.Load(false)
 		if err != nil {
-			return dk, fmt.Errorf("cannot open business %q's data key: wrong master key?", t.biz.Name)
+			return keys.DataKey{}, err
 		}
-		return dk, nil
+		return t.s.master.open(mk, t.biz.Name, wrapped)
 	}
 	if !create {
 		return keys.DataKey{}, fmt.Errorf("business %q has no data key", t.biz.Name)
+	}
+	sealed, err := t.WrappedDataKeys()
+	if err != nil {
+		return keys.DataKey{}, err
+	}
+	mk, err := t.s.master.Load(len(sealed) == 0)
+	if err != nil {
+		return keys.DataKey{}, err
+	}
+	for _, r := range sealed { // the same key as the rest of the database
+		if _, err := t.s.master.open(mk, r.Business, r.Wrapped); err != nil {
+			return keys.DataKey{}, err
+		}
 	}
 	dk, err := keys.NewDataKey()
 	if err != nil {
@@ -897,18 +907,6 @@ func (s *Service) RotateSigningKey(ctx context.Context, m Mutation) (string, err
 			map[string]any{"signing_key": sk.ID})
 	})
 	return id, err
-}
-
-// LocalMasterKey loads, or creates on first use, the 0600 master key file
-// next to a local database (R-KEY-10): <db>.masterkey.
-func LocalMasterKey(dbPath string) func() (keys.MasterKey, error) {
-	var once sync.Once
-	var mk keys.MasterKey
-	var err error
-	return func() (keys.MasterKey, error) {
-		once.Do(func() { mk, err = keys.LoadOrCreateMasterKey(dbPath + ".masterkey") })
-		return mk, err
-	}
 }
 
 // verifyTxn opens the verification of a credential belonging to a

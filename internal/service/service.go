@@ -56,9 +56,9 @@ type Service struct {
 	now      func() time.Time
 	actor    Actor
 	business string
-	// master loads the master key that seals each business's data key
-	// (R-KEY-10). It is called only when a secret is sealed or opened.
-	master func() (keys.MasterKey, error)
+	// master is the master key that seals each business's data key
+	// (R-KEY-10). It is loaded only when a secret is sealed or opened.
+	master MasterKey
 	// anyBusiness makes Verify accept credentials of every business (the
 	// server's authentication, which learns the business from the credential).
 	anyBusiness bool
@@ -70,9 +70,9 @@ type Option func(*Service)
 // WithClock injects the clock (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
 
-// WithMasterKey sets how the master key is loaded (R-KEY-10).
-func WithMasterKey(load func() (keys.MasterKey, error)) Option {
-	return func(s *Service) { s.master = load }
+// WithMasterKey sets where the master key comes from (R-KEY-10).
+func WithMasterKey(mk MasterKey) Option {
+	return func(s *Service) { s.master = mk }
 }
 
 // New binds a store to an actor and a business name.
@@ -80,7 +80,7 @@ func New(st *sqlite.Store, actor Actor, business string, opts ...Option) *Servic
 	if business == "" {
 		business = DefaultBusiness
 	}
-	s := &Service{st: st, now: time.Now, actor: actor, business: business, master: noMasterKey}
+	s := &Service{st: st, now: time.Now, actor: actor, business: business, master: noMasterKey()}
 	for _, o := range opts {
 		o(s)
 	}
@@ -283,6 +283,8 @@ func wrapUnique(err error, msg string, a ...any) error {
 	return err
 }
 
-func noMasterKey() (keys.MasterKey, error) {
-	return keys.MasterKey{}, errors.New("no master key is configured for sealing secrets")
+func noMasterKey() MasterKey {
+	return MasterKey{Source: "no master key", cache: &masterCache{}, load: func(bool) (keys.MasterKey, error) {
+		return keys.MasterKey{}, errors.New("no master key is configured for sealing secrets")
+	}}
 }

@@ -208,6 +208,38 @@ func (t *Tx) PutWrappedDataKey(businessID string, wrapped []byte, now time.Time)
 	return err
 }
 
+// WrappedKeyRow is one business's wrapped data key (R-KEY-10).
+type WrappedKeyRow struct {
+	BusinessID, Business string
+	Wrapped              []byte
+}
+
+// WrappedDataKeys returns every business's wrapped data key: what the
+// master key must open.
+func (t *Tx) WrappedDataKeys() ([]WrappedKeyRow, error) {
+	rows, err := t.query(`SELECT k.business_id, b.name, k.wrapped FROM business_keys k
+		JOIN businesses b ON b.id = k.business_id ORDER BY b.name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []WrappedKeyRow
+	for rows.Next() {
+		var r WrappedKeyRow
+		if err := rows.Scan(&r.BusinessID, &r.Business, &r.Wrapped); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceWrappedDataKey re-seals a business's data key (a master key rotation).
+func (t *Tx) ReplaceWrappedDataKey(businessID string, wrapped []byte) error {
+	_, err := t.exec(`UPDATE business_keys SET wrapped = ? WHERE business_id = ?`, wrapped, businessID)
+	return err
+}
+
 // SigningKeyRow is a sealed token signing key.
 type SigningKeyRow struct {
 	ID        string
