@@ -2,6 +2,7 @@ package cmd_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -199,7 +200,17 @@ func TestRemoteOutputMatchesLocal(t *testing.T) {
 }
 
 // kill -TERM during load lets in-flight requests finish and exits 0 (R-SRV-4).
-func TestServeGracefulShutdownUnderLoad(t *testing.T) {
+// servedDB is a "sactl serve" process of the test binary on a fresh
+// database, after "serve init": its URL, the admin's token, its logs.
+type servedDB struct {
+	bin, db, base, token string
+	env                  []string
+	srv                  *exec.Cmd
+	logs                 *serverLog
+}
+
+func startServe(t *testing.T) *servedDB {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a server process")
 	}
@@ -214,7 +225,7 @@ func TestServeGracefulShutdownUnderLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := filepath.Join(dir, "sactl.db")
-	env := append(os.Environ(), "GORACE=atexit_sleep_ms=0", "XDG_CONFIG_HOME="+dir)
+	env := append(os.Environ(), "GORACE=atexit_sleep_ms=0", "XDG_CONFIG_HOME="+filepath.Join(dir, "config"))
 	init := exec.Command(bin, "serve", "init", "--db", db)
 	init.Env = env
 	tokOut, err := init.Output()
@@ -240,6 +251,12 @@ func TestServeGracefulShutdownUnderLoad(t *testing.T) {
 		srv.Process.Kill()
 		t.Fatalf("%v\n%s", err, logs)
 	}
+	return &servedDB{bin: bin, db: db, base: base, token: token, env: env, srv: srv, logs: logs}
+}
+
+func TestServeGracefulShutdownUnderLoad(t *testing.T) {
+	s := startServe(t)
+	base, token, srv, logs := s.base, s.token, s.srv, s.logs
 	addr := strings.TrimPrefix(base, "http://")
 
 	var mu sync.Mutex
@@ -324,5 +341,49 @@ func TestServeGracefulShutdownUnderLoad(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"msg":"stopped"`) || strings.Contains(logs.String(), token) {
 		t.Fatalf("logs: want a clean stop and no credential:\n%s", logs.String())
+	}
+}
+
+// TestServeWritesLastUseAtShutdown: introspection only notes last uses
+// (R-KEY-9); a graceful stop writes them, so none is lost.
+func TestServeWritesLastUseAtShutdown(t *testing.T) {
+	s := startServe(t)
+	create := exec.Command(s.bin, "--db", s.db, "sa", "create", "Consumer", "--group", "admins", "-o", "json")
+	create.Env = s.env
+	out, err := create.Output()
+	if err != nil {
+		s.srv.Process.Kill()
+		var ee *exec.ExitError
+		errors.As(err, &ee)
+		t.Fatalf("sa create: %v %s", err, ee.Stderr)
+	}
+	key := regexp.MustCompile(`"secret": "(sak_\w+)"`).FindSubmatch(out)
+	if key == nil {
+		s.srv.Process.Kill()
+		t.Fatalf("no secret in %s", out)
+	}
+	req, _ := http.NewRequest("POST", s.base+"/api/v1/auth/introspect", strings.NewReader(`{"token":"`+string(key[1])+`"}`))
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		s.srv.Process.Kill()
+		t.Fatalf("introspect: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if err := s.srv.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.srv.Wait(); err != nil {
+		t.Fatalf("serve: %v\n%s", err, s.logs)
+	}
+	list := exec.Command(s.bin, "--db", s.db, "sa", "keys", "list", "consumer", "-o", "json")
+	list.Env = s.env
+	out, err = list.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`"last_used_at": "\d{4}-`).Match(out) {
+		t.Fatalf("the last use noted by the introspection was lost at shutdown:\n%s", out)
 	}
 }

@@ -72,7 +72,19 @@ func run(ctx context.Context, f *cmdutil.Factory, o Options) error {
 	defer st.Close()
 	mk := f.MasterKey(path)
 	logger := slog.New(slog.NewJSONHandler(f.IOStreams.ErrOut, nil))
-	srv := server.New(server.Config{Store: st, MasterKey: mk, Logger: logger, Now: f.Now})
+	// R-KEY-9: last uses are written in batches beside the listener, and
+	// once more after the last request has finished.
+	usage := service.NewUsage(st)
+	uctx, stopUsage := context.WithCancel(context.Background())
+	usageDone := make(chan struct{})
+	go func() {
+		defer close(usageDone)
+		usage.Run(uctx, service.UsageFlushEvery, func(err error) {
+			logger.Warn("recording last use failed; retrying", "error", err.Error())
+		})
+	}()
+	defer func() { stopUsage(); <-usageDone }()
+	srv := server.New(server.Config{Store: st, MasterKey: mk, Usage: usage, Logger: logger, Now: f.Now})
 	hs := srv.HTTPServer(o.Listen)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
@@ -105,6 +117,8 @@ func run(ctx context.Context, f *cmdutil.Factory, o Options) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	stopUsage()
+	<-usageDone
 	logger.Info("stopped")
 	return nil
 }

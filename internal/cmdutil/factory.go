@@ -35,6 +35,7 @@ type Factory struct {
 	MasterKeyFile string
 
 	store  *sqlite.Store
+	usage  *service.Usage // last uses noted by local verifications (R-KEY-9)
 	remote *config.Remote // the remote target, once Backend chose one
 	client *client.Client
 }
@@ -81,12 +82,12 @@ func (f *Factory) Backend(ctx context.Context) (service.API, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.store = st
+		f.store, f.usage = st, service.NewUsage(st)
 	}
 	actor := service.LocalActor(OSUser())
 	actor.As = f.As
 	return service.New(f.store, actor, f.BusinessName(), service.WithClock(f.Now),
-		service.WithMasterKey(f.MasterKey(f.store.Path()))), nil
+		service.WithMasterKey(f.MasterKey(f.store.Path())), service.WithUsage(f.usage)), nil
 }
 
 // MasterKey is where the master key comes from (R-KEY-10), in local mode as
@@ -137,12 +138,19 @@ func (f *Factory) Remote() (*config.Remote, error) {
 	return config.Resolve(cfg, f.Profile, f.Getenv)
 }
 
-// Close releases what the factory opened.
+// Close releases what the factory opened, writing the last uses the
+// command's verifications noted first (R-KEY-9).
 func (f *Factory) Close() error {
 	if f.store == nil {
 		return nil
 	}
-	err := f.store.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := f.usage.Flush(ctx)
+	if err != nil {
+		err = fmt.Errorf("record last use: %w", err)
+	}
+	err = errors.Join(err, f.store.Close())
 	f.store = nil
 	return err
 }

@@ -30,8 +30,11 @@ const MaxBodyBytes = 1 << 20
 type Config struct {
 	Store     *sqlite.Store
 	MasterKey service.MasterKey
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// Usage collects last uses (R-KEY-9); New makes one when nil. Whoever
+	// runs the server runs Usage.Run beside it.
+	Usage  *service.Usage
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 // Server serves the API over one store.
@@ -54,8 +57,12 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Usage == nil {
+		cfg.Usage = service.NewUsage(cfg.Store)
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), reg: prometheus.NewRegistry(), limiter: newFailLimiter(cfg.Now)}
-	s.auth = service.NewAuthenticator(cfg.Store, service.WithClock(cfg.Now), service.WithMasterKey(cfg.MasterKey))
+	s.auth = service.NewAuthenticator(cfg.Store, service.WithClock(cfg.Now), service.WithMasterKey(cfg.MasterKey),
+		service.WithUsage(cfg.Usage))
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sactl_http_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "code"})
@@ -205,7 +212,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		actor := service.Actor{PrincipalID: v.Principal.ID, Credential: &domain.ActorCredential{
 			Type: v.Credential.Type, ID: v.Credential.ID, Execution: v.Credential.Execution}}
 		c.svc = service.New(s.cfg.Store, actor, biz,
-			service.WithClock(s.cfg.Now), service.WithMasterKey(s.cfg.MasterKey))
+			service.WithClock(s.cfg.Now), service.WithMasterKey(s.cfg.MasterKey), service.WithUsage(s.cfg.Usage))
 		out, err := rt.Handle(c)
 		if err != nil {
 			if domain.KindOf(err) == domain.KindInternal {

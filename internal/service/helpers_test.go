@@ -24,6 +24,7 @@ type env struct {
 	mk    MasterKey
 	st    *sqlite.Store
 	clk   *clock
+	usage *Usage
 	local *Service
 }
 
@@ -38,13 +39,14 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { st.Close() })
 	clk := &clock{t: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
 	mk := LocalMasterKey(db)
-	return &env{t: t, ctx: ctx, db: db, mk: mk, st: st, clk: clk,
-		local: New(st, LocalActor("tester"), "", WithClock(clk.now), WithMasterKey(mk))}
+	usage := NewUsage(st)
+	return &env{t: t, ctx: ctx, db: db, mk: mk, st: st, clk: clk, usage: usage,
+		local: New(st, LocalActor("tester"), "", WithClock(clk.now), WithMasterKey(mk), WithUsage(usage))}
 }
 
 // as returns the service acting as a principal (R-PERM-6's --as).
 func (e *env) as(ref string) *Service {
-	return New(e.st, Actor{Local: "tester", As: ref}, "", WithClock(e.clk.now), WithMasterKey(e.mk))
+	return New(e.st, Actor{Local: "tester", As: ref}, "", WithClock(e.clk.now), WithMasterKey(e.mk), WithUsage(e.usage))
 }
 
 var yes = Mutation{Confirmed: true}

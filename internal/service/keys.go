@@ -614,7 +614,7 @@ func (s *Service) ShowKey(ctx context.Context, req KeyRequest) (domain.Key, erro
 // it is the caller's to strip.
 func (s *Service) Verify(ctx context.Context, credential string) (domain.Verification, error) {
 	if !s.anyBusiness && (s.actor.PrincipalID != "" || s.actor.As != "") {
-		if err := s.read(ctx, func(t *txn) error { return t.allow(OpIntrospect) }); err != nil {
+		if err := s.readNow(ctx, func(t *txn) error { return t.allow(OpIntrospect) }); err != nil {
 			return domain.Verification{}, err
 		}
 	}
@@ -637,7 +637,6 @@ func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Veri
 		return v, nil
 	}
 	hash := secret.Hash()
-	var touch *sqlite.StoredKey
 	err = s.st.Read(ctx, func(tx *sqlite.Tx) error {
 		sk, stored, ok, err := tx.KeyByHash(hash)
 		if err != nil {
@@ -673,17 +672,12 @@ func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Veri
 			return err
 		}
 		v.Active = true
-		if sk.LastUsedAt == nil || t.now.Sub(*sk.LastUsedAt) >= lastUsedEvery {
-			touch = &sk
+		// R-KEY-9: noted in memory, written later in a batch, at most
+		// once a minute per key: verification itself never writes.
+		if s.usage != nil && (sk.LastUsedAt == nil || t.now.Sub(*sk.LastUsedAt) >= lastUsedEvery) {
+			s.usage.noteKey(sk.ID, sk.PrincipalID, t.now)
 		}
 		return nil
-	})
-	if err != nil || touch == nil {
-		return v, err
-	}
-	// R-KEY-9: a write at most once a minute per key, not one per request.
-	err = s.st.Write(ctx, false, func(tx *sqlite.Tx) error {
-		return tx.TouchKey(touch.ID, touch.PrincipalID, s.clock(), lastUsedEvery)
 	})
 	return v, err
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -299,8 +300,14 @@ func TestVerifyRecordsLastUseAtMostOncePerMinute(t *testing.T) { // R-KEY-9
 	}
 	t0 := e.clk.now()
 	e.verify(e.local, secret)
+	if err := e.usage.Flush(e.ctx); err != nil { // as the server does every few seconds
+		t.Fatal(err)
+	}
 	e.clk.advance(30 * time.Second)
 	e.verify(e.local, secret)
+	if n := e.usage.Pending(); n != 0 {
+		t.Fatalf("a use within the minute of the last one written is not even noted: %d pending", n)
+	}
 	if got := e.keys("zap")[0].LastUsedAt; got == nil || !got.Equal(t0) {
 		t.Fatalf("last use within the minute stays %v, got %v", t0, got)
 	}
@@ -545,5 +552,52 @@ func TestConcurrentRotations(t *testing.T) { // R-DB-3, R-KEY-4
 	}
 	if got := len(e.events(domain.AuditFilter{Action: "key.rotated"})); got != n {
 		t.Fatalf("%d key.rotated events, want %d", got, n)
+	}
+}
+
+// TestVerificationNeverWaitsForAWriter: with another process holding the
+// write lock, a key whose last use is due verifies at once; its use is
+// written by a later flush (R-KEY-9).
+func TestVerificationNeverWaitsForAWriter(t *testing.T) {
+	e := newEnv(t)
+	_, secret := e.createWithKey("Zap", "admins")
+	db, err := sql.Open("sqlite", e.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := db.Conn(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(e.ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	v := e.verify(e.local, secret)
+	if !v.Active {
+		t.Fatalf("verification under a held write lock: %+v", v)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("verification waited %s for the writer", d)
+	}
+	if e.usage.Pending() != 1 {
+		t.Fatal("the use is noted, to be written later")
+	}
+	// A flush while the lock is held fails and keeps the use for later.
+	ctx, cancel := context.WithTimeout(e.ctx, 200*time.Millisecond)
+	defer cancel()
+	if err := e.usage.Flush(ctx); err == nil {
+		t.Fatal("a flush under a held write lock cannot succeed")
+	}
+	if e.usage.Pending() != 1 {
+		t.Fatal("a failed flush keeps what it could not write")
+	}
+	if _, err := conn.ExecContext(e.ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.keys("zap")[0].LastUsedAt; got == nil || !got.Equal(e.clk.now()) {
+		t.Fatalf("written once the lock is free: %v", got)
 	}
 }

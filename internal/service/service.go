@@ -59,6 +59,8 @@ type Service struct {
 	// master is the master key that seals each business's data key
 	// (R-KEY-10). It is loaded only when a secret is sealed or opened.
 	master MasterKey
+	// usage collects last uses (R-KEY-9); nil records none.
+	usage *Usage
 	// anyBusiness makes Verify accept credentials of every business (the
 	// server's authentication, which learns the business from the credential).
 	anyBusiness bool
@@ -69,6 +71,9 @@ type Option func(*Service)
 
 // WithClock injects the clock (tests).
 func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithUsage makes verifications note last uses in u (R-KEY-9).
+func WithUsage(u *Usage) Option { return func(s *Service) { s.usage = u } }
 
 // WithMasterKey sets where the master key comes from (R-KEY-10).
 func WithMasterKey(mk MasterKey) Option {
@@ -146,6 +151,13 @@ type txn struct {
 }
 
 func (s *Service) read(ctx context.Context, fn func(*txn) error) error {
+	s.flushUsage(ctx)
+	return s.readNow(ctx, fn)
+}
+
+// readNow is read without first writing the noted last uses: for a
+// verification, which never writes (R-KEY-9).
+func (s *Service) readNow(ctx context.Context, fn func(*txn) error) error {
 	return s.st.Read(ctx, func(tx *sqlite.Tx) error {
 		t, err := s.begin(tx)
 		if err != nil {
@@ -156,6 +168,7 @@ func (s *Service) read(ctx context.Context, fn func(*txn) error) error {
 }
 
 func (s *Service) write(ctx context.Context, m Mutation, fn func(*txn) error) error {
+	s.flushUsage(ctx)
 	return s.st.Write(ctx, m.DryRun, func(tx *sqlite.Tx) error {
 		t, err := s.begin(tx)
 		if err != nil {
@@ -164,6 +177,16 @@ func (s *Service) write(ctx context.Context, m Mutation, fn func(*txn) error) er
 		t.dryRun = m.DryRun
 		return fn(t)
 	})
+}
+
+// flushUsage writes the last uses this process noted before an operator's
+// call reads or changes anything, so what it shows (sa keys list, a
+// confirmation's "last used") includes every verification answered before
+// it (R-KEY-9). A busy database leaves them noted for the next flush.
+func (s *Service) flushUsage(ctx context.Context) {
+	if s.usage != nil && s.usage.Pending() > 0 {
+		_ = s.usage.Flush(ctx)
+	}
 }
 
 // clock is the service's time as stored: UTC, to the microsecond.

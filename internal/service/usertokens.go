@@ -200,7 +200,6 @@ func (s *Service) verifyUserToken(ctx context.Context, credential string) (domai
 		return v, nil
 	}
 	hash := secret.Hash()
-	var touch string
 	err = s.st.Read(ctx, func(tx *sqlite.Tx) error {
 		row, ok, err := tx.UserTokenByHash(hash)
 		if err != nil {
@@ -236,19 +235,10 @@ func (s *Service) verifyUserToken(ctx context.Context, credential string) (domai
 			return err
 		}
 		v.Active = true
-		if row.LastUsedAt == nil || t.now.Sub(*row.LastUsedAt) >= lastUsedEvery {
-			touch = row.ID
+		if s.usage != nil && (row.LastUsedAt == nil || t.now.Sub(*row.LastUsedAt) >= lastUsedEvery) {
+			s.usage.noteUserToken(row.ID, t.now) // R-KEY-9, as for keys
 		}
 		return nil
 	})
-	if err != nil || touch == "" {
-		return v, err
-	}
-	err = s.st.Write(ctx, false, func(tx *sqlite.Tx) error {
-		return tx.TouchUserToken(touch, s.clock(), lastUsedEvery)
-	})
-	if err != nil {
-		return v, fmt.Errorf("record token use: %w", err)
-	}
-	return v, nil
+	return v, err
 }
