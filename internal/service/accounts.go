@@ -367,11 +367,14 @@ func (t *txn) dependents(a domain.Account) ([]string, error) {
 func (s *Service) ResumeAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error) {
 	var out domain.Account
 	err := s.write(ctx, m, func(t *txn) error {
-		if err := t.allow(OpAccountSuspend); err != nil {
+		if err := t.allow(OpAccountResume); err != nil {
 			return err
 		}
 		a, err := t.resolveServiceAccount(ref)
 		if err != nil {
+			return err
+		}
+		if err := t.allowOn(OpAccountResume, a); err != nil {
 			return err
 		}
 		if a.Status == domain.StatusArchived {

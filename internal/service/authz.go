@@ -27,14 +27,16 @@ const (
 	OpAccountRead      Op = "read service accounts"
 	OpAccountCreate    Op = "create service accounts"
 	OpAccountUpdate    Op = "update service accounts"
-	OpAccountSuspend   Op = "suspend or resume service accounts"
+	OpAccountSuspend   Op = "suspend service accounts"
+	OpAccountResume    Op = "resume service accounts"
 	OpAccountArchive   Op = "archive service accounts"
 	OpAccountGroups    Op = "change a service account's groups"
 	OpKeyList          Op = "list keys"
 	OpKeyCreate        Op = "create keys"
 	OpKeyRotate        Op = "rotate keys"
 	OpKeyReveal        Op = "reveal keys"
-	OpKeyChange        Op = "delete, disable or enable keys"
+	OpKeyChange        Op = "delete or disable keys"
+	OpKeyEnable        Op = "enable keys"
 	OpTokenMint        Op = "mint signed tokens"
 	OpTokenList        Op = "list signed tokens"
 	OpTokenRevoke      Op = "revoke signed tokens"
@@ -83,7 +85,9 @@ type Rule struct {
 	// A user token is created only by its own user (R-USER-2).
 	Obtains Obtains
 	// Dominates: the operation needs the target's power although it hands
-	// out no credential (it controls the credentials a target holds).
+	// out no credential: it controls the credentials a target holds, or
+	// gives a suspended account or a disabled key its power back (whoever
+	// holds that key would get it).
 	Dominates bool
 	// Self: a principal may do this to itself without Perm (its own user
 	// tokens); to others it needs Perm at Level.
@@ -101,6 +105,7 @@ var Rules = map[Op]Rule{
 	OpAccountCreate:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsAPIKey, Grants: true},
 	OpAccountUpdate:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit},
 	OpAccountSuspend:   {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit},
+	OpAccountResume:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true},
 	OpAccountArchive:   {Perm: domain.PermServiceAccounts, Level: domain.LevelRemove},
 	OpAccountGroups:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Grants: true},
 	OpKeyList:          {Perm: domain.PermServiceAccounts, Level: domain.LevelView},
@@ -108,6 +113,7 @@ var Rules = map[Op]Rule{
 	OpKeyRotate:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsAPIKey},
 	OpKeyReveal:        {Perm: domain.PermServiceAccounts, Level: domain.LevelView, Obtains: ObtainsAPIKey},
 	OpKeyChange:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit},
+	OpKeyEnable:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true},
 	OpTokenMint:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsSignedToken},
 	OpTokenList:        {Perm: domain.PermServiceAccounts, Level: domain.LevelView},
 	OpTokenRevoke:      {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true},

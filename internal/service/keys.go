@@ -519,7 +519,11 @@ func (s *Service) SetKeyEnabled(ctx context.Context, req KeyRequest, enabled boo
 		if req.KeyID == "" {
 			return domain.Invalidf("name the key by id")
 		}
-		sc, err := t.keyScope(req.Ref, OpKeyChange, true)
+		op := OpKeyChange
+		if enabled {
+			op = OpKeyEnable // its power comes back to whoever holds it
+		}
+		sc, err := t.keyScope(req.Ref, op, true)
 		if err != nil {
 			return err
 		}

@@ -50,7 +50,8 @@ type Caller struct {
 
 // Fixture is what Setup made.
 type Fixture struct {
-	Callers []Caller
+	Callers  []Caller
+	spareKey string // a disabled key of the target account
 }
 
 // The target principals hold targetPerms: a little sactl power and an
@@ -64,6 +65,7 @@ const (
 	richGroup     = "rich"
 	targetAccount = "target"
 	plainAccount  = "plain"
+	pausedAccount = "paused"
 	targetUser    = "ursula@example.com"
 	plainUser     = "walter@example.com"
 )
@@ -98,12 +100,24 @@ func Setup(t *testing.T, op service.API, act func(Caller) service.API) Fixture {
 	must(err)
 	_, err = op.CreateAccount(ctx, service.CreateAccountRequest{Name: "Plain", APIName: plainAccount})
 	must(err)
+	_, err = op.SetSetting(ctx, service.SetSettingRequest{Key: "max_keys_per_account", Value: "10"})
+	must(err)
+	// A disabled key and a suspended account hold power that enabling or
+	// resuming gives back to whoever holds their keys.
+	spare, err := op.CreateKey(ctx, service.CreateKeyRequest{Ref: targetAccount, Name: "spare"})
+	must(err)
+	_, err = op.SetKeyEnabled(ctx, service.KeyRequest{Ref: targetAccount, KeyID: spare.ID}, false)
+	must(err)
+	_, err = op.CreateAccount(ctx, service.CreateAccountRequest{Name: "Paused", APIName: pausedAccount, Groups: []string{targetGroup}})
+	must(err)
+	_, err = op.SuspendAccount(ctx, pausedAccount, service.Mutation{Confirmed: true})
+	must(err)
 	_, err = op.CreateUser(ctx, service.CreateUserRequest{Name: "Ursula", Email: targetUser, Groups: []string{targetGroup}})
 	must(err)
 	_, err = op.CreateUser(ctx, service.CreateUserRequest{Name: "Walter", Email: plainUser})
 	must(err)
 
-	var f Fixture
+	f := Fixture{spareKey: spare.ID}
 	for _, l := range levels {
 		for _, app := range []bool{false, true} {
 			suffix := l.String()
@@ -178,8 +192,24 @@ func grants(level domain.Level) func(Caller) bool {
 }
 
 // Cases is every case of the suite.
-func Cases() []Case {
+func Cases(f Fixture) []Case {
 	return []Case{
+		{Name: "enable a disabled key", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.SetKeyEnabled(ctx, service.KeyRequest{Ref: targetAccount, KeyID: f.spareKey, Mutation: dry}, true)
+			return err
+		}, Allowed: grants(domain.LevelEdit)},
+		{Name: "disable a key", Do: func(ctx context.Context, api service.API, c Caller) error {
+			ks, err := api.ListKeys(ctx, targetAccount)
+			if err != nil {
+				return err
+			}
+			_, err = api.SetKeyEnabled(ctx, service.KeyRequest{Ref: targetAccount, KeyID: ks[0].ID, Mutation: dry}, false)
+			return err
+		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelEdit) }},
+		{Name: "resume a suspended account", Do: func(ctx context.Context, api service.API, c Caller) error {
+			_, err := api.ResumeAccount(ctx, pausedAccount, dry)
+			return err
+		}, Allowed: grants(domain.LevelEdit)},
 		{Name: "create an account with a group", Do: func(ctx context.Context, api service.API, c Caller) error {
 			_, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "New", Groups: []string{targetGroup}, Mutation: dry})
 			return err
@@ -306,7 +336,7 @@ func Run(t *testing.T, f Fixture, act func(Caller) service.API) []Outcome {
 	ctx := context.Background()
 	var out []Outcome
 	allowed, refused := 0, 0
-	for _, cs := range Cases() {
+	for _, cs := range Cases(f) {
 		for _, c := range f.Callers {
 			if cs.Applies != nil && !cs.Applies(c) {
 				continue
