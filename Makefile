@@ -7,7 +7,7 @@ DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/internal/build.Commit=$(COMMIT) -X $(PKG)/internal/build.Date=$(DATE)
 export CGO_ENABLED ?= 0
 
-.PHONY: build test vet bench fuzz generate clean
+.PHONY: build test test-reliability vet bench fuzz generate clean
 
 build: ## build ./sactl (pure Go, no cgo)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o sactl .
@@ -18,6 +18,16 @@ vet:
 
 test: vet ## vet, gofmt check and every test with the race detector
 	CGO_ENABLED=1 GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 ./...
+
+# The long form of internal/reliability (make test runs its short form):
+# thousands of operations from concurrent and SIGKILLed sactl processes and
+# servers on one database, and the secret hygiene search. Several minutes on
+# two cores; every test prints the counts it checked. RELIABILITY_RUN picks
+# tests by name (go test -run).
+RELIABILITY_TIMEOUT ?= 30m
+RELIABILITY_RUN     ?= .
+test-reliability: ## crash, concurrency, durability and secret hygiene tests, long form (SACTL_RELIABILITY=full)
+	SACTL_RELIABILITY=full $(GO) test -count=1 -v -timeout $(RELIABILITY_TIMEOUT) -run '$(RELIABILITY_RUN)' ./internal/reliability/
 
 bench: ## benchmarks (figures go in docs/benchmarks.md)
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
