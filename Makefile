@@ -17,7 +17,7 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
 test: vet ## vet, gofmt check and every test with the race detector
-	CGO_ENABLED=1 GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 ./...
+	CGO_ENABLED=1 GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -timeout 25m ./...
 
 # The long form of internal/reliability (make test runs its short form):
 # thousands of operations from concurrent and SIGKILLed sactl processes and
