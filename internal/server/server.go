@@ -83,19 +83,37 @@ func New(cfg Config) *Server {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	}))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	s.mux.Handle("/", s.plain("not_found", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, domain.NotFoundf("no route %s %s", r.Method, r.URL.Path))
-	}))
+	// No catch-all "/": it would match every method of every path, and the
+	// mux could no longer tell a wrong method (405) from an unknown path.
 	return s
 }
 
 // Handler is the server's http.Handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+
+// serve is where every request comes in. The mux answers what no route
+// matches (404, or 405 with Allow: R-SRV-4); muxErrorWriter puts those
+// answers in the JSON error shape and they are counted as the routes
+// not_found and method_not_allowed.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	// R-SRV-4: the body limit. Given the connection's own writer, an
+	// oversized body also closes the connection after the answer.
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	mw := &muxErrorWriter{ResponseWriter: w, r: r}
+	s.mux.ServeHTTP(mw, r)
+	switch mw.code {
+	case http.StatusNotFound:
+		s.observe("not_found", r, mw.code, start, "")
+	case http.StatusMethodNotAllowed:
+		s.observe("method_not_allowed", r, mw.code, start, "")
+	}
+}
 
 // HTTPServer wraps the handler with the timeouts of R-SRV-4.
 func (s *Server) HTTPServer(addr string) *http.Server {
 	return &http.Server{
-		Addr: addr, Handler: s.mux,
+		Addr: addr, Handler: s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
@@ -113,14 +131,14 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (s *Server) observe(name string, r *http.Request, sw *statusWriter, start time.Time, principal string) {
+func (s *Server) observe(name string, r *http.Request, code int, start time.Time, principal string) {
 	d := time.Since(start)
-	s.requests.WithLabelValues(name, strconv.Itoa(sw.code)).Inc()
+	s.requests.WithLabelValues(name, strconv.Itoa(code)).Inc()
 	s.latency.WithLabelValues(name).Observe(d.Seconds())
 	// Never the Authorization header, never a body: credentials live there.
 	s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method), slog.String("route", name), slog.String("path", redactPath(r.URL.Path)),
-		slog.Int("status", sw.code), slog.Duration("duration", d), slog.String("remote", clientIP(r)),
+		slog.Int("status", code), slog.Duration("duration", d), slog.String("remote", clientIP(r)),
 		slog.String("principal", principal))
 }
 
@@ -141,32 +159,23 @@ func (s *Server) plain(name string, h http.HandlerFunc) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		h(sw, r)
-		s.observe(name, r, sw, start, "")
+		s.observe(name, r, sw.code, start, "")
 	})
 }
 
 // call is one authenticated request.
 type call struct {
-	r   *http.Request
-	svc *service.Service
-	m   service.Mutation
+	r     *http.Request
+	svc   *service.Service
+	m     service.Mutation
+	media string // the body's media type, "" without a body (checkRequest)
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
 
-// decode reads a JSON body, rejecting unknown fields and oversized bodies.
-func (c *call) decode(v any) error {
-	dec := json.NewDecoder(c.r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return domain.Invalidf("request body is larger than %d bytes", MaxBodyBytes)
-		}
-		return domain.Invalidf("invalid JSON body: %s", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	return nil
-}
+// decode reads the JSON body (R-SRV-4: one object, no unknown fields, no
+// trailing data, at most MaxBodyBytes).
+func (c *call) decode(v any) error { return decodeJSON(c.r, v) }
 
 // CredentialExpiresHeader is on every authenticated answer whose bearer
 // credential expires: when, in RFC 3339 UTC.
@@ -177,8 +186,12 @@ func (s *Server) wrap(rt route) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		principal := ""
-		defer func() { s.observe(rt.Name, r, sw, start, principal) }()
-		r.Body = http.MaxBytesReader(sw, r.Body, MaxBodyBytes)
+		defer func() { s.observe(rt.Name, r, sw.code, start, principal) }()
+		media, err := checkRequest(rt, r)
+		if err != nil {
+			writeError(sw, err)
+			return
+		}
 		v, err := s.authenticate(r)
 		if err != nil {
 			writeError(sw, err)
@@ -194,7 +207,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			writeError(sw, domain.Forbiddenf("the credential belongs to business %q, not %q", biz, want))
 			return
 		}
-		c := &call{r: r, m: service.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm")}}
+		c := &call{r: r, media: media, m: service.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm")}}
 		actor := service.Actor{PrincipalID: v.Principal.ID, Credential: &domain.ActorCredential{
 			Type: v.Credential.Type, ID: v.Credential.ID, Execution: v.Credential.Execution}}
 		c.svc = service.New(s.cfg.Store, actor, biz,
@@ -363,7 +376,11 @@ func writeError(w http.ResponseWriter, err error) {
 	if body.Error.Code == string(domain.KindUnauthenticated) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sactl"`)
 	}
-	writeJSON(w, StatusOf(domain.Kind(body.Error.Code)), body)
+	status := StatusOf(domain.Kind(body.Error.Code))
+	if re, ok := errors.AsType[*requestError](err); ok {
+		status = re.status // R-SRV-4: 405, 413, 415 are invalid requests too
+	}
+	writeJSON(w, status, body)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

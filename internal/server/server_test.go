@@ -68,7 +68,14 @@ func (f *fixture) do(method, path, token string, body any, hdr ...string) (int, 
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json") // R-SRV-4: bodies are JSON
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i+1] == "" { // an empty value sends no such header
+			req.Header.Del(hdr[i])
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -232,7 +239,7 @@ func TestErrorsAndLimits(t *testing.T) { // R-SRV-2, R-SRV-4
 		t.Fatalf("unconfirmed archive: %d %v", status, body)
 	}
 	big := `{"name":"` + strings.Repeat("a", MaxBodyBytes) + `"}`
-	if status, body := f.do("POST", "/api/v1/service-accounts", f.admin, big); status != 400 || !strings.Contains(fmt.Sprint(body), "larger than") {
+	if status, body := f.do("POST", "/api/v1/service-accounts", f.admin, big); status != 413 || errCode(body) != "invalid" || !strings.Contains(fmt.Sprint(body), "larger than") {
 		t.Fatalf("oversized body: %d %v", status, body)
 	}
 	if status, body := f.do("POST", "/api/v1/service-accounts", f.admin, `{"name":"x","bogus":1}`); status != 400 {
