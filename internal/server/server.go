@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -238,33 +237,38 @@ func boolParam(r *http.Request, name string) bool {
 	return v
 }
 
-// authenticate checks the bearer credential (R-SRV-2). Repeated failures
-// from one address are slowed down (R-SRV-4).
+// authenticate checks the bearer credential (R-SRV-2). A failure is
+// counted against the client's address and, past its budget, answered late
+// (R-SRV-4); verification comes first, so a valid credential never waits.
 func (s *Server) authenticate(r *http.Request) (domain.Verification, error) {
-	ip := clientIP(r)
-	s.limiter.wait(r.Context(), ip)
+	v, reason, err := s.verifyBearer(r)
+	if reason != "" {
+		s.authFail.WithLabelValues(reason).Inc()
+		s.limiter.failed(r.Context(), clientIP(r))
+	}
+	return v, err
+}
+
+// verifyBearer verifies the request's credential; reason is set when it
+// failed to authenticate.
+func (s *Server) verifyBearer(r *http.Request) (v domain.Verification, reason string, err error) {
 	h := r.Header.Get("Authorization")
 	cred, ok := strings.CutPrefix(h, "Bearer ")
 	cred = strings.TrimLeft(cred, " ") // RFC 6750: "Bearer" 1*SP token
 	if !ok || cred == "" {
-		s.authFail.WithLabelValues("missing").Inc()
-		s.limiter.fail(ip)
-		return domain.Verification{}, domain.Unauthenticatedf("missing bearer credential: send Authorization: Bearer <sak_… | sat_… | sau_…>")
+		return v, "missing", domain.Unauthenticatedf("missing bearer credential: send Authorization: Bearer <sak_… | sat_… | sau_…>")
 	}
-	v, err := s.auth.Verify(r.Context(), cred)
+	v, err = s.auth.Verify(r.Context(), cred)
 	if err != nil {
-		return v, err
+		return v, "", err
 	}
 	if !v.Active {
-		s.authFail.WithLabelValues(v.Reason).Inc()
-		s.limiter.fail(ip)
 		if v.Reason == domain.ReasonAccountNotActive {
-			return v, domain.Forbiddenf("%s", v.Explain())
+			return v, v.Reason, domain.Forbiddenf("%s", v.Explain())
 		}
-		return v, domain.Unauthenticatedf("%s", v.Explain())
+		return v, v.Reason, domain.Unauthenticatedf("%s", v.Explain())
 	}
-	s.limiter.succeed(ip)
-	return v, nil
+	return v, "", nil
 }
 
 func clientIP(r *http.Request) string {
@@ -273,65 +277,6 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// failLimiter slows down an address after repeated failed authentications:
-// past 5 failures in a minute, each request waits 100 ms doubling up to 2 s.
-type failLimiter struct {
-	mu    sync.Mutex
-	now   func() time.Time
-	fails map[string]*failState
-}
-
-type failState struct {
-	n    int
-	last time.Time
-}
-
-func newFailLimiter(now func() time.Time) *failLimiter {
-	return &failLimiter{now: now, fails: map[string]*failState{}}
-}
-
-func (l *failLimiter) delay(ip string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	st := l.fails[ip]
-	if st == nil || l.now().Sub(st.last) > time.Minute || st.n <= 5 {
-		return 0
-	}
-	d := 100 * time.Millisecond << min(st.n-6, 5)
-	return min(d, 2*time.Second)
-}
-
-func (l *failLimiter) wait(ctx context.Context, ip string) {
-	if d := l.delay(ip); d > 0 {
-		select {
-		case <-ctx.Done():
-		case <-time.After(d):
-		}
-	}
-}
-
-func (l *failLimiter) fail(ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	st := l.fails[ip]
-	now := l.now()
-	if st == nil || now.Sub(st.last) > time.Minute {
-		if len(l.fails) > 10000 { // bound memory under a spray of addresses
-			l.fails = map[string]*failState{}
-		}
-		st = &failState{}
-		l.fails[ip] = st
-	}
-	st.n++
-	st.last = now
-}
-
-func (l *failLimiter) succeed(ip string) {
-	l.mu.Lock()
-	delete(l.fails, ip)
-	l.mu.Unlock()
 }
 
 // ErrorBody is the JSON error of R-SRV-2.

@@ -27,6 +27,7 @@ type fixture struct {
 	st    *sqlite.Store
 	local *service.Service
 	ts    *httptest.Server
+	srv   *Server
 	admin string // admin user token
 	now   time.Time
 }
@@ -49,7 +50,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.admin = tok.Secret
-	f.ts = httptest.NewServer(New(Config{Store: st, MasterKey: mk, Now: clock}).Handler())
+	f.srv = New(Config{Store: st, MasterKey: mk, Now: clock})
+	f.ts = httptest.NewServer(f.srv.Handler())
 	t.Cleanup(f.ts.Close)
 	return f
 }
@@ -302,13 +304,16 @@ func TestListPaging(t *testing.T) { // R-SRV-6
 
 func TestRepeatedFailuresAreSlowedDown(t *testing.T) { // R-SRV-4
 	f := newFixture(t)
-	for i := 0; i < 6; i++ {
-		f.do("GET", "/api/v1/seats", "sak_bad", nil)
+	rec := f.recordSleeps()
+	if d := rec.waited(func() {
+		for range failureBurst {
+			f.do("GET", "/api/v1/seats", "sak_bad", nil)
+		}
+	}); d != 0 {
+		t.Fatalf("the first %d failures waited %v", failureBurst, d)
 	}
-	start := time.Now()
-	f.do("GET", "/api/v1/seats", "sak_bad", nil)
-	if d := time.Since(start); d < 100*time.Millisecond {
-		t.Fatalf("the 7th failure in a minute answered in %v, want a delay of at least 100ms", d)
+	if d := rec.waited(func() { f.do("GET", "/api/v1/seats", "sak_bad", nil) }); d != failureDelay {
+		t.Fatalf("failure %d in a row waited %v, want %v", failureBurst+1, d, failureDelay)
 	}
 }
 
