@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/sactl/sactl/internal/store/sqlite"
 )
@@ -28,6 +29,7 @@ type fixture struct {
 	local *service.Service
 	ts    *httptest.Server
 	srv   *Server
+	mk    func() (keys.MasterKey, error)
 	admin string // admin user token
 	now   time.Time
 }
@@ -44,6 +46,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, ctx: ctx, st: st, now: time.Now().UTC()}
 	clock := func() time.Time { return f.now }
 	mk := service.LocalMasterKey(db)
+	f.mk = mk
 	f.local = service.New(st, service.LocalActor("tester"), "", service.WithClock(clock), service.WithMasterKey(mk))
 	_, tok, err := f.local.InitAdmin(ctx, "")
 	if err != nil {
