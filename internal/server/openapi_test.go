@@ -68,7 +68,10 @@ type openAPIOperation struct {
 	OperationID string                 `yaml:"operationId"`
 	Parameters  []openAPIParam         `yaml:"parameters"`
 	Security    *[]map[string][]string `yaml:"security"` // nil: inherits the global one
-	Responses   map[string]any         `yaml:"responses"`
+	RequestBody *struct {
+		Content map[string]any `yaml:"content"`
+	} `yaml:"requestBody"`
+	Responses map[string]any `yaml:"responses"`
 }
 
 type openAPIParam struct {
@@ -273,6 +276,40 @@ func TestOpenAPI(t *testing.T) {
 				}
 				if len(op.Responses) == 0 {
 					t.Errorf("%s %s: no responses", m, path)
+				}
+			}
+		}
+	})
+
+	// R-SRV-4: an operation documents a request body exactly when its route
+	// reads one, in the media types it takes, with the 413 and 415 answers.
+	t.Run("request bodies", func(t *testing.T) {
+		for _, r := range routes {
+			op := ops[apiEndpoint{r.Method, r.Path}]
+			if op == nil {
+				continue
+			}
+			var want []string
+			switch r.Body {
+			case jsonBody:
+				want = []string{mediaJSON}
+			case jsonOrFormBody:
+				want = []string{mediaJSON, mediaForm}
+			}
+			var got []string
+			if op.RequestBody != nil {
+				for mt := range op.RequestBody.Content {
+					got = append(got, mt)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s %s: docs/openapi.yaml's requestBody takes %q, the route %q", r.Method, r.Path, got, want)
+			}
+			for _, code := range []string{"413", "415"} {
+				if _, ok := op.Responses[code]; ok != (r.Body != noBody) {
+					t.Errorf("%s %s: docs/openapi.yaml lists a %s answer: %v, but the route reads a body: %v",
+						r.Method, r.Path, code, ok, r.Body != noBody)
 				}
 			}
 		}

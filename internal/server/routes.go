@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/service"
@@ -14,7 +15,8 @@ import (
 // from it and a test checks it against the OpenAPI file.
 type route struct {
 	Method, Path, Name string
-	Created            bool // 201 on success
+	Created            bool     // 201 on success
+	Body               bodyKind // the request body it reads; none unless given (R-SRV-4)
 	Handle             func(*call) (any, error)
 }
 
@@ -182,7 +184,7 @@ var routes = []route{
 			Status: domain.Status(q.Get("status")), Group: q.Get("group"), Archived: q.Get("archived") == "true"})
 		return list(c, all, err)
 	}},
-	{Method: "POST", Path: "/api/v1/service-accounts", Name: "create_service_account", Created: true, Handle: func(c *call) (any, error) {
+	{Method: "POST", Path: "/api/v1/service-accounts", Name: "create_service_account", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		var req service.CreateAccountRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
@@ -193,7 +195,7 @@ var routes = []route{
 	{Method: "GET", Path: "/api/v1/service-accounts/{account}", Name: "get_service_account", Handle: func(c *call) (any, error) {
 		return c.svc.GetAccount(c.ctx(), param(c, "account"))
 	}},
-	{Method: "PATCH", Path: "/api/v1/service-accounts/{account}", Name: "update_service_account", Handle: func(c *call) (any, error) {
+	{Method: "PATCH", Path: "/api/v1/service-accounts/{account}", Name: "update_service_account", Body: jsonBody, Handle: func(c *call) (any, error) {
 		var req service.UpdateAccountRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
@@ -210,8 +212,8 @@ var routes = []route{
 	{Method: "POST", Path: "/api/v1/service-accounts/{account}/archive", Name: "archive_service_account", Handle: func(c *call) (any, error) {
 		return c.svc.ArchiveAccount(c.ctx(), param(c, "account"), c.m)
 	}},
-	{Method: "PUT", Path: "/api/v1/service-accounts/{ref}/groups", Name: "set_service_account_groups", Handle: changeGroups(service.GroupsSet, false)},
-	{Method: "POST", Path: "/api/v1/service-accounts/{ref}/groups", Name: "add_service_account_groups", Handle: changeGroups(service.GroupsAdd, false)},
+	{Method: "PUT", Path: "/api/v1/service-accounts/{ref}/groups", Name: "set_service_account_groups", Body: jsonBody, Handle: changeGroups(service.GroupsSet, false)},
+	{Method: "POST", Path: "/api/v1/service-accounts/{ref}/groups", Name: "add_service_account_groups", Body: jsonBody, Handle: changeGroups(service.GroupsAdd, false)},
 	{Method: "DELETE", Path: "/api/v1/service-accounts/{ref}/groups", Name: "remove_service_account_groups", Handle: changeGroups(service.GroupsRemove, false)},
 
 	// API keys (SPEC §3).
@@ -219,7 +221,7 @@ var routes = []route{
 		all, err := c.svc.ListKeys(c.ctx(), param(c, "account"))
 		return list(c, all, err)
 	}},
-	{Method: "POST", Path: "/api/v1/service-accounts/{account}/keys", Name: "create_key", Created: true, Handle: func(c *call) (any, error) {
+	{Method: "POST", Path: "/api/v1/service-accounts/{account}/keys", Name: "create_key", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		name, d, err := nameAndExpiry(c)
 		if err != nil {
 			return nil, err
@@ -264,7 +266,7 @@ var routes = []route{
 	}},
 
 	// Signed tokens (SPEC §4).
-	{Method: "POST", Path: "/api/v1/tokens", Name: "mint_token", Created: true, Handle: func(c *call) (any, error) {
+	{Method: "POST", Path: "/api/v1/tokens", Name: "mint_token", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		if c.m.DryRun {
 			return nil, domain.Invalidf("minting a token has no dry run")
 		}
@@ -298,14 +300,14 @@ var routes = []route{
 	}},
 
 	// Introspection (R-SRV-3): the hot path.
-	{Method: "POST", Path: "/api/v1/auth/introspect", Name: "introspect", Handle: introspect},
+	{Method: "POST", Path: "/api/v1/auth/introspect", Name: "introspect", Body: jsonOrFormBody, Handle: introspect},
 
 	// Groups (R-PERM-*).
 	{Method: "GET", Path: "/api/v1/groups", Name: "list_groups", Handle: func(c *call) (any, error) {
 		all, err := c.svc.ListGroups(c.ctx())
 		return list(c, all, err)
 	}},
-	{Method: "POST", Path: "/api/v1/groups", Name: "create_group", Created: true, Handle: func(c *call) (any, error) {
+	{Method: "POST", Path: "/api/v1/groups", Name: "create_group", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		var req service.CreateGroupRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
@@ -316,7 +318,7 @@ var routes = []route{
 	{Method: "GET", Path: "/api/v1/groups/{group}", Name: "get_group", Handle: func(c *call) (any, error) {
 		return c.svc.GetGroup(c.ctx(), param(c, "group"))
 	}},
-	{Method: "PATCH", Path: "/api/v1/groups/{group}", Name: "update_group", Handle: func(c *call) (any, error) {
+	{Method: "PATCH", Path: "/api/v1/groups/{group}", Name: "update_group", Body: jsonBody, Handle: func(c *call) (any, error) {
 		var req service.UpdateGroupRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
@@ -334,7 +336,7 @@ var routes = []route{
 		all, err := c.svc.ListUsers(c.ctx(), service.ListUsersRequest{Removed: q.Get("removed") == "true", Group: q.Get("group")})
 		return list(c, all, err)
 	}},
-	{Method: "POST", Path: "/api/v1/users", Name: "create_user", Created: true, Handle: func(c *call) (any, error) {
+	{Method: "POST", Path: "/api/v1/users", Name: "create_user", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		var req service.CreateUserRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
@@ -352,7 +354,7 @@ var routes = []route{
 	{Method: "GET", Path: "/api/v1/users/{user}", Name: "get_user", Handle: func(c *call) (any, error) {
 		return c.svc.GetUser(c.ctx(), param(c, "user"))
 	}},
-	{Method: "PATCH", Path: "/api/v1/users/{user}", Name: "update_user", Handle: func(c *call) (any, error) {
+	{Method: "PATCH", Path: "/api/v1/users/{user}", Name: "update_user", Body: jsonBody, Handle: func(c *call) (any, error) {
 		var req service.UpdateUserRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
@@ -363,14 +365,14 @@ var routes = []route{
 	{Method: "DELETE", Path: "/api/v1/users/{user}", Name: "remove_user", Handle: func(c *call) (any, error) {
 		return c.svc.RemoveUser(c.ctx(), param(c, "user"), c.m)
 	}},
-	{Method: "PUT", Path: "/api/v1/users/{ref}/groups", Name: "set_user_groups", Handle: changeGroups(service.GroupsSet, true)},
-	{Method: "POST", Path: "/api/v1/users/{ref}/groups", Name: "add_user_groups", Handle: changeGroups(service.GroupsAdd, true)},
+	{Method: "PUT", Path: "/api/v1/users/{ref}/groups", Name: "set_user_groups", Body: jsonBody, Handle: changeGroups(service.GroupsSet, true)},
+	{Method: "POST", Path: "/api/v1/users/{ref}/groups", Name: "add_user_groups", Body: jsonBody, Handle: changeGroups(service.GroupsAdd, true)},
 	{Method: "DELETE", Path: "/api/v1/users/{ref}/groups", Name: "remove_user_groups", Handle: changeGroups(service.GroupsRemove, true)},
 	{Method: "GET", Path: "/api/v1/users/{user}/tokens", Name: "list_user_tokens", Handle: func(c *call) (any, error) {
 		all, err := c.svc.ListUserTokens(c.ctx(), param(c, "user"))
 		return list(c, all, err)
 	}},
-	{Method: "POST", Path: "/api/v1/users/{user}/tokens", Name: "create_user_token", Created: true, Handle: func(c *call) (any, error) {
+	{Method: "POST", Path: "/api/v1/users/{user}/tokens", Name: "create_user_token", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		name, d, err := nameAndExpiry(c)
 		if err != nil {
 			return nil, err
@@ -389,7 +391,7 @@ var routes = []route{
 		all, err := c.svc.ListBusinesses(c.ctx())
 		return list(c, all, err)
 	}},
-	{Method: "POST", Path: "/api/v1/businesses", Name: "create_business", Created: true, Handle: func(c *call) (any, error) {
+	{Method: "POST", Path: "/api/v1/businesses", Name: "create_business", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		var req service.CreateBusinessRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
@@ -401,7 +403,7 @@ var routes = []route{
 		all, err := c.svc.GetSettings(c.ctx())
 		return list(c, all, err)
 	}},
-	{Method: "PUT", Path: "/api/v1/settings/{key}", Name: "set_setting", Handle: func(c *call) (any, error) {
+	{Method: "PUT", Path: "/api/v1/settings/{key}", Name: "set_setting", Body: jsonBody, Handle: func(c *call) (any, error) {
 		var body struct {
 			Value string `json:"value"`
 		}
@@ -437,12 +439,20 @@ var routes = []route{
 // introspect answers RFC 7662 style: JSON {"token": …} or form token=….
 func introspect(c *call) (any, error) {
 	var token string
-	ct := c.r.Header.Get("Content-Type")
-	if len(ct) >= 33 && ct[:33] == "application/x-www-form-urlencoded" {
-		if err := c.r.ParseForm(); err != nil {
+	if c.media == mediaForm {
+		data, err := readBody(c.r)
+		if err != nil {
+			return nil, err
+		}
+		form, err := url.ParseQuery(string(data))
+		if err != nil || !utf8.Valid(data) {
 			return nil, domain.Invalidf("invalid form body")
 		}
-		token = c.r.PostForm.Get("token")
+		// RFC 6749 §3.2: a parameter is never sent twice.
+		if len(form["token"]) > 1 {
+			return nil, domain.Invalidf("give \"token\" once")
+		}
+		token = form.Get("token")
 	} else {
 		var body struct {
 			Token         string `json:"token"`

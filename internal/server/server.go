@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -97,19 +96,37 @@ func New(cfg Config) *Server {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	}))
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
-	s.mux.Handle("/", s.plain("not_found", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, domain.NotFoundf("no route %s %s", r.Method, r.URL.Path))
-	}))
+	// No catch-all "/": it would match every method of every path, and the
+	// mux could no longer tell a wrong method (405) from an unknown path.
 	return s
 }
 
 // Handler is the server's http.Handler.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+
+// serve is where every request comes in. The mux answers what no route
+// matches (404, or 405 with Allow: R-SRV-4); muxErrorWriter puts those
+// answers in the JSON error shape and they are counted as the routes
+// not_found and method_not_allowed.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	// R-SRV-4: the body limit. Given the connection's own writer, an
+	// oversized body also closes the connection after the answer.
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	mw := &muxErrorWriter{ResponseWriter: w, r: r}
+	s.mux.ServeHTTP(mw, r)
+	switch mw.code {
+	case http.StatusNotFound:
+		s.observe("not_found", r, mw.code, start, "")
+	case http.StatusMethodNotAllowed:
+		s.observe("method_not_allowed", r, mw.code, start, "")
+	}
+}
 
 // HTTPServer wraps the handler with the timeouts of R-SRV-4.
 func (s *Server) HTTPServer(addr string) *http.Server {
 	return &http.Server{
-		Addr: addr, Handler: s.mux,
+		Addr: addr, Handler: s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
@@ -127,14 +144,14 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (s *Server) observe(name string, r *http.Request, sw *statusWriter, start time.Time, principal string) {
+func (s *Server) observe(name string, r *http.Request, code int, start time.Time, principal string) {
 	d := time.Since(start)
-	s.requests.WithLabelValues(name, strconv.Itoa(sw.code)).Inc()
+	s.requests.WithLabelValues(name, strconv.Itoa(code)).Inc()
 	s.latency.WithLabelValues(name).Observe(d.Seconds())
 	// Never the Authorization header, never a body: credentials live there.
 	s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method), slog.String("route", name), slog.String("path", redactPath(r.URL.Path)),
-		slog.Int("status", sw.code), slog.Duration("duration", d), slog.String("remote", clientIP(r)),
+		slog.Int("status", code), slog.Duration("duration", d), slog.String("remote", clientIP(r)),
 		slog.String("principal", principal))
 }
 
@@ -155,32 +172,23 @@ func (s *Server) plain(name string, h http.HandlerFunc) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		h(sw, r)
-		s.observe(name, r, sw, start, "")
+		s.observe(name, r, sw.code, start, "")
 	})
 }
 
 // call is one authenticated request.
 type call struct {
-	r   *http.Request
-	svc *service.Service
-	m   service.Mutation
+	r     *http.Request
+	svc   *service.Service
+	m     service.Mutation
+	media string // the body's media type, "" without a body (checkRequest)
 }
 
 func (c *call) ctx() context.Context { return c.r.Context() }
 
-// decode reads a JSON body, rejecting unknown fields and oversized bodies.
-func (c *call) decode(v any) error {
-	dec := json.NewDecoder(c.r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return domain.Invalidf("request body is larger than %d bytes", MaxBodyBytes)
-		}
-		return domain.Invalidf("invalid JSON body: %s", strings.TrimPrefix(err.Error(), "json: "))
-	}
-	return nil
-}
+// decode reads the JSON body (R-SRV-4: one object, no unknown fields, no
+// trailing data, at most MaxBodyBytes).
+func (c *call) decode(v any) error { return decodeJSON(c.r, v) }
 
 // CredentialExpiresHeader is on every authenticated answer whose bearer
 // credential expires: when, in RFC 3339 UTC.
@@ -191,8 +199,12 @@ func (s *Server) wrap(rt route) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		principal := ""
-		defer func() { s.observe(rt.Name, r, sw, start, principal) }()
-		r.Body = http.MaxBytesReader(sw, r.Body, MaxBodyBytes)
+		defer func() { s.observe(rt.Name, r, sw.code, start, principal) }()
+		media, err := checkRequest(rt, r)
+		if err != nil {
+			writeError(sw, err)
+			return
+		}
 		v, err := s.authenticate(r)
 		if err != nil {
 			writeError(sw, err)
@@ -208,7 +220,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			writeError(sw, domain.Forbiddenf("the credential belongs to business %q, not %q", biz, want))
 			return
 		}
-		c := &call{r: r, m: service.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm")}}
+		c := &call{r: r, media: media, m: service.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm")}}
 		actor := service.Actor{PrincipalID: v.Principal.ID, Credential: &domain.ActorCredential{
 			Type: v.Credential.Type, ID: v.Credential.ID, Execution: v.Credential.Execution}}
 		c.svc = service.New(s.cfg.Store, actor, biz,
@@ -239,33 +251,38 @@ func boolParam(r *http.Request, name string) bool {
 	return v
 }
 
-// authenticate checks the bearer credential (R-SRV-2). Repeated failures
-// from one address are slowed down (R-SRV-4).
+// authenticate checks the bearer credential (R-SRV-2). A failure is
+// counted against the client's address and, past its budget, answered late
+// (R-SRV-4); verification comes first, so a valid credential never waits.
 func (s *Server) authenticate(r *http.Request) (domain.Verification, error) {
-	ip := clientIP(r)
-	s.limiter.wait(r.Context(), ip)
+	v, reason, err := s.verifyBearer(r)
+	if reason != "" {
+		s.authFail.WithLabelValues(reason).Inc()
+		s.limiter.failed(r.Context(), clientIP(r))
+	}
+	return v, err
+}
+
+// verifyBearer verifies the request's credential; reason is set when it
+// failed to authenticate.
+func (s *Server) verifyBearer(r *http.Request) (v domain.Verification, reason string, err error) {
 	h := r.Header.Get("Authorization")
 	cred, ok := strings.CutPrefix(h, "Bearer ")
 	cred = strings.TrimLeft(cred, " ") // RFC 6750: "Bearer" 1*SP token
 	if !ok || cred == "" {
-		s.authFail.WithLabelValues("missing").Inc()
-		s.limiter.fail(ip)
-		return domain.Verification{}, domain.Unauthenticatedf("missing bearer credential: send Authorization: Bearer <sak_… | sat_… | sau_…>")
+		return v, "missing", domain.Unauthenticatedf("missing bearer credential: send Authorization: Bearer <sak_… | sat_… | sau_…>")
 	}
-	v, err := s.auth.Verify(r.Context(), cred)
+	v, err = s.auth.Verify(r.Context(), cred)
 	if err != nil {
-		return v, err
+		return v, "", err
 	}
 	if !v.Active {
-		s.authFail.WithLabelValues(v.Reason).Inc()
-		s.limiter.fail(ip)
 		if v.Reason == domain.ReasonAccountNotActive {
-			return v, domain.Forbiddenf("%s", v.Explain())
+			return v, v.Reason, domain.Forbiddenf("%s", v.Explain())
 		}
-		return v, domain.Unauthenticatedf("%s", v.Explain())
+		return v, v.Reason, domain.Unauthenticatedf("%s", v.Explain())
 	}
-	s.limiter.succeed(ip)
-	return v, nil
+	return v, "", nil
 }
 
 func clientIP(r *http.Request) string {
@@ -274,65 +291,6 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
-}
-
-// failLimiter slows down an address after repeated failed authentications:
-// past 5 failures in a minute, each request waits 100 ms doubling up to 2 s.
-type failLimiter struct {
-	mu    sync.Mutex
-	now   func() time.Time
-	fails map[string]*failState
-}
-
-type failState struct {
-	n    int
-	last time.Time
-}
-
-func newFailLimiter(now func() time.Time) *failLimiter {
-	return &failLimiter{now: now, fails: map[string]*failState{}}
-}
-
-func (l *failLimiter) delay(ip string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	st := l.fails[ip]
-	if st == nil || l.now().Sub(st.last) > time.Minute || st.n <= 5 {
-		return 0
-	}
-	d := 100 * time.Millisecond << min(st.n-6, 5)
-	return min(d, 2*time.Second)
-}
-
-func (l *failLimiter) wait(ctx context.Context, ip string) {
-	if d := l.delay(ip); d > 0 {
-		select {
-		case <-ctx.Done():
-		case <-time.After(d):
-		}
-	}
-}
-
-func (l *failLimiter) fail(ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	st := l.fails[ip]
-	now := l.now()
-	if st == nil || now.Sub(st.last) > time.Minute {
-		if len(l.fails) > 10000 { // bound memory under a spray of addresses
-			l.fails = map[string]*failState{}
-		}
-		st = &failState{}
-		l.fails[ip] = st
-	}
-	st.n++
-	st.last = now
-}
-
-func (l *failLimiter) succeed(ip string) {
-	l.mu.Lock()
-	delete(l.fails, ip)
-	l.mu.Unlock()
 }
 
 // ErrorBody is the JSON error of R-SRV-2.
@@ -377,7 +335,11 @@ func writeError(w http.ResponseWriter, err error) {
 	if body.Error.Code == string(domain.KindUnauthenticated) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sactl"`)
 	}
-	writeJSON(w, StatusOf(domain.Kind(body.Error.Code)), body)
+	status := StatusOf(domain.Kind(body.Error.Code))
+	if re, ok := errors.AsType[*requestError](err); ok {
+		status = re.status // R-SRV-4: 405, 413, 415 are invalid requests too
+	}
+	writeJSON(w, status, body)
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -27,6 +27,8 @@ type fixture struct {
 	st    *sqlite.Store
 	local *service.Service
 	ts    *httptest.Server
+	srv   *Server
+	mk    service.MasterKey
 	admin string // admin user token
 	now   time.Time
 }
@@ -43,13 +45,15 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, ctx: ctx, st: st, now: time.Now().UTC()}
 	clock := func() time.Time { return f.now }
 	mk := service.LocalMasterKey(db)
+	f.mk = mk
 	f.local = service.New(st, service.LocalActor("tester"), "", service.WithClock(clock), service.WithMasterKey(mk))
 	_, tok, err := f.local.InitAdmin(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.admin = tok.Secret
-	f.ts = httptest.NewServer(New(Config{Store: st, MasterKey: mk, Now: clock}).Handler())
+	f.srv = New(Config{Store: st, MasterKey: mk, Now: clock})
+	f.ts = httptest.NewServer(f.srv.Handler())
 	t.Cleanup(f.ts.Close)
 	return f
 }
@@ -68,7 +72,14 @@ func (f *fixture) do(method, path, token string, body any, hdr ...string) (int, 
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json") // R-SRV-4: bodies are JSON
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i+1] == "" { // an empty value sends no such header
+			req.Header.Del(hdr[i])
+			continue
+		}
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -232,7 +243,7 @@ func TestErrorsAndLimits(t *testing.T) { // R-SRV-2, R-SRV-4
 		t.Fatalf("unconfirmed archive: %d %v", status, body)
 	}
 	big := `{"name":"` + strings.Repeat("a", MaxBodyBytes) + `"}`
-	if status, body := f.do("POST", "/api/v1/service-accounts", f.admin, big); status != 400 || !strings.Contains(fmt.Sprint(body), "larger than") {
+	if status, body := f.do("POST", "/api/v1/service-accounts", f.admin, big); status != 413 || errCode(body) != "invalid" || !strings.Contains(fmt.Sprint(body), "larger than") {
 		t.Fatalf("oversized body: %d %v", status, body)
 	}
 	if status, body := f.do("POST", "/api/v1/service-accounts", f.admin, `{"name":"x","bogus":1}`); status != 400 {
@@ -295,13 +306,16 @@ func TestListPaging(t *testing.T) { // R-SRV-6
 
 func TestRepeatedFailuresAreSlowedDown(t *testing.T) { // R-SRV-4
 	f := newFixture(t)
-	for i := 0; i < 6; i++ {
-		f.do("GET", "/api/v1/seats", "sak_bad", nil)
+	rec := f.recordSleeps()
+	if d := rec.waited(func() {
+		for range failureBurst {
+			f.do("GET", "/api/v1/seats", "sak_bad", nil)
+		}
+	}); d != 0 {
+		t.Fatalf("the first %d failures waited %v", failureBurst, d)
 	}
-	start := time.Now()
-	f.do("GET", "/api/v1/seats", "sak_bad", nil)
-	if d := time.Since(start); d < 100*time.Millisecond {
-		t.Fatalf("the 7th failure in a minute answered in %v, want a delay of at least 100ms", d)
+	if d := rec.waited(func() { f.do("GET", "/api/v1/seats", "sak_bad", nil) }); d != failureDelay {
+		t.Fatalf("failure %d in a row waited %v, want %v", failureBurst+1, d, failureDelay)
 	}
 }
 
