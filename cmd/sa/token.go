@@ -34,7 +34,7 @@ carries the automation account's.` + cmdutil.ExitStatusHelp,
 			if ttl != "" {
 				d, err := time.ParseDuration(ttl)
 				if err != nil {
-					return cmdutil.FlagErrorf("invalid --ttl %q: use a duration such as 15m", ttl)
+					return cmdutil.FlagErrorf("invalid --ttl %s: use a duration such as 15m", domain.Quote(ttl))
 				}
 				req.TTL = d
 			}
