@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/sactl/sactl/cmd/audit"
@@ -22,6 +23,7 @@ import (
 	"github.com/sactl/sactl/cmd/users"
 	"github.com/sactl/sactl/internal/build"
 	"github.com/sactl/sactl/internal/cmdutil"
+	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/spf13/cobra"
 )
@@ -73,16 +75,43 @@ func markRun(c *cobra.Command, ran *bool) {
 }
 
 // printError writes R-CLI-4's one line: "sactl: <message>", with a hint.
+//
+// It is the last line of defence of R-CLI-4, whoever wrote the message (a
+// dependency, cobra, a server): every credential in it is replaced by its
+// hint, quoted strings are cut to 80 characters and invisible characters
+// escaped (domain.RedactMessage). A usage error also repeats words of the
+// command line (pflag's "unknown flag: --…"), so in one every word is cut
+// to 80 characters too.
 func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error) {
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	msg := err.Error()
 	if hint := cmdutil.Hint(err); hint != "" {
 		msg += " (" + hint + ")"
 	}
 	var fe *cmdutil.FlagError
-	if errors.As(err, &fe) && cmd != nil {
+	usage := errors.As(err, &fe)
+	if usage && cmd != nil {
 		msg += fmt.Sprintf(" (see: %s --help)", cmd.CommandPath())
 	}
+	msg = domain.RedactMessage(msg)
+	if usage {
+		msg = cutWords(msg)
+	}
 	fmt.Fprintln(ios.ErrOut, "sactl: "+msg)
+}
+
+// wordRE splits a message into quoted strings (already cut by
+// domain.RedactMessage) and other words.
+var wordRE = regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"|[^ "]+`)
+
+// cutWords cuts every word of msg outside quotes to domain.MaxQuoted
+// characters.
+func cutWords(msg string) string {
+	return wordRE.ReplaceAllStringFunc(msg, func(w string) string {
+		if strings.HasPrefix(w, `"`) {
+			return w
+		}
+		return domain.Cut(w, domain.MaxQuoted)
+	})
 }
 
 // NewCmdRoot builds the command tree.
@@ -156,7 +185,7 @@ func requireKnownSubcommands(c *cobra.Command) {
 		if len(args) == 0 {
 			return c.Help()
 		}
-		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		msg := fmt.Sprintf("unknown command %s for %q", domain.Quote(args[0]), c.CommandPath())
 		c.SuggestionsMinimumDistance = 2
 		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
 			msg += "; did you mean " + strings.Join(quoteAll(s), " or ") + "?"

@@ -85,7 +85,9 @@ func TestMain(m *testing.M) {
 // (R-PERM-6: "local:<os user>"); $OPERATOR is who the story's commands act
 // as, for "audit list --actor": local:<os user>, or in remote mode the
 // admin's user id (also in $ADMIN_ID); $TAB, $NL, $BEL, $ESC, $DEL and
-// $LSEP hold control characters, which a script cannot otherwise type.
+// $LSEP hold control characters, and $RLO (U+202E), $LRI (U+2066), $ZWSP
+// (U+200B), $ZWJ (U+200D) and $BOM (U+FEFF) invisible ones, which a script
+// cannot otherwise type.
 //
 // The condition [remote] holds in TestScriptsRemote only.
 func TestScripts(t *testing.T) {
@@ -149,7 +151,11 @@ func scriptParams(t *testing.T, remote *remoteRun) testscript.Params {
 			env.Setenv("USER", "tester") // not who sactl acts as: see currentUser
 			env.Setenv("OSUSER", osUser)
 			env.Setenv("OPERATOR", "local:"+osUser)
-			for name, v := range map[string]string{"TAB": "\t", "NL": "\n", "BEL": "\a", "ESC": "\x1b", "DEL": "\x7f", "LSEP": "\u2028"} {
+			for name, v := range map[string]string{
+				"TAB": "\t", "NL": "\n", "BEL": "\a", "ESC": "\x1b", "DEL": "\x7f", "LSEP": "\u2028",
+				// Invisible characters R-CLI-4 refuses in names.
+				"RLO": "\u202e", "LRI": "\u2066", "ZWSP": "\u200b", "ZWJ": "\u200d", "BOM": "\ufeff",
+			} {
 				env.Setenv(name, v)
 			}
 			if remote != nil {

@@ -101,7 +101,7 @@ func parseWhen(flag, s string, now time.Time) (time.Time, error) {
 	if d, err := domain.ParseDuration(s); err == nil {
 		return now.Add(-d).UTC(), nil
 	}
-	return time.Time{}, cmdutil.FlagErrorf("invalid %s %q: use an RFC 3339 time, a date (2006-01-02) or a duration such as 24h or 7d", flag, s)
+	return time.Time{}, cmdutil.FlagErrorf("invalid %s %s: use an RFC 3339 time, a date (2006-01-02) or a duration such as 24h or 7d", flag, domain.Quote(s))
 }
 
 func listRun(c *cobra.Command, opts *listOptions) error {

@@ -188,7 +188,7 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 			if name == "" {
 				return domain.NotFoundf("no profile is in use: commands work on the local database")
 			}
-			return domain.NotFoundf("profile %q not found", name)
+			return domain.NotFoundf("profile %s not found", domain.Quote(name))
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)
@@ -210,7 +210,7 @@ func newCmdUse(f *cmdutil.Factory) *cobra.Command {
 			if name == "local" {
 				name = ""
 			} else if _, ok := cfg.Profiles[name]; !ok {
-				return domain.NotFoundf("profile %q not found", name).WithHint("list them with: sactl profile list")
+				return domain.NotFoundf("profile %s not found", domain.Quote(name)).WithHint("list them with: sactl profile list")
 			}
 			cfg.Current = name
 			return config.Save(path, cfg)
@@ -231,7 +231,7 @@ func newCmdRemove(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			if _, ok := cfg.Profiles[args[0]]; !ok {
-				return domain.NotFoundf("profile %q not found", args[0])
+				return domain.NotFoundf("profile %s not found", domain.Quote(args[0]))
 			}
 			delete(cfg.Profiles, args[0])
 			if cfg.Current == args[0] {

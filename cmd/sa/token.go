@@ -35,7 +35,7 @@ permission key. A signed token never mints another.` + cmdutil.ExitStatusHelp,
 			if ttl != "" {
 				d, err := time.ParseDuration(ttl)
 				if err != nil {
-					return cmdutil.FlagErrorf("invalid --ttl %q: use a duration such as 15m", ttl)
+					return cmdutil.FlagErrorf("invalid --ttl %s: use a duration such as 15m", domain.Quote(ttl))
 				}
 				req.TTL = d
 			}

@@ -134,7 +134,9 @@ func decodeError(status int, data []byte) error {
 	if kind == domain.KindInternal || server.StatusOf(kind) == http.StatusInternalServerError {
 		return fmt.Errorf("server error: %s", body.Error.Message)
 	}
-	return &domain.Error{Kind: kind, Msg: body.Error.Message, Hint: body.Error.Hint, Confirm: body.Error.Confirmation}
+	// R-CLI-4: whatever the server sent, no credential goes further.
+	return &domain.Error{Kind: kind, Msg: domain.RedactMessage(body.Error.Message), Hint: domain.RedactMessage(body.Error.Hint),
+		Confirm: body.Error.Confirmation}
 }
 
 func esc(s string) string { return url.PathEscape(s) }

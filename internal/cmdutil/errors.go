@@ -72,7 +72,7 @@ func ParseDurationFlag(flag, s string) (time.Duration, error) {
 	}
 	d, err := domain.ParseDuration(s)
 	if err != nil {
-		return 0, FlagErrorf("invalid %s %q: %v", flag, s, err)
+		return 0, FlagErrorf("invalid %s %s: %v", flag, domain.Quote(s), err)
 	}
 	return d, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sactl/sactl/internal/client"
 	"github.com/sactl/sactl/internal/config"
+	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/sactl/sactl/internal/store/sqlite"
@@ -57,7 +58,7 @@ func (f *Factory) Backend(ctx context.Context) (service.API, error) {
 			return nil, FlagErrorf("--as works in local mode only; against a server you act as the profile's credential")
 		}
 		if f.DBPath != "" {
-			return nil, FlagErrorf("--db works in local mode only, and profile %q is in use; add --profile local to use a database file", remote.Profile)
+			return nil, FlagErrorf("--db works in local mode only, and profile %s is in use; add --profile local to use a database file", domain.Quote(remote.Profile))
 		}
 		biz := f.Business
 		if biz == "" {

@@ -112,10 +112,14 @@ func writeFile(path string, data []byte) error {
 
 var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
-// ValidateName checks a profile name.
+// ValidateName checks a profile name. Like every name, it must not look
+// like a credential (R-CLI-4).
 func ValidateName(name string) error {
+	if p, ok := domain.CredentialPrefix(name); ok {
+		return domain.Invalidf("profile name must not look like a credential (%s…)", p)
+	}
 	if !nameRE.MatchString(name) {
-		return domain.Invalidf("invalid profile name %q: use lower-case letters, digits, - and _", name)
+		return domain.Invalidf("invalid profile name %s: use lower-case letters, digits, - and _", domain.Quote(name))
 	}
 	return nil
 }
@@ -124,7 +128,7 @@ func ValidateName(name string) error {
 func ValidateServer(s string) error {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return domain.Invalidf("invalid server URL %q: use http(s)://host[:port]", s)
+		return domain.Invalidf("invalid server URL %s: use http(s)://host[:port]", domain.Quote(s))
 	}
 	return nil
 }
@@ -162,7 +166,7 @@ func Resolve(f File, flagProfile string, getenv func(string) string) (*Remote, e
 	if name != "" && name != "local" {
 		var ok bool
 		if p, ok = f.Profiles[name]; !ok {
-			return nil, domain.NotFoundf("profile %q not found", name).WithHint("list them with: sactl profile list")
+			return nil, domain.NotFoundf("profile %s not found", domain.Quote(name)).WithHint("list them with: sactl profile list")
 		}
 	} else {
 		name = ""

@@ -34,7 +34,10 @@ var (
 
 // Error is the typed error every service call returns for a rule violation.
 // Msg is one line meant for an operator; Hint, when set, says what to do.
-// Neither ever contains a secret.
+// Neither ever contains a secret (R-CLI-4): messages quote user input with
+// Quote, and the constructors below pass every message and hint through
+// RedactMessage besides, so a %q or %s of user input that missed Quote
+// still shows a credential by its hint and is cut to MaxQuoted characters.
 type Error struct {
 	Kind Kind
 	Msg  string
@@ -71,7 +74,7 @@ type Confirmation struct {
 }
 
 func newErr(k Kind, format string, a ...any) *Error {
-	return &Error{Kind: k, Msg: fmt.Sprintf(format, a...)}
+	return &Error{Kind: k, Msg: RedactMessage(fmt.Sprintf(format, a...))}
 }
 
 // Invalidf reports bad input (exit 2, HTTP 400).
@@ -97,13 +100,13 @@ func Unauthenticatedf(format string, a ...any) *Error {
 // NeedsConfirmation is returned for a destructive change made without
 // confirmation (exit 2).
 func NeedsConfirmation(c Confirmation) *Error {
-	return &Error{Kind: KindNeedsConfirm, Msg: c.Action + ": confirmation required", Confirm: &c}
+	return &Error{Kind: KindNeedsConfirm, Msg: RedactMessage(c.Action + ": confirmation required"), Confirm: &c}
 }
 
 // WithHint returns a copy of e carrying a hint.
 func (e *Error) WithHint(format string, a ...any) *Error {
 	c := *e
-	c.Hint = fmt.Sprintf(format, a...)
+	c.Hint = RedactMessage(fmt.Sprintf(format, a...))
 	return &c
 }
 

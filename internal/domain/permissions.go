@@ -34,7 +34,7 @@ func ParseLevel(s string) (Level, error) {
 			return Level(i), nil
 		}
 	}
-	return LevelNone, Invalidf("unknown permission level %q: use none, view, edit or remove", s)
+	return LevelNone, Invalidf("unknown permission level %s: use none, view, edit or remove", Quote(s))
 }
 
 // MarshalJSON writes a level as its name.
@@ -84,7 +84,7 @@ var permKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 // ValidatePermissionKey checks a permission key's syntax.
 func ValidatePermissionKey(k string) error {
 	if !permKeyRE.MatchString(k) {
-		return Invalidf("invalid permission key %q: use lower-case letters, digits and _ (e.g. service_accounts)", k)
+		return Invalidf("invalid permission key %s: use lower-case letters, digits and _ (e.g. service_accounts)", Quote(k))
 	}
 	return nil
 }
@@ -93,7 +93,7 @@ func ValidatePermissionKey(k string) error {
 func ParsePermission(s string) (string, Level, error) {
 	k, v, ok := strings.Cut(s, "=")
 	if !ok {
-		return "", 0, Invalidf("invalid permission %q: use key=level (e.g. service_accounts=edit)", s)
+		return "", 0, Invalidf("invalid permission %s: use key=level (e.g. service_accounts=edit)", Quote(s))
 	}
 	k = strings.TrimSpace(k)
 	if err := ValidatePermissionKey(k); err != nil {

@@ -64,7 +64,7 @@ var settingDefs = []SettingDef{
 			case "off", "false", "no":
 				s.KeyRetrieval = false
 			default:
-				return Invalidf("invalid key_retrieval %q: use on or off", v)
+				return Invalidf("invalid key_retrieval %s: use on or off", Quote(v))
 			}
 			return nil
 		},
@@ -87,10 +87,10 @@ func durationSetting(name, desc string, field func(*Settings) *time.Duration) Se
 			}
 			d, err := ParseDuration(v)
 			if err != nil {
-				return Invalidf("invalid %s %q: %v", name, v, err)
+				return Invalidf("invalid %s %s: %v", name, Quote(v), err)
 			}
 			if d <= 0 {
-				return Invalidf("invalid %s %q: must be positive, or none", name, v)
+				return Invalidf("invalid %s %s: must be positive, or none", name, Quote(v))
 			}
 			*field(s) = d
 			return nil
@@ -111,9 +111,9 @@ func parseLimit(name, v string, min, max int, unlimited bool) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < min || n > max {
 		if unlimited {
-			return 0, Invalidf("invalid %s %q: use a number from %d to %d, or unlimited", name, v, min, max)
+			return 0, Invalidf("invalid %s %s: use a number from %d to %d, or unlimited", name, Quote(v), min, max)
 		}
-		return 0, Invalidf("invalid %s %q: use a number from %d to %d", name, v, min, max)
+		return 0, Invalidf("invalid %s %s: use a number from %d to %d", name, Quote(v), min, max)
 	}
 	return n, nil
 }
@@ -151,7 +151,7 @@ func LookupSetting(name string) (SettingDef, error) {
 		names[i] = d.Name
 	}
 	sort.Strings(names)
-	return SettingDef{}, Invalidf("unknown setting %q: use one of %s", name, strings.Join(names, ", "))
+	return SettingDef{}, Invalidf("unknown setting %s: use one of %s", Quote(name), strings.Join(names, ", "))
 }
 
 // Get returns the setting's value in s, in its canonical text form.

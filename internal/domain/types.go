@@ -38,7 +38,7 @@ func ParseStatus(s string) (Status, error) {
 	case StatusArchived, StatusSuspended, StatusDisabled, StatusActive:
 		return st, nil
 	}
-	return "", Invalidf("invalid status %q: use active, disabled, suspended or archived", s)
+	return "", Invalidf("invalid status %s: use active, disabled, suspended or archived", Quote(s))
 }
 
 // DeriveStatus applies R-SA-5: archived > suspended > disabled (no groups) > active.

@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/sactl/sactl/internal/domain"
 )
 
 // Format is the value of the -o/--output flag.
@@ -29,7 +31,7 @@ func ParseFormat(s string) (Format, error) {
 	case FormatTable, FormatJSON:
 		return f, nil
 	}
-	return "", fmt.Errorf("invalid output format %q: use table or json", s)
+	return "", fmt.Errorf("invalid output format %s: use table or json", domain.Quote(s))
 }
 
 // String returns the name of the format; with Set and Type it makes *Format

@@ -497,7 +497,7 @@ func (t *txn) changeGroups(a domain.Account, req ChangeGroupsRequest) (domain.Ac
 			next[id] = true
 		}
 	default:
-		return a, domain.Invalidf("unknown group operation %q", req.Op)
+		return a, domain.Invalidf("unknown group operation %s", domain.Quote(string(req.Op)))
 	}
 	for _, g := range gs {
 		if req.Op == GroupsRemove {

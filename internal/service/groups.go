@@ -70,7 +70,7 @@ func validatePermissions(p domain.Permissions) error {
 			return err
 		}
 		if l < domain.LevelNone || l > domain.LevelRemove {
-			return domain.Invalidf("invalid level for permission %q", k)
+			return domain.Invalidf("invalid level for permission %s", domain.Quote(k))
 		}
 	}
 	return nil
@@ -175,10 +175,10 @@ func (s *Service) UpdateGroup(ctx context.Context, req UpdateGroupRequest) (doma
 		}
 		for _, k := range req.Drop {
 			if _, ok := next[k]; !ok {
-				return domain.Invalidf("group %q has no permission %q to drop", g.Name, k)
+				return domain.Invalidf("group %q has no permission %s to drop", g.Name, domain.Quote(k))
 			}
 			if _, alsoSet := req.Set[k]; alsoSet {
-				return domain.Invalidf("permission %q is both set and dropped", k)
+				return domain.Invalidf("permission %s is both set and dropped", domain.Quote(k))
 			}
 			delete(next, k)
 		}

@@ -450,7 +450,7 @@ func pickKey(ks []domain.Key, req KeyRequest, a domain.Account) (domain.Key, err
 				return k, nil
 			}
 		}
-		return domain.Key{}, domain.NotFoundf("service account %q has no key %q", a.APIName, req.KeyID).
+		return domain.Key{}, domain.NotFoundf("service account %q has no key %s", a.APIName, domain.Quote(req.KeyID)).
 			WithHint("list them with: sactl sa keys list %s", a.APIName)
 	case req.Secondary:
 		var sec []string

@@ -82,7 +82,7 @@ func (s *Service) RevokeToken(ctx context.Context, id string, m Mutation) (domai
 			return err
 		}
 		if !ok {
-			return domain.NotFoundf("business %q has no recorded token %q", t.biz.Name, id).
+			return domain.NotFoundf("business %q has no recorded token %s", t.biz.Name, domain.Quote(id)).
 				WithHint("list the live ones with: sactl sa token list")
 		}
 		rec := row.TokenRecord

@@ -28,10 +28,10 @@ func (t *txn) resolveServiceAccount(ref string) (domain.Account, error) {
 			return a, nil
 		}
 		if ok {
-			return a, domain.NotFoundf("%q is a user, not a service account", ref).WithHint("see: sactl users get %s", ref)
+			return a, domain.NotFoundf("%s is a user, not a service account", domain.Quote(ref)).WithHint("see: sactl users get %s", a.ID)
 		}
 	}
-	return domain.Account{}, domain.NotFoundf("service account %q not found in business %q", ref, t.biz.Name).
+	return domain.Account{}, domain.NotFoundf("service account %s not found in business %q", domain.Quote(ref), t.biz.Name).
 		WithHint("list them with: sactl sa list")
 }
 
@@ -55,10 +55,10 @@ func (t *txn) resolveUser(ref string) (domain.Account, error) {
 	case 1:
 		return matches[0], nil
 	case 0:
-		return domain.Account{}, domain.NotFoundf("user %q not found in business %q", ref, t.biz.Name).
+		return domain.Account{}, domain.NotFoundf("user %s not found in business %q", domain.Quote(ref), t.biz.Name).
 			WithHint("list them with: sactl users list")
 	}
-	return domain.Account{}, domain.Invalidf("%d users are named %q; name one by email or id", len(matches), ref)
+	return domain.Account{}, domain.Invalidf("%d users are named %s; name one by email or id", len(matches), domain.Quote(ref))
 }
 
 // resolvePrincipal finds a service account or a user (for --as).
@@ -71,7 +71,7 @@ func (t *txn) resolvePrincipal(ref string) (domain.Account, error) {
 		return u, nil
 	}
 	if domain.KindOf(err) == domain.KindNotFound {
-		return a, domain.NotFoundf("principal %q not found in business %q", ref, t.biz.Name)
+		return a, domain.NotFoundf("principal %s not found in business %q", domain.Quote(ref), t.biz.Name)
 	}
 	return a, err
 }
@@ -103,7 +103,7 @@ func (t *txn) group(name string) (domain.Group, error) {
 		return g, err
 	}
 	if !ok {
-		return g, domain.NotFoundf("group %q not found in business %q", name, t.biz.Name).
+		return g, domain.NotFoundf("group %s not found in business %q", domain.Quote(name), t.biz.Name).
 			WithHint("list them with: sactl groups list")
 	}
 	return g, nil

@@ -201,7 +201,7 @@ func (s *Service) begin(tx *sqlite.Tx) (*txn, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, domain.NotFoundf("business %q not found", s.business).WithHint("list them with: sactl business list")
+		return nil, domain.NotFoundf("business %s not found", domain.Quote(s.business)).WithHint("list them with: sactl business list")
 	}
 	t.biz = biz
 	switch {

@@ -26,7 +26,7 @@ func (s *Service) CreateUser(ctx context.Context, req CreateUserRequest) (domain
 		if _, ok, err := t.LiveUserByEmail(t.biz.ID, email); err != nil {
 			return err
 		} else if ok {
-			return domain.Conflictf("a user with email %q already exists", email)
+			return domain.Conflictf("a user with email %s already exists", domain.Quote(email))
 		}
 		groups, err := t.resolveGroups(req.Groups)
 		if err != nil {
@@ -51,7 +51,7 @@ func (t *txn) insertUser(name, email string, groups []domain.Group) (domain.Acco
 		AccountType: domain.TypeHuman, CreatedAt: t.now, UpdatedAt: t.now, CreatedBy: t.actor.ID,
 	}
 	if err := t.InsertPrincipal(t.biz.ID, a); err != nil {
-		return a, wrapUnique(err, "a user with email %q already exists", email)
+		return a, wrapUnique(err, "a user with email %s already exists", domain.Quote(email))
 	}
 	if err := t.SetMembership(a.ID, groupIDs(groups)); err != nil {
 		return a, err
@@ -144,7 +144,7 @@ func (s *Service) UpdateUser(ctx context.Context, req UpdateUserRequest) (domain
 				if _, ok, err := t.LiveUserByEmail(t.biz.ID, e); err != nil {
 					return err
 				} else if ok {
-					return domain.Conflictf("a user with email %q already exists", e)
+					return domain.Conflictf("a user with email %s already exists", domain.Quote(e))
 				}
 				changes["email"] = map[string]string{"from": a.Email, "to": e}
 				a.Email = e
@@ -156,7 +156,7 @@ func (s *Service) UpdateUser(ctx context.Context, req UpdateUserRequest) (domain
 		}
 		a.UpdatedAt = t.now
 		if err := t.UpdatePrincipal(a); err != nil {
-			return wrapUnique(err, "a user with email %q already exists", a.Email)
+			return wrapUnique(err, "a user with email %s already exists", domain.Quote(a.Email))
 		}
 		if err := t.audit("user.updated", accountTarget(a), map[string]any{"changes": changes}); err != nil {
 			return err

@@ -137,7 +137,7 @@ func (s *Service) RevokeUserToken(ctx context.Context, ref, tokenID string, m Mu
 			out = tok
 			return t.audit("user_token.revoked", accountTarget(u), map[string]any{"token_id": tok.ID, "hint": tok.Hint})
 		}
-		return domain.NotFoundf("user %q has no token %q", u.Email, tokenID)
+		return domain.NotFoundf("user %q has no token %s", u.Email, domain.Quote(tokenID))
 	})
 	return out, err
 }
