@@ -275,7 +275,7 @@ func (w *muxErrorWriter) WriteHeader(code int) {
 	}
 	w.code = code
 	method, path := clipInput(w.r.Method), clipInput(w.r.URL.Path)
-	var err error = domain.NotFoundf("no route %s %s", method, path)
+	var err error = domain.NotFoundf("no route %s %s", method, domain.Quote(path))
 	if code == http.StatusMethodNotAllowed {
 		err = invalidStatus(code, "method %s is not allowed on %s; it takes %s", method, path, w.Header().Get("Allow"))
 	}

@@ -217,7 +217,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		biz := v.Business
 		if want := r.Header.Get("X-Sactl-Business"); want != "" && want != biz {
-			writeError(sw, domain.Forbiddenf("the credential belongs to business %q, not %q", biz, want))
+			writeError(sw, domain.Forbiddenf("the credential belongs to business %q, not %s", biz, domain.Quote(want)))
 			return
 		}
 		c := &call{r: r, media: media, m: service.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm")}}
@@ -229,7 +229,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		if err != nil {
 			if domain.KindOf(err) == domain.KindInternal {
 				s.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "internal error",
-					slog.String("route", rt.Name), slog.String("error", err.Error()))
+					slog.String("route", rt.Name), slog.String("error", domain.RedactMessage(err.Error())))
 			}
 			writeError(sw, err)
 			return
@@ -330,7 +330,9 @@ func writeError(w http.ResponseWriter, err error) {
 	var de *domain.Error
 	body := ErrorBody{Error: ErrorDetail{Code: string(domain.KindInternal), Message: "internal error"}}
 	if errors.As(err, &de) {
-		body.Error = ErrorDetail{Code: string(de.Kind), Message: de.Msg, Hint: de.Hint, Confirmation: de.Confirm}
+		// R-CLI-4: a second layer over the domain constructors' own.
+		body.Error = ErrorDetail{Code: string(de.Kind), Message: domain.RedactMessage(de.Msg),
+			Hint: domain.RedactMessage(de.Hint), Confirmation: de.Confirm}
 	}
 	if body.Error.Code == string(domain.KindUnauthenticated) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sactl"`)
