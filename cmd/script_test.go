@@ -13,6 +13,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,7 +33,8 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // under that name and runs cmd.Main when a story says "exec sactl ...".
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"sactl": func() { os.Exit(cmd.Main()) },
+		"sactl":     func() { os.Exit(cmd.Main()) },
+		"meanwhile": func() { os.Exit(meanwhileMain(os.Args[1:])) },
 	})
 }
 
@@ -67,6 +69,14 @@ func TestMain(m *testing.M) {
 //
 //	sleep DURATION
 //	    waits, at most 2s: for a key made with "--expires-in 1s" to expire.
+//
+//	meanwhile COMMAND [ARGS...] -- OTHER [ARGS...]
+//	    a program (use it with exec or exitcode) that runs COMMAND and,
+//	    when COMMAND asks its question ("[y/N]: " or "to confirm: "), runs
+//	    OTHER to completion before answering with its own stdin (set by
+//	    "stdin FILE"). Its stdout, stderr and exit status are COMMAND's.
+//	    For a plan that changes between the question and the answer
+//	    (R-CLI-2). OTHER runs with no input, and must exit 0.
 //
 //	scrub
 //	    masks what changes from run to run in the last command's stdout and
@@ -403,6 +413,98 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if ts.Getenv("SACTL_FORCE_TTY") == "" && len(lines) != 1 {
 		ts.Fatalf("stderr has %d lines, want one \"sactl: <message>\" line:\n%s", len(lines), stderr)
 	}
+}
+
+// meanwhileMain is the "meanwhile" program of the stories (see TestScripts).
+// It runs as a process of its own with the story's environment, so both
+// commands see exactly what "exec" would give them.
+func meanwhileMain(args []string) int {
+	sep := slices.Index(args, "--")
+	if sep < 1 || sep == len(args)-1 {
+		fmt.Fprintln(os.Stderr, "usage: meanwhile COMMAND [ARGS...] -- OTHER [ARGS...]")
+		return 100
+	}
+	first, other := args[:sep], args[sep+1:]
+	answer, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "meanwhile: reading the answer: %v\n", err)
+		return 100
+	}
+	c := exec.Command(first[0], first[1:]...)
+	var stdout bytes.Buffer
+	stderr := &promptWatcher{asked: make(chan struct{})}
+	c.Stdout, c.Stderr = &stdout, stderr
+	in, err := c.StdinPipe()
+	if err == nil {
+		err = c.Start()
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "meanwhile: %v\n", err)
+		return 100
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+	passOn := func(err error) int {
+		os.Stdout.Write(stdout.Bytes())
+		os.Stderr.Write(stderr.bytes())
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "meanwhile: %v\n", err)
+			return 100
+		}
+		return 0
+	}
+	select {
+	case <-stderr.asked:
+	case err := <-exited:
+		code := passOn(err)
+		fmt.Fprintf(os.Stderr, "meanwhile: %s exited (status %d) without asking anything\n", strings.Join(first, " "), code)
+		return 101
+	case <-time.After(30 * time.Second):
+		c.Process.Kill()
+		passOn(<-exited)
+		fmt.Fprintf(os.Stderr, "meanwhile: %s did not ask anything within 30s\n", strings.Join(first, " "))
+		return 102
+	}
+	o := exec.Command(other[0], other[1:]...)
+	if out, err := o.CombinedOutput(); err != nil {
+		c.Process.Kill()
+		passOn(<-exited)
+		fmt.Fprintf(os.Stderr, "meanwhile: %s: %v\n%s", strings.Join(other, " "), err, out)
+		return 103
+	}
+	in.Write(answer)
+	in.Close()
+	return passOn(<-exited)
+}
+
+// promptWatcher collects a command's stderr and closes asked once it ends
+// with one of sactl's questions: "Continue? [y/N]: " or
+// `Type "name" to confirm: `.
+type promptWatcher struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	asked chan struct{}
+	once  sync.Once
+}
+
+func (w *promptWatcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if b := w.buf.Bytes(); bytes.HasSuffix(b, []byte(" [y/N]: ")) || bytes.HasSuffix(b, []byte(" to confirm: ")) {
+		w.once.Do(func() { close(w.asked) })
+	}
+	return len(p), nil
+}
+
+func (w *promptWatcher) bytes() []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Bytes()
 }
 
 func cmdTimes(ts *testscript.TestScript, neg bool, args []string) {

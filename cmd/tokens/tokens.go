@@ -35,7 +35,7 @@ keep verifying until they expire (at most one hour).` + cmdutil.ExitStatusHelp,
 				return err
 			}
 			res := map[string]string{"signing_key": id}
-			return opts.Print(res, func() error {
+			return opts.PrintChange(mut, res, func() error {
 				d := output.NewDetail(opts.IO)
 				d.Add("signing_key", id)
 				return d.Render()

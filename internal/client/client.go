@@ -65,7 +65,11 @@ func mutation(q url.Values, m service.Mutation) url.Values {
 	if m.DryRun {
 		q.Set("dry_run", "true")
 	}
-	if m.Confirmed {
+	// R-CLI-2: the digest of the plan shown binds the confirmation to it.
+	switch {
+	case m.PlanDigest != "":
+		q.Set("confirm", m.PlanDigest)
+	case m.Confirmed:
 		q.Set("confirm", "true")
 	}
 	return q

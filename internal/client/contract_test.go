@@ -81,6 +81,8 @@ var masks = []struct {
 	{regexp.MustCompile(`\bsk_[0-9a-f]{16}\b`), "SIGNING_KEY"},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z`), "TIME"},
 	{regexp.MustCompile(`\b[0-9a-f]{64}\b`), "HASH"},
+	// A plan's digest covers ids, which differ between the two databases.
+	{regexp.MustCompile(`"digest":"[0-9a-f]{16}"`), `"digest":"DIGEST"`},
 	{regexp.MustCompile(`\+[0-9a-z]{6}@`), "+SHORT@"},
 	// Who acted differs by design: the local OS user, or the admin's token.
 	{regexp.MustCompile(`"actor":\{[^{}]*(\{[^{}]*\}[^{}]*)?\}`), `"actor":ACTOR`},
@@ -305,6 +307,88 @@ func TestContractKeysAndTokens(t *testing.T) {
 	wantLine(t, lines, "show dry run", `"kind":"invalid"`)
 	wantLine(t, lines, "rotate automation", `"kind":"protected"`)
 	wantLine(t, lines, "mint too long", `"kind":"invalid"`)
+}
+
+// confirmationOf is the plan a needs-confirmation or plan-changed error carries.
+func confirmationOf(err error) domain.Confirmation {
+	var de *domain.Error
+	if errors.As(err, &de) && de.Confirm != nil {
+		return *de.Confirm
+	}
+	return domain.Confirmation{}
+}
+
+var digestRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
+// TestContractConfirmDigest: the digest of a plan travels out with the
+// needs-confirmation answer (428) and back with the confirmed call
+// (confirm=<digest>); a plan that changed in between is a conflict that
+// changes nothing, carrying the new plan (R-CLI-2).
+func TestContractConfirmDigest(t *testing.T) {
+	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
+		yes := service.Mutation{Confirmed: true}
+		keyIDs := func() string {
+			ks, err := api.ListKeys(ctx, "zap")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, k := range ks {
+				ids = append(ids, k.ID)
+			}
+			return strings.Join(ids, ",")
+		}
+		_, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Zap", Groups: []string{"admins"}})
+		tr.step("create", nil, err)
+		time.Sleep(2 * time.Millisecond)
+		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap"})
+		tr.step("first rotation deletes nothing", nil, err)
+		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap"})
+		tr.step("rotate unconfirmed", nil, err)
+		shown := confirmationOf(err)
+		tr.step("digest is 16 hex digits", digestRE.MatchString(shown.Digest), nil)
+		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap"})
+		tr.step("same plan, same digest", confirmationOf(err).Digest == shown.Digest, nil)
+
+		time.Sleep(2 * time.Millisecond)
+		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap", Mutation: yes})
+		tr.step("meanwhile another rotation", nil, err)
+		before := keyIDs()
+		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap", Mutation: service.Mutation{PlanDigest: shown.Digest}})
+		tr.step("rotate with the digest shown", nil, err)
+		tr.step("keys unchanged", keyIDs() == before, nil)
+		now := confirmationOf(err)
+		tr.step("the conflict carries the new plan", digestRE.MatchString(now.Digest) && now.Digest != shown.Digest, nil)
+		time.Sleep(2 * time.Millisecond)
+		k, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap", Mutation: service.Mutation{PlanDigest: now.Digest}})
+		tr.step("rotate with the new digest", k.Role, err)
+
+		_, err = api.SuspendAccount(ctx, "zap", service.Mutation{PlanDigest: "yes"})
+		tr.step("not a digest", nil, err)
+		_, err = api.ArchiveAccount(ctx, "zap", service.Mutation{DryRun: true})
+		tr.step("archive dry run unconfirmed", nil, err)
+		plan := confirmationOf(err)
+		a, err := api.ArchiveAccount(ctx, "zap", service.Mutation{DryRun: true, PlanDigest: plan.Digest})
+		tr.step("archive dry run with the digest", a.Status, err)
+		a, err = api.ArchiveAccount(ctx, "zap", service.Mutation{PlanDigest: plan.Digest})
+		tr.step("archive with the digest", a.Status, err)
+		_, err = api.ArchiveAccount(ctx, "zap", service.Mutation{PlanDigest: plan.Digest})
+		tr.step("archive again with the digest", nil, err)
+	})
+	wantLine(t, lines, "rotate unconfirmed", `"kind":"confirmation_required"`)
+	wantLine(t, lines, "rotate unconfirmed", `"digest":"DIGEST"`)
+	wantLine(t, lines, "rotate unconfirmed", `"targets":["sa_ID","key_ID"]`)
+	wantLine(t, lines, "digest is 16 hex digits", "true")
+	wantLine(t, lines, "same plan, same digest", "true")
+	wantLine(t, lines, "rotate with the digest shown", `"kind":"conflict"`)
+	wantLine(t, lines, "rotate with the digest shown", `changed since you confirmed; nothing was changed`)
+	wantLine(t, lines, "keys unchanged", "true")
+	wantLine(t, lines, "the conflict carries the new plan", "true")
+	wantLine(t, lines, "rotate with the new digest", `"primary"`)
+	wantLine(t, lines, "not a digest", `"kind":"invalid"`)
+	wantLine(t, lines, "archive dry run with the digest", `"archived"`)
+	wantLine(t, lines, "archive with the digest", `"archived"`)
+	wantLine(t, lines, "archive again with the digest", `changed since you confirmed; nothing was changed`)
 }
 
 func TestContractMintedTokens(t *testing.T) { // R-TOK-4

@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -31,8 +32,10 @@ func AddMutationFlags(cmd *cobra.Command, m *MutationFlags, destructive bool) {
 //   - with --dry-run: report what would happen, change nothing;
 //   - destructive without --yes: on a terminal, show the consequences and ask
 //     (typing the name for irreversible changes); otherwise fail with exit 2.
-//
-// It returns the result and whether it was a dry run.
+//     The answer agrees to the plan shown and to nothing else: the confirmed
+//     call carries the plan's digest, and if the plan changed meanwhile the
+//     service refuses (exit 5) and the new plan is shown;
+//   - with --yes: agree to the plan as it is when the change runs, unseen.
 func Mutate[T any](ios *iostreams.IOStreams, flags MutationFlags, call func(service.Mutation) (T, error)) (T, error) {
 	var zero T
 	if flags.DryRun {
@@ -72,8 +75,52 @@ func Mutate[T any](ios *iostreams.IOStreams, flags MutationFlags, call func(serv
 	case err != nil:
 		return zero, err
 	}
-	m.Confirmed = true
-	return call(m)
+	// R-CLI-2: the answer agreed to the plan shown, and to nothing else:
+	// the service refuses if the plan changed while the question waited.
+	m.PlanDigest = c.Digest
+	res, err = call(m)
+	if now := changedPlan(err); now != nil {
+		printPlan(ios, ios.ColorScheme().WarningIcon()+" The plan is now to "+now.Action, append(now.Consequences, sameWords(*c, *now)...))
+	}
+	return res, err
+}
+
+// changedPlan is the plan a "changed since you confirmed" conflict carries.
+func changedPlan(err error) *domain.Confirmation {
+	var de *domain.Error
+	if errors.As(err, &de) && de.Kind == domain.KindConflict {
+		return de.Confirm
+	}
+	return nil
+}
+
+// sameWords explains a plan that changed though it reads the same as the
+// one shown: it acts on other objects (an archive that deletes "2 keys",
+// but not the same two). It says nothing when the words differ.
+func sameWords(shown, now domain.Confirmation) []string {
+	if now.Action != shown.Action || !slices.Equal(now.Consequences, shown.Consequences) {
+		return nil
+	}
+	var added, gone []string
+	for _, id := range now.Targets {
+		if !slices.Contains(shown.Targets, id) {
+			added = append(added, id)
+		}
+	}
+	for _, id := range shown.Targets {
+		if !slices.Contains(now.Targets, id) {
+			gone = append(gone, id)
+		}
+	}
+	switch {
+	case len(added) > 0 && len(gone) > 0:
+		return []string{fmt.Sprintf("it now acts on %s instead of %s", strings.Join(added, ", "), strings.Join(gone, ", "))}
+	case len(added) > 0:
+		return []string{"it now also acts on " + strings.Join(added, ", ")}
+	case len(gone) > 0:
+		return []string{"it no longer acts on " + strings.Join(gone, ", ")}
+	}
+	return nil
 }
 
 func confirmation(err error) *domain.Confirmation {

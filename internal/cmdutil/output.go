@@ -90,8 +90,18 @@ func Show[T any](ctx context.Context, b *Base, get func(service.API) (T, error),
 	return b.Print(v, func() error { return table(v) })
 }
 
+// PrintChange is Print for the result of a change: the JSON of a dry run
+// carries "dry_run": true, so a script cannot take it for the real thing
+// (R-CLI-2). The table says nothing more; Mutate said it on stderr.
+func (b *Base) PrintChange(flags MutationFlags, v any, table func() error) error {
+	if flags.DryRun && b.Format == output.FormatJSON {
+		return output.WriteJSON(b.IO.Out, output.MarkDryRun(v))
+	}
+	return b.Print(v, table)
+}
+
 // Change runs a change through the confirmation flow (R-CLI-2) and prints
-// its result like Show.
+// its result with PrintChange.
 func Change[T any](ctx context.Context, b *Base, flags MutationFlags, call func(service.API, service.Mutation) (T, error), table func(T) error) error {
 	api, err := b.Backend(ctx)
 	if err != nil {
@@ -101,5 +111,5 @@ func Change[T any](ctx context.Context, b *Base, flags MutationFlags, call func(
 	if err != nil {
 		return err
 	}
-	return b.Print(v, func() error { return table(v) })
+	return b.PrintChange(flags, v, func() error { return table(v) })
 }

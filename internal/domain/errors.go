@@ -71,6 +71,15 @@ type Confirmation struct {
 	// TypeToConfirm is what a terminal user types to agree: the account's
 	// name for irreversible changes, "y" otherwise.
 	TypeToConfirm string `json:"type_to_confirm"`
+	// Targets are the ids of what the change acts on: the principal, group
+	// or token it changes, and every key it deletes or stops, every group
+	// it removes or member it takes a group from. Two plans in the same
+	// words on other objects are different plans.
+	Targets []string `json:"targets"`
+	// Digest identifies the plan (R-CLI-2): 16 hex digits of a SHA-256 over
+	// the business, action, consequences, type_to_confirm and targets. A
+	// caller that showed the plan sends it back to confirm exactly that plan.
+	Digest string `json:"digest"`
 }
 
 func newErr(k Kind, format string, a ...any) *Error {
@@ -101,6 +110,21 @@ func Unauthenticatedf(format string, a ...any) *Error {
 // confirmation (exit 2).
 func NeedsConfirmation(c Confirmation) *Error {
 	return &Error{Kind: KindNeedsConfirm, Msg: RedactMessage(c.Action + ": confirmation required"), Confirm: &c}
+}
+
+// PlanChanged is returned for a change confirmed with the digest of a plan
+// that is not the one it would now carry out (R-CLI-2, exit 5): now is the
+// plan as it is, for the caller to show, or nil when the change needs no
+// confirmation any more. Either way nothing was changed.
+func PlanChanged(now *Confirmation) *Error {
+	if now == nil {
+		return Conflictf("the plan changed since you confirmed; nothing was changed").
+			WithHint("it no longer needs confirmation: run the command again to see what it does now")
+	}
+	e := Conflictf("the plan to %s changed since you confirmed; nothing was changed", now.Action).
+		WithHint("run the command again to review the new plan")
+	e.Confirm = now
+	return e
 }
 
 // WithHint returns a copy of e carrying a hint.

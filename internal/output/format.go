@@ -68,3 +68,28 @@ func WriteJSON(w io.Writer, v any) error {
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// MarkDryRun returns v as a JSON object with "dry_run": true added as its
+// last field, for the result of a dry run (R-CLI-2). A value that does not
+// encode as an object is returned unchanged, as is one that cannot be
+// encoded (WriteJSON reports that).
+func MarkDryRun(v any) any {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return v
+	}
+	b := bytes.TrimSpace(buf.Bytes())
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return v
+	}
+	body := bytes.TrimSpace(b[1 : len(b)-1])
+	out := make([]byte, 0, len(b)+16)
+	out = append(out, '{')
+	if len(body) > 0 {
+		out = append(append(out, body...), ',')
+	}
+	out = append(out, `"dry_run":true}`...)
+	return json.RawMessage(out)
+}

@@ -118,3 +118,31 @@ func TestWriteJSONWriteError(t *testing.T) {
 		t.Errorf("WriteJSON error = %v, want the writer's error", err)
 	}
 }
+
+func TestMarkDryRun(t *testing.T) { // R-CLI-2
+	type account struct {
+		Name  string `json:"name"`
+		Email string `json:"email"`
+	}
+	for _, c := range []struct {
+		in   any
+		want string
+	}{
+		{account{Name: "Zap", Email: "a<b>@example.com"}, "{\n  \"name\": \"Zap\",\n  \"email\": \"a<b>@example.com\",\n  \"dry_run\": true\n}\n"},
+		{struct{}{}, "{\n  \"dry_run\": true\n}\n"},
+		{map[string]string{"signing_key": "sk_1"}, "{\n  \"signing_key\": \"sk_1\",\n  \"dry_run\": true\n}\n"},
+		// Not an object: nothing to carry the field, so it is left alone.
+		{[]string{"a"}, "[\n  \"a\"\n]\n"},
+	} {
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, MarkDryRun(c.in)); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != c.want {
+			t.Errorf("MarkDryRun(%#v) = %q, want %q", c.in, buf.String(), c.want)
+		}
+	}
+	if err := WriteJSON(&bytes.Buffer{}, MarkDryRun(func() {})); err == nil {
+		t.Error("a value JSON cannot encode is still an error")
+	}
+}

@@ -220,7 +220,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			writeError(sw, domain.Forbiddenf("the credential belongs to business %q, not %s", biz, domain.Quote(want)))
 			return
 		}
-		c := &call{r: r, media: media, m: service.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm")}}
+		c := &call{r: r, media: media, m: service.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm"), PlanDigest: planDigestParam(r)}}
 		actor := service.Actor{PrincipalID: v.Principal.ID, Credential: &domain.ActorCredential{
 			Type: v.Credential.Type, ID: v.Credential.ID, Execution: v.Credential.Execution}}
 		c.svc = service.New(s.cfg.Store, actor, biz,

@@ -316,14 +316,15 @@ func (s *Service) SuspendAccount(ctx context.Context, ref string, m Mutation) (d
 		if err := editable(a, "be suspended"); err != nil {
 			return err
 		}
-		deps, err := t.dependents(a)
+		deps, depIDs, err := t.dependents(a)
 		if err != nil {
 			return err
 		}
-		if err := confirm(m, domain.Confirmation{
+		if err := t.confirm(domain.Confirmation{
 			Action:        fmt.Sprintf("suspend service account %q", a.Name),
 			Consequences:  append(deps, "the account cannot be edited until it is resumed"),
 			TypeToConfirm: "y",
+			Targets:       append([]string{a.ID}, depIDs...),
 		}); err != nil {
 			return err
 		}
@@ -341,26 +342,28 @@ func (s *Service) SuspendAccount(ctx context.Context, ref string, m Mutation) (d
 }
 
 // dependents says what stops working when an account stops authenticating:
-// its keys that authenticate now, judged as verification judges them.
-func (t *txn) dependents(a domain.Account) ([]string, error) {
+// its keys that authenticate now, judged as verification judges them, in
+// words and by id.
+func (t *txn) dependents(a domain.Account) ([]string, []string, error) {
 	set, err := t.settings()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	keys, err := t.accountKeys(a, set)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []string
+	var out, ids []string
 	for _, k := range keys {
 		if k.Status == domain.KeyActive {
 			out = append(out, fmt.Sprintf("active key %s (%s, %s) will be rejected", k.ID, k.Hint, usage(k)))
+			ids = append(ids, k.ID)
 		}
 	}
 	if len(out) == 0 {
 		out = append(out, "the account has no active keys")
 	}
-	return out, nil
+	return out, ids, nil
 }
 
 // ResumeAccount lifts a suspension (R-SA-7).
@@ -419,10 +422,15 @@ func (s *Service) ArchiveAccount(ctx context.Context, ref string, m Mutation) (d
 		if a.KeyCount == 1 {
 			consequences[0] = "its key will be deleted permanently; anything using it fails at once"
 		}
-		if err := confirm(m, domain.Confirmation{
+		doomed, err := t.KeysOf(a.ID)
+		if err != nil {
+			return err
+		}
+		if err := t.confirm(domain.Confirmation{
 			Action:        fmt.Sprintf("archive service account %q", a.Name),
 			Consequences:  append(consequences, "archiving cannot be undone"),
 			TypeToConfirm: a.APIName,
+			Targets:       append([]string{a.ID}, keyIDs(doomed)...),
 		}); err != nil {
 			return err
 		}
@@ -532,13 +540,18 @@ func (t *txn) changeGroups(a domain.Account, req ChangeGroupsRequest) (domain.Ac
 	}
 	if len(next) == 0 && a.AccountType.IsService() {
 		// R-SA-6: removing the last group disables the account.
-		if err := confirm(req.Mutation, domain.Confirmation{
+		targets := []string{a.ID}
+		for _, g := range removed {
+			targets = append(targets, g.ID)
+		}
+		if err := t.confirm(domain.Confirmation{
 			Action: fmt.Sprintf("remove every permission group from service account %q", a.Name),
 			Consequences: []string{
 				"the account becomes disabled: integrations using its keys stop working",
 				"assigning a group again makes it active again",
 			},
 			TypeToConfirm: "y",
+			Targets:       targets,
 		}); err != nil {
 			return a, err
 		}

@@ -234,10 +234,15 @@ func (s *Service) DeleteGroup(ctx context.Context, name string, m Mutation) (dom
 				}
 			}
 			cons = append(cons, fmt.Sprintf("%d principals lose the group's permissions", len(members)))
-			if err := confirm(m, domain.Confirmation{
+			targets := []string{g.ID}
+			for _, a := range members {
+				targets = append(targets, a.ID)
+			}
+			if err := t.confirm(domain.Confirmation{
 				Action:        fmt.Sprintf("delete group %q", g.Name),
 				Consequences:  cons,
 				TypeToConfirm: g.Name,
+				Targets:       targets,
 			}); err != nil {
 				return err
 			}

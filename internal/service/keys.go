@@ -382,10 +382,11 @@ func (s *Service) RotateKeys(ctx context.Context, req RotateKeyRequest) (domain.
 			for _, k := range doomed {
 				cons = append(cons, fmt.Sprintf("%s key %s (%s) will be deleted permanently; %s", k.Role, k.ID, k.Hint, usage(k)))
 			}
-			if err := confirm(req.Mutation, domain.Confirmation{
+			if err := t.confirm(domain.Confirmation{
 				Action:        fmt.Sprintf("rotate the keys of service account %q", a.Name),
 				Consequences:  cons,
 				TypeToConfirm: "y",
+				Targets:       append([]string{a.ID}, keyIDs(doomed)...),
 			}); err != nil {
 				return err
 			}
@@ -496,10 +497,11 @@ func (s *Service) DeleteKey(ctx context.Context, req KeyRequest) (domain.Key, er
 		if k.Role == domain.RolePrimary && len(ks) > 1 && !req.Force {
 			return domain.Conflictf("key %s is the primary of %q; rotate first, or add --force to delete it anyway", k.ID, a.APIName)
 		}
-		if err := confirm(req.Mutation, domain.Confirmation{
+		if err := t.confirm(domain.Confirmation{
 			Action:        fmt.Sprintf("delete %s key %s (%s) of service account %q", k.Role, k.ID, k.Hint, a.Name),
 			Consequences:  []string{"the key is deleted permanently; anything using it fails at once (" + usage(k) + ")"},
 			TypeToConfirm: "y",
+			Targets:       []string{a.ID, k.ID},
 		}); err != nil {
 			return err
 		}

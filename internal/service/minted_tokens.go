@@ -99,11 +99,12 @@ func (s *Service) RevokeToken(ctx context.Context, id string, m Mutation) (domai
 		if rec.Execution != nil {
 			execution = "execution " + *rec.Execution
 		}
-		if err := confirm(m, domain.Confirmation{
+		if err := t.confirm(domain.Confirmation{
 			Action: fmt.Sprintf("revoke token %s of the automation account (%s)", rec.ID, execution),
 			Consequences: []string{fmt.Sprintf("anything using it fails at once, instead of at its expiry (%s)",
 				rec.ExpiresAt.Format(time.RFC3339))},
 			TypeToConfirm: "y",
+			Targets:       []string{auto.ID, rec.ID},
 		}); err != nil {
 			return err
 		}

@@ -5,8 +5,12 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -45,9 +49,17 @@ func LocalActor(user string) Actor { return Actor{Local: user} }
 type Mutation struct {
 	// DryRun runs the whole change, checks included, then rolls it back.
 	DryRun bool `json:"-"`
-	// Confirmed agrees to a destructive change; without it such a change
-	// fails with a domain.KindNeedsConfirm error describing what it would do.
+	// Confirmed agrees to a destructive change, whatever its plan is when
+	// the call runs (--yes, confirm=true); without it or PlanDigest such a
+	// change fails with a domain.KindNeedsConfirm error describing what it
+	// would do.
 	Confirmed bool `json:"-"`
+	// PlanDigest agrees to exactly the plan that was shown: the Digest of
+	// the domain.Confirmation the caller showed (confirm=<digest>). If the
+	// change would now do something else, or needs no confirmation any
+	// more, it fails with a conflict and changes nothing (R-CLI-2). It
+	// takes precedence over Confirmed.
+	PlanDigest string `json:"-"`
 }
 
 // Service is the service layer bound to an actor and a business.
@@ -148,6 +160,10 @@ type txn struct {
 	via  string
 	// dryRun is set in a dry run: nothing is kept, so no secret is shown.
 	dryRun bool
+	// mut is the call's mutation; planChecked records that confirm compared
+	// its PlanDigest with the plan (R-CLI-2).
+	mut         Mutation
+	planChecked bool
 }
 
 func (s *Service) read(ctx context.Context, fn func(*txn) error) error {
@@ -168,14 +184,26 @@ func (s *Service) readNow(ctx context.Context, fn func(*txn) error) error {
 }
 
 func (s *Service) write(ctx context.Context, m Mutation, fn func(*txn) error) error {
+	if m.PlanDigest != "" && !planDigestRE.MatchString(m.PlanDigest) {
+		return domain.Invalidf("invalid confirmation: confirm with true or with the digest of the plan shown (16 hex digits)")
+	}
 	s.flushUsage(ctx)
 	return s.st.Write(ctx, m.DryRun, func(tx *sqlite.Tx) error {
 		t, err := s.begin(tx)
 		if err != nil {
 			return err
 		}
-		t.dryRun = m.DryRun
-		return fn(t)
+		t.dryRun, t.mut = m.DryRun, m
+		if err := fn(t); err != nil {
+			return err
+		}
+		// R-CLI-2: the caller agreed to a plan, and this change did not
+		// have one (say, what it would delete is already gone, or someone
+		// else made the change): that is not what was agreed to either.
+		if m.PlanDigest != "" && !t.planChecked {
+			return domain.PlanChanged(nil)
+		}
+		return nil
 	})
 }
 
@@ -247,13 +275,56 @@ func kindWord(a domain.Account) string {
 	return "user"
 }
 
-// confirm implements R-CLI-2 for the service: a destructive change needs
-// m.Confirmed. Dry runs ask too, so a dry run can show the plan.
-func confirm(m Mutation, c domain.Confirmation) error {
-	if m.Confirmed {
+// confirm implements R-CLI-2 for the service: a destructive change goes
+// ahead when the call agrees to its plan c, either blindly (Confirmed) or
+// by the digest of the plan the caller showed (PlanDigest), which must be
+// the digest of c. The digest is computed here and nowhere else. Dry runs
+// ask too, so a dry run can show the plan.
+func (t *txn) confirm(c domain.Confirmation) error {
+	c.Digest = planDigest(t.biz.ID, c)
+	switch {
+	case t.mut.PlanDigest != "":
+		t.planChecked = true
+		if t.mut.PlanDigest != c.Digest {
+			return domain.PlanChanged(&c)
+		}
+		return nil
+	case t.mut.Confirmed:
 		return nil
 	}
 	return domain.NeedsConfirmation(c)
+}
+
+// planDigestRE is the form of a plan digest: 16 lower-case hex digits.
+var planDigestRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
+
+// planDigest identifies a plan: the first 64 bits of a SHA-256 over its
+// canonical JSON, within its business. It is not a secret and needs no
+// more bits: it tells apart the plans one caller could be shown for one
+// change, and the targets' ids make those of different objects differ.
+func planDigest(businessID string, c domain.Confirmation) string {
+	canonical, err := json.Marshal(struct {
+		Version       int      `json:"v"`
+		Business      string   `json:"business"`
+		Action        string   `json:"action"`
+		Consequences  []string `json:"consequences"`
+		TypeToConfirm string   `json:"type_to_confirm"`
+		Targets       []string `json:"targets"`
+	}{1, businessID, c.Action, c.Consequences, c.TypeToConfirm, c.Targets})
+	if err != nil {
+		panic(err) // strings only: cannot fail
+	}
+	sum := sha256.Sum256(canonical)
+	return hex.EncodeToString(sum[:8])
+}
+
+// keyIDs are the ids of keys, for a plan's targets.
+func keyIDs(ks []domain.Key) []string {
+	ids := make([]string, len(ks))
+	for i, k := range ks {
+		ids[i] = k.ID
+	}
+	return ids
 }
 
 // audit appends an event in the current transaction (R-AUD-1).

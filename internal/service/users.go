@@ -193,10 +193,11 @@ func (s *Service) RemoveUser(ctx context.Context, ref string, m Mutation) (domai
 		if err := t.allowTakeAway(fmt.Sprintf("remove user %q", a.Name), groupPerms(held)); err != nil {
 			return err
 		}
-		if err := confirm(m, domain.Confirmation{
+		if err := t.confirm(domain.Confirmation{
 			Action:        fmt.Sprintf("remove user %q <%s>", a.Name, a.Email),
 			Consequences:  []string{"the user loses every permission and stops counting as a seat"},
 			TypeToConfirm: "y",
+			Targets:       []string{a.ID},
 		}); err != nil {
 			return err
 		}

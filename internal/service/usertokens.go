@@ -123,10 +123,11 @@ func (s *Service) RevokeUserToken(ctx context.Context, ref, tokenID string, m Mu
 				out = tok
 				return nil
 			}
-			if err := confirm(m, domain.Confirmation{
+			if err := t.confirm(domain.Confirmation{
 				Action:        fmt.Sprintf("revoke token %s (%s) of user %s", tok.ID, tok.Hint, u.Email),
 				Consequences:  []string{"anything using it, a profile included, fails at once"},
 				TypeToConfirm: "y",
+				Targets:       []string{u.ID, tok.ID},
 			}); err != nil {
 				return err
 			}
