@@ -41,12 +41,15 @@ type Store struct {
 	ro   *sql.DB
 }
 
+// dsn opens a connection with R-DB-1's settings. synchronous(FULL): in WAL
+// mode NORMAL may lose the last commits on power loss (they sit in the WAL
+// until a checkpoint syncs it); FULL syncs the WAL at every commit.
 func dsn(path, txlock string) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "synchronous(FULL)")
 	q.Set("_txlock", txlock)
 	return path + "?" + q.Encode()
 }
