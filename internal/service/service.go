@@ -6,7 +6,6 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -268,7 +267,9 @@ func (t *txn) settings() (domain.Settings, error) {
 			continue // a setting from a newer sactl: keep it, ignore it
 		}
 		if err := d.Set(&s, v); err != nil {
-			return s, fmt.Errorf("stored setting %s: %w", k, err)
+			// R-DB-6: a hand-edited row; no caller's mistake.
+			return s, &sqlite.StoredValueError{Table: "settings", Column: "value",
+				Row: t.biz.ID + " (setting " + k + ")", Value: v, As: "a " + k + " value"}
 		}
 	}
 	return s, nil

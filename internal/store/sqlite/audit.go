@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sactl/sactl/internal/domain"
 )
@@ -34,7 +35,7 @@ func (t *Tx) AppendAudit(businessID string, e *domain.AuditEvent) error {
 		return err
 	}
 	e.Details = details
-	e.Time = parseTime(fmtTime(e.Time))
+	e.Time = e.Time.UTC().Truncate(time.Microsecond) // as stored
 	if e.Hash, err = e.ChainHash(); err != nil {
 		return err
 	}
@@ -137,15 +138,14 @@ func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEven
 			&e.Target.Type, &e.Target.ID, &e.Target.Name, &details, &e.PrevHash, &e.Hash); err != nil {
 			return err
 		}
-		e.Time = parseTime(tm)
+		p := parseRow("audit_events", e.ID)
+		e.Time = p.time("time", tm)
 		if cred.Valid {
 			e.Actor.Credential = &domain.ActorCredential{}
-			if err := json.Unmarshal([]byte(cred.String), e.Actor.Credential); err != nil {
-				return fmt.Errorf("audit_events.actor_credential of event %s: %w", e.ID, err)
-			}
+			p.object("actor_credential", cred.String, e.Actor.Credential)
 		}
-		if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
-			return err
+		if p.object("details", details, &e.Details); p.err != nil {
+			return p.err
 		}
 		if err := fn(e); err != nil {
 			return err

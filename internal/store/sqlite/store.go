@@ -282,20 +282,3 @@ func fmtTimePtr(t *time.Time) any {
 	}
 	return fmtTime(*t)
 }
-
-func parseTime(s string) time.Time {
-	t, err := time.Parse(timeFormat, s)
-	if err != nil {
-		// Rows are only written by this package, so this is corruption.
-		panic(fmt.Sprintf("sqlite: bad time %q in database", s))
-	}
-	return t
-}
-
-func parseTimePtr(s sql.NullString) *time.Time {
-	if !s.Valid {
-		return nil
-	}
-	t := parseTime(s.String)
-	return &t
-}
