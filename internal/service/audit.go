@@ -60,7 +60,8 @@ func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(d
 var errChainBroken = errors.New("audit chain broken")
 
 // VerifyAudit recomputes the business's audit hash chain from its first
-// event (R-AUD-2). A broken chain is a result naming the first broken event,
+// event and compares its end with the head stored with the business
+// (R-AUD-2). A broken chain is a result naming the first broken event,
 // not an error: the caller decides what it means.
 func (s *Service) VerifyAudit(ctx context.Context) (domain.AuditCheck, error) {
 	var res domain.AuditCheck
@@ -68,8 +69,13 @@ func (s *Service) VerifyAudit(ctx context.Context) (domain.AuditCheck, error) {
 		if err := t.allow(OpAuditRead); err != nil {
 			return err
 		}
-		c := domain.NewChainChecker(t.biz.Name)
-		err := t.ListAudit(t.biz.ID, sqlite.AuditQuery{}, func(e domain.AuditEvent) error {
+		// The head is read in the same snapshot as the events (R-AUD-2).
+		head, err := t.AuditHead(t.biz.ID)
+		if err != nil {
+			return err
+		}
+		c := domain.NewChainChecker(t.biz.Name, head)
+		err = t.ListAudit(t.biz.ID, sqlite.AuditQuery{}, func(e domain.AuditEvent) error {
 			if !c.Add(e) {
 				return errChainBroken
 			}

@@ -11,17 +11,17 @@ import (
 	"github.com/sactl/sactl/internal/domain"
 )
 
-// AppendAudit appends an event to its business's hash chain (R-AUD-1, R-AUD-2).
-// It must run in a write transaction: BEGIN IMMEDIATE serialises writers,
-// so no two events can claim the same predecessor.
+// AppendAudit appends an event to its business's hash chain (R-AUD-1,
+// R-AUD-2): it links to the head stored with the business, takes the next
+// sequence number of that business, and moves the head to itself in the
+// same transaction. It must run in a write transaction: BEGIN IMMEDIATE
+// serialises writers, so no two events can claim the same predecessor.
 func (t *Tx) AppendAudit(businessID string, e *domain.AuditEvent) error {
-	err := t.queryRow(`SELECT hash FROM audit_events WHERE business_id = ? ORDER BY seq DESC LIMIT 1`, businessID).
-		Scan(&e.PrevHash)
-	if errors.Is(err, sql.ErrNoRows) {
-		e.PrevHash = ""
-	} else if err != nil {
+	head, err := t.AuditHead(businessID)
+	if err != nil {
 		return err
 	}
+	e.Seq, e.PrevHash = head.Seq+1, head.Hash
 	if e.Details == nil {
 		e.Details = map[string]any{}
 	}
@@ -47,15 +47,36 @@ func (t *Tx) AppendAudit(businessID string, e *domain.AuditEvent) error {
 		}
 		cred = string(b)
 	}
-	r, err := t.exec(`INSERT INTO audit_events (id, business_id, time, actor_id, actor_name, actor_type, actor_credential,
-		action, target_type, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, businessID, fmtTime(e.Time), e.Actor.ID, e.Actor.Name, e.Actor.Type, cred, e.Action,
+	_, err = t.exec(`INSERT INTO audit_events (business_id, seq, id, time, actor_id, actor_name, actor_type, actor_credential,
+		action, target_type, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		businessID, e.Seq, e.ID, fmtTime(e.Time), e.Actor.ID, e.Actor.Name, e.Actor.Type, cred, e.Action,
 		e.Target.Type, e.Target.ID, e.Target.Name, string(raw), e.PrevHash, e.Hash)
+	if IsUniqueViolation(err) && strings.Contains(err.Error(), "audit_events.seq") {
+		// Only a row written behind sactl's back can hold the next number.
+		return fmt.Errorf("the audit log of business %q already holds an event with sequence number %d, past its head: "+
+			"it was changed behind sactl's back (run sactl audit verify)", e.Business, e.Seq)
+	}
 	if err != nil {
 		return err
 	}
-	e.Seq, err = r.LastInsertId()
+	_, err = t.exec(`UPDATE businesses SET audit_head_seq = ?, audit_head_hash = ? WHERE id = ?`, e.Seq, e.Hash, businessID)
 	return err
+}
+
+// AuditHead reads the head of a business's audit chain (R-AUD-2).
+func (t *Tx) AuditHead(businessID string) (domain.AuditHead, error) {
+	var seq any
+	var h domain.AuditHead
+	err := t.queryRow(`SELECT audit_head_seq, audit_head_hash FROM businesses WHERE id = ?`, businessID).Scan(&seq, &h.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, fmt.Errorf("no business %s", businessID)
+	}
+	if err != nil {
+		return h, err
+	}
+	p := parseRow("businesses", businessID)
+	h.Seq = p.int("audit_head_seq", seq)
+	return h, p.err
 }
 
 // AuditQuery is a resolved audit filter.

@@ -140,6 +140,13 @@ func TestHandEditedValues(t *testing.T) {
 	audit := func(f *fixture, t *Tx) error {
 		return t.ListAudit(f.biz, AuditQuery{}, func(domain.AuditEvent) error { return nil })
 	}
+	appendAudit := func(f *fixture, t *Tx) error { // appending reads the head
+		return t.AppendAudit(f.biz, &domain.AuditEvent{ID: "evt_2", Business: "acme"})
+	}
+	head := func(f *fixture, t *Tx) error {
+		_, err := t.AuditHead(f.biz)
+		return err
+	}
 	creators := func(f *fixture, t *Tx) error {
 		_, err := t.CreatorChain(f.biz, f.sa)
 		return err
@@ -149,6 +156,7 @@ func TestHandEditedValues(t *testing.T) {
 		readers                          []reader
 	}{
 		{"businesses", "created_at", "'garbage'", "id = 'biz_1'", `"garbage" as a time`, []reader{business}},
+		{"businesses", "audit_head_seq", "'garbage'", "id = 'biz_1'", `"garbage" as an integer`, []reader{head, appendAudit}},
 		{"principals", "created_at", "'garbage'", "id = 'sa_1'", `"garbage" as a time`, []reader{principal, principals}},
 		{"principals", "updated_at", "'2026-11-24 09:00'", "id = 'sa_1'", `"2026-11-24 09:00" as a time`, []reader{principal, principals}},
 		{"principals", "suspended_at", "'yesterday'", "id = 'sa_1'", `"yesterday" as a time`, []reader{principal}},

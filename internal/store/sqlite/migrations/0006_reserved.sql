@@ -1,0 +1,3 @@
+-- sactl schema, version 6: reserved for the master-key check of another
+-- branch. This placeholder changes nothing; when that branch merges, its
+-- 0006 replaces this file.
