@@ -50,7 +50,10 @@ type AuditFilter struct {
 	ServiceOnly bool      `json:"service_only,omitempty"`
 	Limit       int       `json:"limit,omitempty"` // the newest N, still printed oldest first
 	// After and PageSize page through the log (the server's cursor):
-	// events after that sequence number, at most PageSize of them.
+	// events after that sequence number, at most PageSize of them. With
+	// Limit, PageSize gives the first page of the newest N; the next pages
+	// follow from its last seq, without Limit. After does not combine with
+	// Limit.
 	After    int64 `json:"after,omitempty"`
 	PageSize int   `json:"page_size,omitempty"`
 }

@@ -9,7 +9,10 @@ import (
 	"github.com/sactl/sactl/internal/store/sqlite"
 )
 
-// ListAudit streams the business's audit events through fn (R-AUD-3).
+// ListAudit streams the business's audit events through fn, oldest first
+// (R-AUD-3): all that match, the newest f.Limit of them, or one page of
+// f.PageSize after the cursor f.After (with f.Limit, the first page of the
+// newest f.Limit).
 func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(domain.AuditEvent) error) error {
 	return s.read(ctx, func(t *txn) error {
 		if err := t.allow(OpAuditRead); err != nil {
@@ -21,8 +24,10 @@ func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(d
 		if f.PageSize < 0 || f.After < 0 {
 			return domain.Invalidf("page size and cursor must not be negative")
 		}
-		if f.Limit > 0 && (f.PageSize > 0 || f.After > 0) {
-			return domain.Invalidf("the newest-n limit does not combine with paging")
+		// With a page size, the newest N come a page at a time: the first
+		// page here, the next ones from its last seq (R-AUD-3).
+		if f.Limit > 0 && f.After > 0 {
+			return domain.Invalidf("the newest-n limit does not combine with a cursor")
 		}
 		q := sqlite.AuditQuery{Action: f.Action, ServiceOnly: f.ServiceOnly, Limit: f.Limit, After: f.After, PageSize: f.PageSize}
 		if f.Account != "" {

@@ -87,14 +87,22 @@ type AuditQuery struct {
 	Since       string
 	Until       string
 	ServiceOnly bool
-	Limit       int
-	After       int64
-	PageSize    int
+	// Limit selects the newest Limit matching events (still listed oldest
+	// first); with PageSize, the first page of them. It does not combine
+	// with After.
+	Limit int
+	// After and PageSize page through the log: the events after that
+	// sequence number, at most PageSize of them.
+	After    int64
+	PageSize int
 }
 
 // ListAudit calls fn for each matching event, oldest first, streaming rows
 // so a million events never sit in memory at once (R-AUD-3).
 func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEvent) error) error {
+	if q.Limit > 0 && q.After > 0 {
+		return fmt.Errorf("audit: the newest-n limit and a cursor do not combine")
+	}
 	where := []string{"a.business_id = ?"}
 	args := []any{businessID}
 	if q.AccountID != "" {
@@ -125,26 +133,30 @@ func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEven
 		where = append(where, "a.time < ?")
 		args = append(args, q.Until)
 	}
-	if q.After > 0 {
-		where = append(where, "a.seq > ?")
-		args = append(args, q.After)
-	}
 	if q.ServiceOnly {
 		where = append(where, "a.actor_type LIKE 'service\\_%' ESCAPE '\\'")
 	}
-	sel := `SELECT a.seq, a.id, b.name, a.time, a.actor_id, a.actor_name, a.actor_type, a.actor_credential, a.action,
+	after := q.After
+	if q.Limit > 0 {
+		// The newest N are the events after the (N+1)-th newest: find its
+		// seq through the index, then stream forward from it like a page.
+		err := t.queryRow(`SELECT a.seq FROM audit_events a WHERE `+strings.Join(where, " AND ")+
+			` ORDER BY a.seq DESC LIMIT 1 OFFSET ?`, append(args, q.Limit)...).Scan(&after)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	if after > 0 {
+		where = append(where, "a.seq > ?")
+		args = append(args, after)
+	}
+	query := `SELECT a.seq, a.id, b.name, a.time, a.actor_id, a.actor_name, a.actor_type, a.actor_credential, a.action,
 		a.target_type, a.target_id, a.target_name, a.details, a.prev_hash, a.hash
-		FROM audit_events a JOIN businesses b ON b.id = a.business_id WHERE ` + strings.Join(where, " AND ")
-	query := sel + " ORDER BY a.seq"
-	switch {
-	case q.Limit > 0 && q.PageSize > 0:
-		return fmt.Errorf("audit: limit and page size do not combine")
-	case q.PageSize > 0:
+		FROM audit_events a JOIN businesses b ON b.id = a.business_id WHERE ` + strings.Join(where, " AND ") +
+		" ORDER BY a.seq"
+	if q.PageSize > 0 {
 		query += " LIMIT ?"
 		args = append(args, q.PageSize)
-	case q.Limit > 0:
-		query = "SELECT * FROM (" + sel + " ORDER BY a.seq DESC LIMIT ?) ORDER BY seq"
-		args = append(args, q.Limit)
 	}
 	rows, err := t.query(query, args...)
 	if err != nil {
