@@ -110,8 +110,17 @@ func listRun(c *cobra.Command, opts *listOptions) error {
 		return err
 	}
 	ios := opts.IO
-	w := bufio.NewWriter(ios.Out)
-	defer w.Flush()
+	// Events stream out in whole events, a chunk at a time; what is still
+	// buffered when the listing fails is dropped, so a failure part-way
+	// never ends the output in the middle of an event, and a failure in
+	// the first chunk leaves stdout empty (R-CLI-4).
+	w := bufio.NewWriterSize(ios.Out, 2*flushAt)
+	written := func() error {
+		if w.Buffered() >= flushAt {
+			return w.Flush()
+		}
+		return nil
+	}
 	now := opts.Now()
 	switch {
 	case opts.Format == output.FormatJSON:
@@ -127,8 +136,10 @@ func listRun(c *cobra.Command, opts *listOptions) error {
 				sep = "[\n  "
 			}
 			n++
-			_, err = fmt.Fprintf(w, "%s%s", sep, b)
-			return err
+			if _, err = fmt.Fprintf(w, "%s%s", sep, b); err != nil {
+				return err
+			}
+			return written()
 		})
 		if err != nil {
 			return err
@@ -138,7 +149,10 @@ func listRun(c *cobra.Command, opts *listOptions) error {
 		} else {
 			_, err = fmt.Fprintln(w, "\n]")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return w.Flush()
 	case ios.IsStdoutTTY():
 		t := output.NewTable(ios, "time", "actor", "action", "target", "details")
 		err := api.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {
@@ -154,18 +168,29 @@ func listRun(c *cobra.Command, opts *listOptions) error {
 		return t.Render()
 	default:
 		header := true
-		return api.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {
+		err := api.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {
 			if header {
 				header = false
 				output.WriteTSVRow(w, "id", "time", "actor_id", "actor_name", "actor_type", "action",
 					"target_type", "target_id", "target_name", "details")
 			}
 			d, _ := json.Marshal(e.Details)
-			return output.WriteTSVRow(w, e.ID, output.FormatTime(ios, &e.Time, now), e.Actor.ID, e.Actor.Name, e.Actor.Type,
-				e.Action, e.Target.Type, e.Target.ID, e.Target.Name, string(d))
+			if err := output.WriteTSVRow(w, e.ID, output.FormatTime(ios, &e.Time, now), e.Actor.ID, e.Actor.Name, e.Actor.Type,
+				e.Action, e.Target.Type, e.Target.ID, e.Target.Name, string(d)); err != nil {
+				return err
+			}
+			return written()
 		})
+		if err != nil {
+			return err
+		}
+		return w.Flush()
 	}
 }
+
+// flushAt is how much listRun buffers before writing: a chunk of whole
+// events.
+const flushAt = 32 << 10
 
 // detailText renders details as "k=v k=v" for the terminal table.
 func detailText(d map[string]any) string {

@@ -19,11 +19,15 @@ func NewCmdVerify(f *cmdutil.Factory) *cobra.Command {
 		Short: "Recompute the audit hash chain; fail on the first broken event",
 		Long: `Recompute the business's audit hash chain from its first event: each
 event must link to the hash of the event before it, and its own hash must
-match its content. Exits 1 naming the first broken event when an event was
-changed, removed, inserted or reordered behind sactl's back.
+match its content. Its end must be the head stored with the business (the
+newest event's sequence number and hash, written with each event). Exits 1
+naming the first broken event when an event was changed, removed, inserted
+or reordered behind sactl's back, or what is missing when the newest events
+were removed.
 
-A chain cannot show that events were cut off at its end: keep the head hash
-it prints somewhere else and compare it later.` + cmdutil.ExitStatusHelp,
+Whoever can write the database file can also rewrite the stored head: to
+notice that, keep the head hash this prints somewhere else and compare it
+later.` + cmdutil.ExitStatusHelp,
 		Example: `  sactl audit verify
   sactl audit verify -o json | jq -r .head`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
@@ -39,7 +43,10 @@ it prints somewhere else and compare it later.` + cmdutil.ExitStatusHelp,
 			if err := opts.Print(res, func() error { return printCheck(opts.IO, res) }); err != nil {
 				return err
 			}
-			if b := res.Broken; b != nil {
+			if b := res.Broken; b != nil && b.ID == "" {
+				// Removed from the end: there is no event to name (R-AUD-2).
+				return fmt.Errorf("audit chain of business %q broken: %s", res.Business, b.Reason)
+			} else if b != nil {
 				return fmt.Errorf("audit chain of business %q broken at event %s (seq %d, %s): %s", res.Business, b.ID, b.Seq, b.Action, b.Reason)
 			}
 			return nil
@@ -60,9 +67,9 @@ func printCheck(ios *iostreams.IOStreams, res domain.AuditCheck) error {
 	d.Add("events", strconv.FormatInt(res.Events, 10))
 	d.Add("head", output.FormatEmpty(ios, res.Head))
 	if b := res.Broken; b != nil {
-		d.Add("broken_event", b.ID)
+		d.Add("broken_event", output.FormatEmpty(ios, b.ID))
 		d.Add("broken_seq", strconv.FormatInt(b.Seq, 10))
-		d.Add("broken_action", b.Action)
+		d.Add("broken_action", output.FormatEmpty(ios, b.Action))
 		d.Add("reason", b.Reason)
 	}
 	return d.Render()

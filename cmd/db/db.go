@@ -169,8 +169,9 @@ func newCmdCheck(f *cmdutil.Factory) *cobra.Command {
 		Use:   "check",
 		Short: "Check the file's integrity and every business's audit chain",
 		Long: `Run SQLite's integrity and foreign-key checks on the database file and
-recompute the audit hash chain of every business (R-AUD-2). Exits 1 when
-anything is wrong, after printing what.` + cmdutil.ExitStatusHelp,
+recompute the audit hash chain of every business, comparing its end with
+the head stored with the business (R-AUD-2). Exits 1 when anything is
+wrong, after printing what.` + cmdutil.ExitStatusHelp,
 		Example: "  sactl db check --db /srv/sactl.db",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -209,7 +210,11 @@ anything is wrong, after printing what.` + cmdutil.ExitStatusHelp,
 				res.Audit = append(res.Audit, a)
 				if !a.OK {
 					res.OK = false
-					broken = append(broken, fmt.Sprintf("audit chain of %q broken at %s", a.Business, a.Broken.ID))
+					where := "at " + a.Broken.ID
+					if a.Broken.ID == "" {
+						where = fmt.Sprintf("at seq %d: its newest events were removed", a.Broken.Seq)
+					}
+					broken = append(broken, fmt.Sprintf("audit chain of %q broken %s", a.Business, where))
 				}
 			}
 			if err := opts.Print(res, func() error { return printCheck(opts, res) }); err != nil {
@@ -254,7 +259,9 @@ func printCheck(opts cmdutil.Base, res Check) error {
 	d.Add("master_key", res.MasterKey)
 	for _, a := range res.Audit {
 		v := fmt.Sprintf("ok, %d events", a.Events)
-		if b := a.Broken; b != nil {
+		if b := a.Broken; b != nil && b.ID == "" {
+			v = "broken: " + b.Reason
+		} else if b != nil {
 			v = fmt.Sprintf("broken at event %s (seq %d, %s): %s", b.ID, b.Seq, b.Action, b.Reason)
 		}
 		d.Add("audit "+a.Business, v)

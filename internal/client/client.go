@@ -483,7 +483,13 @@ func (c *Client) SetSetting(ctx context.Context, req service.SetSettingRequest) 
 		map[string]string{"value": req.Value})
 }
 
-// ListAudit implements service.API, fetching pages as fn consumes them.
+// auditPage is the page size the client asks for (the server allows up to 1000).
+const auditPage = 500
+
+// ListAudit implements service.API, fetching pages as fn consumes them
+// (R-AUD-3): one bounded page at a time, so no answer holds the whole log.
+// The newest N come as the first page of them (newest=N), then pages from
+// its cursor until N were handed to fn.
 func (c *Client) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(domain.AuditEvent) error) error {
 	q := url.Values{}
 	set := func(k, v string) {
@@ -511,13 +517,12 @@ func (c *Client) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(do
 	if f.After != 0 {
 		q.Set("cursor", strconv.FormatInt(f.After, 10))
 	}
-	onePage := f.Limit != 0 || f.PageSize != 0
-	switch {
-	case f.PageSize != 0:
-		q.Set("limit", strconv.Itoa(f.PageSize))
-	case f.Limit == 0:
-		q.Set("limit", "500") // every event, page by page
+	onePage, size := f.PageSize != 0, auditPage
+	if onePage {
+		size = f.PageSize
 	}
+	q.Set("limit", strconv.Itoa(size))
+	remaining := f.Limit // of the newest N, how many are still to come
 	for {
 		var page server.Page[domain.AuditEvent]
 		if err := c.do(ctx, "GET", "/api/v1/audit", q, nil, &page); err != nil {
@@ -530,6 +535,15 @@ func (c *Client) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(do
 		}
 		if page.NextCursor == nil || onePage {
 			return nil
+		}
+		if f.Limit > 0 {
+			// The rest of the newest N are the next events after the
+			// cursor; later ones were added since the first page.
+			if remaining -= len(page.Items); remaining <= 0 {
+				return nil
+			}
+			q.Del("newest")
+			q.Set("limit", strconv.Itoa(min(size, remaining)))
 		}
 		q.Set("cursor", *page.NextCursor)
 	}

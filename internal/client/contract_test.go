@@ -520,7 +520,17 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 		tr.step("audit newest 3", newest, err)
 		noop := func(domain.AuditEvent) error { return nil }
 		tr.step("audit negative limit", nil, api.ListAudit(ctx, domain.AuditFilter{Limit: -1}, noop))
-		tr.step("audit limit with paging", nil, api.ListAudit(ctx, domain.AuditFilter{Limit: 2, PageSize: 5}, noop))
+		tr.step("audit newest with a cursor", nil, api.ListAudit(ctx, domain.AuditFilter{Limit: 2, After: 1}, noop))
+		// R-AUD-3: with a page size, the first page of the newest N.
+		var first []domain.AuditEvent
+		err = api.ListAudit(ctx, domain.AuditFilter{Limit: 3, PageSize: 2}, func(e domain.AuditEvent) error {
+			first = append(first, e)
+			return nil
+		})
+		tr.step("audit first page of the newest 3", first, err)
+		if len(first) != 2 || first[0].ID != newest[0].ID || first[1].ID != newest[1].ID {
+			t.Errorf("the first page of the newest 3 is not their oldest 2: %v", first)
+		}
 		var page []string
 		err = api.ListAudit(ctx, domain.AuditFilter{PageSize: 2, After: newest[0].Seq - 1}, func(e domain.AuditEvent) error {
 			page = append(page, e.Action)
@@ -532,7 +542,7 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 	})
 	wantLine(t, lines, "audit verify", `"ok":true`)
 	wantLine(t, lines, "audit negative limit", `"msg":"--limit must not be negative"`)
-	wantLine(t, lines, "audit limit with paging", `"msg":"the newest-n limit does not combine with paging"`)
+	wantLine(t, lines, "audit newest with a cursor", `"msg":"the newest-n limit does not combine with a cursor"`)
 	wantLine(t, lines, "audit one page after a cursor", `["`)
 	wantLine(t, lines, "group update builtin", `"kind":"protected"`)
 	wantLine(t, lines, "seats", `{"seats":2,"service_accounts":2}`)
@@ -571,6 +581,20 @@ func TestContractAuditPaging(t *testing.T) { // R-AUD-3 over more than one page
 		tr.step("events", n, err)
 		if n < 520 {
 			t.Fatalf("only %d events: the paging path was not exercised", n)
+		}
+		// The newest N over more than one page (R-AUD-3): the same events
+		// as locally ("audit list --limit N" prints the same in both modes).
+		var seqs []int64
+		err = api.ListAudit(ctx, domain.AuditFilter{Limit: 510}, func(e domain.AuditEvent) error {
+			seqs = append(seqs, e.Seq)
+			return nil
+		})
+		tr.step("newest 510", seqs, err)
+		if len(seqs) != 510 {
+			t.Fatalf("newest 510: %d events", len(seqs))
+		}
+		if seqs[0] != last-509 || seqs[509] != last {
+			t.Fatalf("newest 510: events %d to %d; want %d to %d", seqs[0], seqs[509], last-509, last)
 		}
 	})
 }

@@ -29,6 +29,9 @@ type Page[T any] struct {
 // maxPage bounds every page, audit pages included.
 const maxPage = 1000
 
+// defaultAuditPage is the audit page size when the request gives none.
+const defaultAuditPage = 500
+
 // paginate cuts a page from a full list; the cursor is an opaque offset.
 func paginate[T any](c *call, all []T) (Page[T], error) {
 	q := c.r.URL.Query()
@@ -170,8 +173,9 @@ func auditFilter(q url.Values) (domain.AuditFilter, error) {
 		}
 		f.After = n
 	}
-	if f.Limit == 0 && f.PageSize == 0 {
-		f.PageSize = 500
+	// R-AUD-3: every answer is one bounded page, the newest-N form too.
+	if f.PageSize == 0 {
+		f.PageSize = defaultAuditPage
 	}
 	return f, nil
 }
@@ -413,22 +417,26 @@ var routes = []route{
 		return c.svc.SetSetting(c.ctx(), service.SetSettingRequest{Key: param(c, "key"), Value: body.Value, Mutation: c.m})
 	}},
 
-	// Audit (R-AUD-3): pages of events, oldest first; the cursor is a sequence number.
+	// Audit (R-AUD-3): pages of at most maxPage events, oldest first; the
+	// cursor is a sequence number. newest=N answers the first page of the
+	// newest N; the rest follow from its cursor like any page.
 	{Method: "GET", Path: "/api/v1/audit", Name: "list_audit", Handle: func(c *call) (any, error) {
 		f, err := auditFilter(c.r.URL.Query())
 		if err != nil {
 			return nil, err
 		}
-		p := Page[domain.AuditEvent]{Items: []domain.AuditEvent{}}
-		err = c.svc.ListAudit(c.ctx(), f, func(e domain.AuditEvent) error {
+		p := Page[domain.AuditEvent]{Items: make([]domain.AuditEvent, 0, min(f.PageSize, 64))}
+		if err := c.svc.ListAudit(c.ctx(), f, func(e domain.AuditEvent) error {
 			p.Items = append(p.Items, e)
 			return nil
-		})
-		if f.PageSize > 0 && len(p.Items) == f.PageSize {
+		}); err != nil {
+			return nil, err
+		}
+		if len(p.Items) == f.PageSize && (f.Limit == 0 || f.Limit > f.PageSize) {
 			next := strconv.FormatInt(p.Items[len(p.Items)-1].Seq, 10)
 			p.NextCursor = &next
 		}
-		return p, err
+		return p, nil
 	}},
 	// R-AUD-2: the chain recomputed; a broken chain is a 200 with ok false.
 	{Method: "GET", Path: "/api/v1/audit/verify", Name: "verify_audit", Handle: func(c *call) (any, error) {

@@ -9,7 +9,10 @@ import (
 	"github.com/sactl/sactl/internal/store/sqlite"
 )
 
-// ListAudit streams the business's audit events through fn (R-AUD-3).
+// ListAudit streams the business's audit events through fn, oldest first
+// (R-AUD-3): all that match, the newest f.Limit of them, or one page of
+// f.PageSize after the cursor f.After (with f.Limit, the first page of the
+// newest f.Limit).
 func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(domain.AuditEvent) error) error {
 	return s.read(ctx, func(t *txn) error {
 		if err := t.allow(OpAuditRead); err != nil {
@@ -21,8 +24,10 @@ func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(d
 		if f.PageSize < 0 || f.After < 0 {
 			return domain.Invalidf("page size and cursor must not be negative")
 		}
-		if f.Limit > 0 && (f.PageSize > 0 || f.After > 0) {
-			return domain.Invalidf("the newest-n limit does not combine with paging")
+		// With a page size, the newest N come a page at a time: the first
+		// page here, the next ones from its last seq (R-AUD-3).
+		if f.Limit > 0 && f.After > 0 {
+			return domain.Invalidf("the newest-n limit does not combine with a cursor")
 		}
 		q := sqlite.AuditQuery{Action: f.Action, ServiceOnly: f.ServiceOnly, Limit: f.Limit, After: f.After, PageSize: f.PageSize}
 		if f.Account != "" {
@@ -60,7 +65,8 @@ func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(d
 var errChainBroken = errors.New("audit chain broken")
 
 // VerifyAudit recomputes the business's audit hash chain from its first
-// event (R-AUD-2). A broken chain is a result naming the first broken event,
+// event and compares its end with the head stored with the business
+// (R-AUD-2). A broken chain is a result naming the first broken event,
 // not an error: the caller decides what it means.
 func (s *Service) VerifyAudit(ctx context.Context) (domain.AuditCheck, error) {
 	var res domain.AuditCheck
@@ -68,8 +74,13 @@ func (s *Service) VerifyAudit(ctx context.Context) (domain.AuditCheck, error) {
 		if err := t.allow(OpAuditRead); err != nil {
 			return err
 		}
-		c := domain.NewChainChecker(t.biz.Name)
-		err := t.ListAudit(t.biz.ID, sqlite.AuditQuery{}, func(e domain.AuditEvent) error {
+		// The head is read in the same snapshot as the events (R-AUD-2).
+		head, err := t.AuditHead(t.biz.ID)
+		if err != nil {
+			return err
+		}
+		c := domain.NewChainChecker(t.biz.Name, head)
+		err = t.ListAudit(t.biz.ID, sqlite.AuditQuery{}, func(e domain.AuditEvent) error {
 			if !c.Add(e) {
 				return errChainBroken
 			}

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"regexp"
 	"time"
 
@@ -362,7 +361,9 @@ func (t *txn) settings() (domain.Settings, error) {
 			continue // a setting from a newer sactl: keep it, ignore it
 		}
 		if err := d.Set(&s, v); err != nil {
-			return s, fmt.Errorf("stored setting %s: %w", k, err)
+			// R-DB-6: a hand-edited row; no caller's mistake.
+			return s, &sqlite.StoredValueError{Table: "settings", Column: "value",
+				Row: t.biz.ID + " (setting " + k + ")", Value: v, As: "a " + k + " value"}
 		}
 	}
 	return s, nil

@@ -6,21 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/sactl/sactl/internal/domain"
 )
 
-// AppendAudit appends an event to its business's hash chain (R-AUD-1, R-AUD-2).
-// It must run in a write transaction: BEGIN IMMEDIATE serialises writers,
-// so no two events can claim the same predecessor.
+// AppendAudit appends an event to its business's hash chain (R-AUD-1,
+// R-AUD-2): it links to the head stored with the business, takes the next
+// sequence number of that business, and moves the head to itself in the
+// same transaction. It must run in a write transaction: BEGIN IMMEDIATE
+// serialises writers, so no two events can claim the same predecessor.
 func (t *Tx) AppendAudit(businessID string, e *domain.AuditEvent) error {
-	err := t.queryRow(`SELECT hash FROM audit_events WHERE business_id = ? ORDER BY seq DESC LIMIT 1`, businessID).
-		Scan(&e.PrevHash)
-	if errors.Is(err, sql.ErrNoRows) {
-		e.PrevHash = ""
-	} else if err != nil {
+	head, err := t.AuditHead(businessID)
+	if err != nil {
 		return err
 	}
+	e.Seq, e.PrevHash = head.Seq+1, head.Hash
 	if e.Details == nil {
 		e.Details = map[string]any{}
 	}
@@ -34,7 +35,7 @@ func (t *Tx) AppendAudit(businessID string, e *domain.AuditEvent) error {
 		return err
 	}
 	e.Details = details
-	e.Time = parseTime(fmtTime(e.Time))
+	e.Time = e.Time.UTC().Truncate(time.Microsecond) // as stored
 	if e.Hash, err = e.ChainHash(); err != nil {
 		return err
 	}
@@ -46,15 +47,36 @@ func (t *Tx) AppendAudit(businessID string, e *domain.AuditEvent) error {
 		}
 		cred = string(b)
 	}
-	r, err := t.exec(`INSERT INTO audit_events (id, business_id, time, actor_id, actor_name, actor_type, actor_credential,
-		action, target_type, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, businessID, fmtTime(e.Time), e.Actor.ID, e.Actor.Name, e.Actor.Type, cred, e.Action,
+	_, err = t.exec(`INSERT INTO audit_events (business_id, seq, id, time, actor_id, actor_name, actor_type, actor_credential,
+		action, target_type, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		businessID, e.Seq, e.ID, fmtTime(e.Time), e.Actor.ID, e.Actor.Name, e.Actor.Type, cred, e.Action,
 		e.Target.Type, e.Target.ID, e.Target.Name, string(raw), e.PrevHash, e.Hash)
+	if IsUniqueViolation(err) && strings.Contains(err.Error(), "audit_events.seq") {
+		// Only a row written behind sactl's back can hold the next number.
+		return fmt.Errorf("the audit log of business %q already holds an event with sequence number %d, past its head: "+
+			"it was changed behind sactl's back (run sactl audit verify)", e.Business, e.Seq)
+	}
 	if err != nil {
 		return err
 	}
-	e.Seq, err = r.LastInsertId()
+	_, err = t.exec(`UPDATE businesses SET audit_head_seq = ?, audit_head_hash = ? WHERE id = ?`, e.Seq, e.Hash, businessID)
 	return err
+}
+
+// AuditHead reads the head of a business's audit chain (R-AUD-2).
+func (t *Tx) AuditHead(businessID string) (domain.AuditHead, error) {
+	var seq any
+	var h domain.AuditHead
+	err := t.queryRow(`SELECT audit_head_seq, audit_head_hash FROM businesses WHERE id = ?`, businessID).Scan(&seq, &h.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, fmt.Errorf("no business %s", businessID)
+	}
+	if err != nil {
+		return h, err
+	}
+	p := parseRow("businesses", businessID)
+	h.Seq = p.int("audit_head_seq", seq)
+	return h, p.err
 }
 
 // AuditQuery is a resolved audit filter.
@@ -65,14 +87,22 @@ type AuditQuery struct {
 	Since       string
 	Until       string
 	ServiceOnly bool
-	Limit       int
-	After       int64
-	PageSize    int
+	// Limit selects the newest Limit matching events (still listed oldest
+	// first); with PageSize, the first page of them. It does not combine
+	// with After.
+	Limit int
+	// After and PageSize page through the log: the events after that
+	// sequence number, at most PageSize of them.
+	After    int64
+	PageSize int
 }
 
 // ListAudit calls fn for each matching event, oldest first, streaming rows
 // so a million events never sit in memory at once (R-AUD-3).
 func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEvent) error) error {
+	if q.Limit > 0 && q.After > 0 {
+		return fmt.Errorf("audit: the newest-n limit and a cursor do not combine")
+	}
 	where := []string{"a.business_id = ?"}
 	args := []any{businessID}
 	if q.AccountID != "" {
@@ -103,26 +133,30 @@ func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEven
 		where = append(where, "a.time < ?")
 		args = append(args, q.Until)
 	}
-	if q.After > 0 {
-		where = append(where, "a.seq > ?")
-		args = append(args, q.After)
-	}
 	if q.ServiceOnly {
 		where = append(where, "a.actor_type LIKE 'service\\_%' ESCAPE '\\'")
 	}
-	sel := `SELECT a.seq, a.id, b.name, a.time, a.actor_id, a.actor_name, a.actor_type, a.actor_credential, a.action,
+	after := q.After
+	if q.Limit > 0 {
+		// The newest N are the events after the (N+1)-th newest: find its
+		// seq through the index, then stream forward from it like a page.
+		err := t.queryRow(`SELECT a.seq FROM audit_events a WHERE `+strings.Join(where, " AND ")+
+			` ORDER BY a.seq DESC LIMIT 1 OFFSET ?`, append(args, q.Limit)...).Scan(&after)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	if after > 0 {
+		where = append(where, "a.seq > ?")
+		args = append(args, after)
+	}
+	query := `SELECT a.seq, a.id, b.name, a.time, a.actor_id, a.actor_name, a.actor_type, a.actor_credential, a.action,
 		a.target_type, a.target_id, a.target_name, a.details, a.prev_hash, a.hash
-		FROM audit_events a JOIN businesses b ON b.id = a.business_id WHERE ` + strings.Join(where, " AND ")
-	query := sel + " ORDER BY a.seq"
-	switch {
-	case q.Limit > 0 && q.PageSize > 0:
-		return fmt.Errorf("audit: limit and page size do not combine")
-	case q.PageSize > 0:
+		FROM audit_events a JOIN businesses b ON b.id = a.business_id WHERE ` + strings.Join(where, " AND ") +
+		" ORDER BY a.seq"
+	if q.PageSize > 0 {
 		query += " LIMIT ?"
 		args = append(args, q.PageSize)
-	case q.Limit > 0:
-		query = "SELECT * FROM (" + sel + " ORDER BY a.seq DESC LIMIT ?) ORDER BY seq"
-		args = append(args, q.Limit)
 	}
 	rows, err := t.query(query, args...)
 	if err != nil {
@@ -137,15 +171,14 @@ func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEven
 			&e.Target.Type, &e.Target.ID, &e.Target.Name, &details, &e.PrevHash, &e.Hash); err != nil {
 			return err
 		}
-		e.Time = parseTime(tm)
+		p := parseRow("audit_events", e.ID)
+		e.Time = p.time("time", tm)
 		if cred.Valid {
 			e.Actor.Credential = &domain.ActorCredential{}
-			if err := json.Unmarshal([]byte(cred.String), e.Actor.Credential); err != nil {
-				return fmt.Errorf("audit_events.actor_credential of event %s: %w", e.ID, err)
-			}
+			p.object("actor_credential", cred.String, e.Actor.Credential)
 		}
-		if err := json.Unmarshal([]byte(details), &e.Details); err != nil {
-			return err
+		if p.object("details", details, &e.Details); p.err != nil {
+			return p.err
 		}
 		if err := fn(e); err != nil {
 			return err

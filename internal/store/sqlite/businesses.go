@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/sactl/sactl/internal/domain"
 )
@@ -34,8 +35,14 @@ func (t *Tx) oneBusiness(where string, arg any) (b domain.Business, ok bool, err
 	if err != nil {
 		return b, false, err
 	}
-	b.CreatedAt = parseTime(created)
-	return b, true, nil
+	b.CreatedAt, err = parseBusiness(b.ID, created)
+	return b, err == nil, err
+}
+
+func parseBusiness(id, created string) (time.Time, error) {
+	p := parseRow("businesses", id)
+	t := p.time("created_at", created)
+	return t, p.err
 }
 
 // ListBusinesses returns every business by name.
@@ -52,7 +59,9 @@ func (t *Tx) ListBusinesses() ([]domain.Business, error) {
 		if err := rows.Scan(&b.ID, &b.Name, &b.Domain, &created); err != nil {
 			return nil, err
 		}
-		b.CreatedAt = parseTime(created)
+		if b.CreatedAt, err = parseBusiness(b.ID, created); err != nil {
+			return nil, err
+		}
 		out = append(out, b)
 	}
 	return out, rows.Err()

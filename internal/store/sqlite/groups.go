@@ -18,13 +18,16 @@ const groupFrom = ` FROM groups g JOIN businesses b ON b.id = g.business_id `
 func scanGroup(r scanner) (domain.Group, error) {
 	var g domain.Group
 	var created, updated string
-	err := r.Scan(&g.ID, &g.Business, &g.Name, &g.Description, &g.Builtin, &g.Protected, &created, &updated, &g.MemberCount)
+	var builtin, protected any
+	err := r.Scan(&g.ID, &g.Business, &g.Name, &g.Description, &builtin, &protected, &created, &updated, &g.MemberCount)
 	if err != nil {
 		return g, err
 	}
-	g.CreatedAt, g.UpdatedAt = parseTime(created), parseTime(updated)
+	p := parseRow("groups", g.ID)
+	g.Builtin, g.Protected = p.bool("builtin", builtin), p.bool("protected", protected)
+	g.CreatedAt, g.UpdatedAt = p.time("created_at", created), p.time("updated_at", updated)
 	g.Permissions = domain.Permissions{}
-	return g, nil
+	return g, p.err
 }
 
 func (t *Tx) fillPermissions(gs []domain.Group) error {
@@ -40,24 +43,30 @@ func (t *Tx) fillPermissions(gs []domain.Group) error {
 
 // GroupPermissions returns one group's permissions.
 func (t *Tx) GroupPermissions(groupID string) (domain.Permissions, error) {
-	rows, err := t.query(`SELECT perm_key, level FROM group_permissions WHERE group_id = ?`, groupID)
+	rows, err := t.query(`SELECT group_id, perm_key, level FROM group_permissions WHERE group_id = ?`, groupID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	p := domain.Permissions{}
 	for rows.Next() {
-		var k, l string
-		if err := rows.Scan(&k, &l); err != nil {
-			return nil, err
-		}
-		lv, err := domain.ParseLevel(l)
+		lv, k, err := scanPermission(rows)
 		if err != nil {
 			return nil, err
 		}
 		p[k] = lv
 	}
 	return p, rows.Err()
+}
+
+// scanPermission reads a group_permissions row: group_id, perm_key, level.
+func scanPermission(r scanner) (domain.Level, string, error) {
+	var group, key, level string
+	if err := r.Scan(&group, &key, &level); err != nil {
+		return 0, "", err
+	}
+	p := parseRow("group_permissions", group+" (permission "+key+")")
+	return p.level("level", level), key, p.err
 }
 
 // GroupByName finds a group by case-insensitive name.
@@ -161,7 +170,7 @@ func (t *Tx) Members(businessID, groupID string) ([]domain.Account, error) {
 
 // EffectivePermissions applies R-PERM-3 to a principal's groups.
 func (t *Tx) EffectivePermissions(principalID string) (domain.Permissions, error) {
-	rows, err := t.query(`SELECT gp.perm_key, gp.level FROM principal_groups pg
+	rows, err := t.query(`SELECT gp.group_id, gp.perm_key, gp.level FROM principal_groups pg
 		JOIN group_permissions gp ON gp.group_id = pg.group_id WHERE pg.principal_id = ?`, principalID)
 	if err != nil {
 		return nil, err
@@ -169,11 +178,7 @@ func (t *Tx) EffectivePermissions(principalID string) (domain.Permissions, error
 	defer rows.Close()
 	p := domain.Permissions{}
 	for rows.Next() {
-		var k, l string
-		if err := rows.Scan(&k, &l); err != nil {
-			return nil, err
-		}
-		lv, err := domain.ParseLevel(l)
+		lv, k, err := scanPermission(rows)
 		if err != nil {
 			return nil, err
 		}

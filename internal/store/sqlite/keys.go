@@ -18,9 +18,11 @@ func scanKey(r scanner) (domain.Key, error) {
 	if err != nil {
 		return k, err
 	}
-	k.CreatedAt = parseTime(created)
-	k.ExpiresAt, k.DisabledAt, k.LastUsedAt = parseTimePtr(expires), parseTimePtr(disabled), parseTimePtr(lastUsed)
-	return k, nil
+	p := parseRow("api_keys", k.ID)
+	k.CreatedAt = p.time("created_at", created)
+	k.ExpiresAt, k.DisabledAt = p.timePtr("expires_at", expires), p.timePtr("disabled_at", disabled)
+	k.LastUsedAt = p.timePtr("last_used_at", lastUsed)
+	return k, p.err
 }
 
 // KeysOf lists an account's keys, oldest first. Role and status are left
@@ -264,7 +266,10 @@ func (t *Tx) SigningKeys(businessID string) ([]SigningKeyRow, error) {
 		if err := rows.Scan(&r.ID, &r.Sealed, &created, &retired); err != nil {
 			return nil, err
 		}
-		r.CreatedAt, r.RetiredAt = parseTime(created), parseTimePtr(retired)
+		p := parseRow("signing_keys", r.ID)
+		if r.CreatedAt, r.RetiredAt = p.time("created_at", created), p.timePtr("retired_at", retired); p.err != nil {
+			return nil, p.err
+		}
 		out = append(out, r)
 	}
 	return out, rows.Err()

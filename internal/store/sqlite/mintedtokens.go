@@ -26,7 +26,11 @@ func scanMintedToken(r scanner) (MintedTokenRow, error) {
 	if err != nil {
 		return m, err
 	}
-	m.IssuedAt, m.ExpiresAt, m.RevokedAt = parseTime(issued), parseTime(expires), parseTimePtr(revoked)
+	p := parseRow("minted_tokens", m.ID)
+	m.IssuedAt, m.ExpiresAt = p.time("issued_at", issued), p.time("expires_at", expires)
+	if m.RevokedAt = p.timePtr("revoked_at", revoked); p.err != nil {
+		return m, p.err
+	}
 	if execution != "" {
 		m.Execution = &execution
 	}

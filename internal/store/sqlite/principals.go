@@ -19,17 +19,20 @@ type scanner interface{ Scan(...any) error }
 func scanPrincipal(r scanner) (domain.Account, error) {
 	var a domain.Account
 	var apiName, suspended, archived, lastUsed sql.NullString
-	var created, updated string
-	err := r.Scan(&a.ID, &a.Business, &a.AccountType, &a.Name, &apiName, &a.Email, &a.Description, &a.Icon,
+	var typ, created, updated string
+	err := r.Scan(&a.ID, &a.Business, &typ, &a.Name, &apiName, &a.Email, &a.Description, &a.Icon,
 		&created, &updated, &suspended, &archived, &lastUsed, &a.CreatedBy, &a.KeyCount)
 	if err != nil {
 		return a, err
 	}
+	p := parseRow("principals", a.ID)
+	a.AccountType = p.accountType("account_type", typ)
 	a.APIName = apiName.String
-	a.CreatedAt, a.UpdatedAt = parseTime(created), parseTime(updated)
-	a.SuspendedAt, a.ArchivedAt, a.LastUsedAt = parseTimePtr(suspended), parseTimePtr(archived), parseTimePtr(lastUsed)
+	a.CreatedAt, a.UpdatedAt = p.time("created_at", created), p.time("updated_at", updated)
+	a.SuspendedAt, a.ArchivedAt = p.timePtr("suspended_at", suspended), p.timePtr("archived_at", archived)
+	a.LastUsedAt = p.timePtr("last_used_at", lastUsed)
 	a.Groups = []string{}
-	return a, nil
+	return a, p.err
 }
 
 // finish fills the derived fields of accounts: group names and status (R-SA-5).
@@ -271,8 +274,13 @@ func (t *Tx) CreatorChain(businessID, id string) ([]CreatorLink, error) {
 	var out []CreatorLink
 	for rows.Next() {
 		var l CreatorLink
-		if err := rows.Scan(&l.ID, &l.Name, &l.AccountType, &l.CreatedBy); err != nil {
+		var typ string
+		if err := rows.Scan(&l.ID, &l.Name, &typ, &l.CreatedBy); err != nil {
 			return nil, err
+		}
+		p := parseRow("principals", l.ID)
+		if l.AccountType = p.accountType("account_type", typ); p.err != nil {
+			return nil, p.err
 		}
 		out = append(out, l)
 	}

@@ -41,6 +41,9 @@ type Store struct {
 	ro   *sql.DB
 }
 
+// dsn opens a connection with R-DB-1's settings. synchronous(FULL): in WAL
+// mode NORMAL may lose the last commits on power loss (they sit in the WAL
+// until a checkpoint syncs it); FULL syncs the WAL at every commit.
 func dsn(path, txlock string) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
@@ -278,21 +281,4 @@ func fmtTimePtr(t *time.Time) any {
 		return nil
 	}
 	return fmtTime(*t)
-}
-
-func parseTime(s string) time.Time {
-	t, err := time.Parse(timeFormat, s)
-	if err != nil {
-		// Rows are only written by this package, so this is corruption.
-		panic(fmt.Sprintf("sqlite: bad time %q in database", s))
-	}
-	return t
-}
-
-func parseTimePtr(s sql.NullString) *time.Time {
-	if !s.Valid {
-		return nil
-	}
-	t := parseTime(s.String)
-	return &t
 }

@@ -27,9 +27,11 @@ func scanUserToken(r scanner) (UserTokenRow, error) {
 	if err != nil {
 		return u, err
 	}
-	u.CreatedAt = parseTime(created)
-	u.ExpiresAt, u.RevokedAt, u.LastUsedAt = parseTimePtr(expires), parseTimePtr(revoked), parseTimePtr(used)
-	return u, nil
+	p := parseRow("user_tokens", u.ID)
+	u.CreatedAt = p.time("created_at", created)
+	u.ExpiresAt, u.RevokedAt = p.timePtr("expires_at", expires), p.timePtr("revoked_at", revoked)
+	u.LastUsedAt = p.timePtr("last_used_at", used)
+	return u, p.err
 }
 
 // InsertUserToken stores a user token by its hash.
