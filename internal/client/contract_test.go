@@ -17,6 +17,7 @@ import (
 	"github.com/sactl/sactl/internal/server"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/sactl/sactl/internal/service/escalationtest"
+	"github.com/sactl/sactl/internal/store/sqlite"
 )
 
 // The backend contract suite (STYLE.md): every scenario runs against the
@@ -635,15 +636,18 @@ func TestContractKeyInventory(t *testing.T) { // R-KEY-13
 
 func ptr[T any](v T) *T { return &v }
 
-// TestContractEscalation is the remote twin of the escalation suite
-// (internal/service/escalationtest): every case runs once with the service
-// acting --as each caller and once through a real server with each caller's
-// own credential (API key, user token, signed token). Both must meet the
-// oracle and give the same answer, message included.
-func TestContractEscalation(t *testing.T) {
-	ctx := context.Background()
+// served is one database with its local operator and a real server on it.
+type served struct {
+	st  *sqlite.Store
+	mk  service.MasterKey
+	op  *service.Service
+	url string
+}
+
+func serve(t *testing.T) served {
+	t.Helper()
 	db := filepath.Join(t.TempDir(), "sactl.db")
-	st, err := service.Open(ctx, db)
+	st, err := service.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -652,11 +656,22 @@ func TestContractEscalation(t *testing.T) {
 	op := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
 	ts := httptest.NewServer(server.New(server.Config{Store: st, MasterKey: mk}).Handler())
 	t.Cleanup(ts.Close)
+	return served{st: st, mk: mk, op: op, url: ts.URL}
+}
+
+// TestContractEscalation is the remote twin of the escalation suite
+// (internal/service/escalationtest): every case runs once with the service
+// acting --as each caller and once through a real server with each caller's
+// own credential (API key, user token, signed token). Both must meet the
+// oracle and give the same answer, message included.
+func TestContractEscalation(t *testing.T) {
+	sv := serve(t)
+	st, mk, op := sv.st, sv.mk, sv.op
 	as := func(c escalationtest.Caller) service.API {
 		return service.New(st, service.Actor{Local: "tester", As: c.ID}, "", service.WithMasterKey(mk))
 	}
 	remote := func(c escalationtest.Caller) service.API {
-		api, err := client.New(ts.URL, c.Credential, "", nil)
+		api, err := client.New(sv.url, c.Credential, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -681,18 +696,10 @@ func TestContractEscalation(t *testing.T) {
 // local operator's events record none.
 func TestAuditRecordsTheCredential(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "sactl.db")
-	st, err := service.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	mk := service.LocalMasterKey(db)
-	op := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
-	ts := httptest.NewServer(server.New(server.Config{Store: st, MasterKey: mk}).Handler())
-	t.Cleanup(ts.Close)
+	sv := serve(t)
+	op := sv.op
 	remote := func(cred string) service.API {
-		api, err := client.New(ts.URL, cred, "", nil)
+		api, err := client.New(sv.url, cred, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
