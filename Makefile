@@ -33,10 +33,33 @@ bench: ## benchmarks (figures go in docs/benchmarks.md)
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
 
 FUZZTIME ?= 20s
-fuzz: ## a short run of every fuzz target (parsers of untrusted input)
-	for f in FuzzParse FuzzParseTokenUnverified FuzzVerifyToken; do \
-		$(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) ./internal/keys/ || exit 1; \
-	done
+# Minimizing each new corpus entry may take go test's default 60s, which
+# stalls the slower targets (a file or an HTTP request per run).
+FUZZMINIMIZETIME ?= 5s
+# Every fuzz target, package by package: go test -fuzz runs one target per
+# invocation. make fuzz fails when a target is missing from this list.
+FUZZ_TARGETS := \
+	internal/cmdutil:FuzzParseDurationFlag \
+	internal/config:FuzzLoad \
+	internal/domain:FuzzParseDuration internal/domain:FuzzFormatDuration \
+	internal/domain:FuzzNormalizeName internal/domain:FuzzAPIName internal/domain:FuzzNormalizeEmail \
+	internal/domain:FuzzNormalizeDescription internal/domain:FuzzNormalizeIcon internal/domain:FuzzBusinessName \
+	internal/domain:FuzzParseLevel internal/domain:FuzzParsePermission internal/domain:FuzzParsePermissions \
+	internal/domain:FuzzSettings \
+	internal/keys:FuzzParse internal/keys:FuzzParseTokenUnverified internal/keys:FuzzVerifyToken \
+	internal/keys:FuzzParseMasterKey internal/keys:FuzzReadMasterKeyFile internal/keys:FuzzOpen internal/keys:FuzzUnwrap \
+	internal/server:FuzzRequestBodies internal/server:FuzzIntrospectForm internal/server:FuzzListQuery
+
+fuzz: ## a run of FUZZTIME (default 20s) of every fuzz target (parsers of untrusted input)
+	@missing=$$(grep -rH --include='*_test.go' '^func Fuzz' . | \
+		sed -E 's|^\./(.*)/[^/]*:func (Fuzz[A-Za-z0-9_]*)\(.*|\1:\2|' | \
+		while read -r t; do case " $(FUZZ_TARGETS) " in *" $$t "*) ;; *) echo "$$t";; esac; done); \
+	if [ -n "$$missing" ]; then echo "add to FUZZ_TARGETS in the Makefile:" $$missing; exit 1; fi
+	@failed=; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t#*:}; echo "== $$fn ($$pkg)"; \
+		$(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZETIME) ./$$pkg/ || failed="$$failed $$fn"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz targets that failed:$$failed"; exit 1; fi
 
 generate: ## regenerate docs/ and completions/
 	$(GO) run ./internal/gendocs

@@ -6,13 +6,14 @@ package config
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -63,16 +64,39 @@ func Load(path string) (File, error) {
 		if _, statErr := os.Stat(path); os.IsNotExist(statErr) {
 			return f, nil
 		}
-		return f, fmt.Errorf("read %s: %w", path, err)
+		return f, &loadError{path: path, err: err}
 	}
 	if err := v.Unmarshal(&f); err != nil {
-		return f, fmt.Errorf("read %s: %w", path, err)
+		return f, &loadError{path: path, err: err}
 	}
 	if f.Profiles == nil {
 		f.Profiles = map[string]Profile{}
 	}
 	return f, nil
 }
+
+// loadError is a config file that does not load. yaml and viper quote the
+// file's content in their errors, control characters included, so Error
+// escapes those: a message stays one line on a terminal (R-CLI-4).
+type loadError struct {
+	path string
+	err  error
+}
+
+func (e *loadError) Error() string {
+	var b strings.Builder
+	for _, r := range "read " + e.path + ": " + e.err.Error() {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (e *loadError) Unwrap() error { return e.err }
 
 // Save writes the config file atomically with mode 0600.
 func Save(path string, f File) error {
@@ -181,14 +205,16 @@ func Resolve(f File, flagProfile string, getenv func(string) string) (*Remote, e
 	if p.TokenEnv != "" {
 		token = getenv(p.TokenEnv)
 		if token == "" {
-			return nil, domain.Unauthenticatedf("profile %q takes its token from $%s, which is empty", name, p.TokenEnv)
+			return nil, domain.Unauthenticatedf("profile %q takes its token from the environment variable %q, which is empty", name, p.TokenEnv)
 		}
 	}
 	if t := getenv("SACTL_TOKEN"); t != "" {
 		token = t
 	}
 	if token == "" {
-		return nil, domain.Unauthenticatedf("no token for server %s: add one with sactl profile add, or set SACTL_TOKEN", p.Server)
+		// Quoted: the server comes from a file or the environment and may
+		// hold a line break (R-CLI-4: one line).
+		return nil, domain.Unauthenticatedf("no token for server %q: add one with sactl profile add, or set SACTL_TOKEN", p.Server)
 	}
 	return &Remote{Profile: name, Server: p.Server, Token: strings.TrimSpace(token), Business: p.Business}, nil
 }

@@ -33,8 +33,11 @@ func decodeMasterKey(s string) (MasterKey, error) {
 	if s == "" {
 		return m, errors.New("master key is empty (want standard base64 of 32 bytes)")
 	}
+	// The decoder skips '\r' and '\n' anywhere, even in strict mode; refuse
+	// them, so that one key has one spelling.
 	b, err := base64.StdEncoding.Strict().DecodeString(s)
-	if err != nil {
+	if err != nil || strings.ContainsAny(s, "\r\n") {
+		clear(b)
 		return m, errors.New("master key is not valid standard base64 (want base64 of 32 bytes)")
 	}
 	defer clear(b)
