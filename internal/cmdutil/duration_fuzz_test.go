@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -54,8 +55,8 @@ var credentialRun = regexp.MustCompile(`sa[ktu]_[0-9A-Za-z_.\-]{5,}`)
 // flagMessageProblem says how msg, about the flag value s, breaks R-CLI-4.
 func flagMessageProblem(msg, s string) string {
 	for _, r := range msg {
-		if !strconv.IsPrint(r) {
-			return "message holds an unprintable character"
+		if breaksLine(r) {
+			return "message holds a character that breaks its line"
 		}
 	}
 	for _, m := range credentialRun.FindAllString(s, -1) {
@@ -76,4 +77,12 @@ func flagMessageProblem(msg, s string) string {
 		}
 	}
 	return ""
+}
+
+// breaksLine says whether r, printed to a terminal, breaks a one-line
+// message or rearranges it: a control character (C0, C1, DEL), a line or
+// paragraph separator, or a bidirectional formatting character.
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u061C' || r == '\u200E' || r == '\u200F' ||
+		(r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }

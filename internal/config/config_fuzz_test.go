@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/sactl/sactl/internal/domain"
 )
@@ -22,7 +22,7 @@ var credentialRun = regexp.MustCompile(`sa[ktu]_[0-9A-Za-z_.\-]{5,}`)
 
 // lineProblem says how msg, an error about the inputs in, would break
 // R-CLI-4 once cmd's printError has joined its lines with spaces: it must
-// then be one printable line (tabs allowed), with no more of any
+// then be one line (tabs allowed), with no more of any
 // credential-looking part of an input than a hint shows.
 func lineProblem(msg string, in ...string) string {
 	line := strings.ReplaceAll(msg, "\n", " ")
@@ -30,8 +30,8 @@ func lineProblem(msg string, in ...string) string {
 		return fmt.Sprintf("message is %d bytes long", len(line))
 	}
 	for _, r := range line {
-		if !strconv.IsPrint(r) && r != '\t' {
-			return fmt.Sprintf("message holds the unprintable character %U", r)
+		if breaksLine(r) && r != '\t' {
+			return fmt.Sprintf("message holds %U, which breaks its line", r)
 		}
 	}
 	for _, s := range in {
@@ -55,7 +55,7 @@ func fuzzEnv(name string) string {
 
 // FuzzLoad: config.yaml (R-SRV-5) is read from any content without a
 // panic. A file that does not load gives an error that, printed as cmd
-// prints errors, is one printable line without the credentials the file
+// prints errors, is one line without the credentials the file
 // holds. A file that loads survives Save and Load unchanged, Save writes
 // it 0600, and Resolve picks a remote from it (for every profile, a
 // missing one and local mode) with a trimmed token, or a not-found or
@@ -143,4 +143,12 @@ func checkResolve(t *testing.T, cfg File, flagProfile, content string) {
 			t.Fatalf("Resolve(%q) = %+v, not its profile %+v", flagProfile, r, p)
 		}
 	}
+}
+
+// breaksLine says whether r, printed to a terminal, breaks a one-line
+// message or rearranges it: a control character (C0, C1, DEL), a line or
+// paragraph separator, or a bidirectional formatting character.
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u061C' || r == '\u200E' || r == '\u200F' ||
+		(r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }

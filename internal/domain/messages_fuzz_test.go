@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -37,7 +38,7 @@ func invalidProblem(err error, in ...string) string {
 }
 
 // messageProblem says how msg, an error message made from the inputs in,
-// breaks R-CLI-4, or "" when it does not: one printable line, bounded, no
+// breaks R-CLI-4, or "" when it does not: one line (see breaksLine), bounded, no
 // credential-looking part of an input beyond what a hint shows (the prefix
 // and 4 characters), and no more than 80 characters of any one input.
 func messageProblem(msg string, in ...string) string {
@@ -51,8 +52,8 @@ func messageProblem(msg string, in ...string) string {
 		return "message is not valid UTF-8"
 	}
 	for _, r := range msg {
-		if !strconv.IsPrint(r) {
-			return fmt.Sprintf("message holds the unprintable character %U", r)
+		if breaksLine(r) {
+			return fmt.Sprintf("message holds %U, which breaks its line", r)
 		}
 	}
 	for _, s := range in {
@@ -102,4 +103,12 @@ func show(s string) string {
 		return strconv.Quote(cut) + fmt.Sprintf("… (%d bytes)", len(s))
 	}
 	return strconv.Quote(s)
+}
+
+// breaksLine says whether r, printed to a terminal, breaks a one-line
+// message or rearranges it: a control character (C0, C1, DEL), a line or
+// paragraph separator, or a bidirectional formatting character.
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u061C' || r == '\u200E' || r == '\u200F' ||
+		(r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -493,7 +494,7 @@ func requestTarget(q string) string {
 var credentialRun = regexp.MustCompile(`sa[ktu]_[0-9A-Za-z_.\-]{5,}`)
 
 // messageProblem says how msg, a message made from the inputs in, breaks
-// R-CLI-4, or "": one printable line of bounded length, no more of a
+// R-CLI-4, or "": one line (see breaksLine) of bounded length, no more of a
 // credential-looking input than its hint (the prefix and 4 characters),
 // no more than 80 characters of any one input.
 func messageProblem(msg string, in ...string) string {
@@ -501,8 +502,8 @@ func messageProblem(msg string, in ...string) string {
 		return fmt.Sprintf("message is %d bytes long", len(msg))
 	}
 	for _, r := range msg {
-		if !strconv.IsPrint(r) {
-			return fmt.Sprintf("message holds the unprintable character %U", r)
+		if breaksLine(r) {
+			return fmt.Sprintf("message holds %U, which breaks its line", r)
 		}
 	}
 	for _, s := range in {
@@ -533,4 +534,12 @@ func firstRunes(s string, n int) (string, bool) {
 		i += size
 	}
 	return s[:i], n == 0
+}
+
+// breaksLine says whether r, printed to a terminal, breaks a one-line
+// message or rearranges it: a control character (C0, C1, DEL), a line or
+// paragraph separator, or a bidirectional formatting character.
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u061C' || r == '\u200E' || r == '\u200F' ||
+		(r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }
