@@ -95,7 +95,7 @@ func NormalizeIcon(s string) (string, error) {
 	if n := utf8.RuneCountInString(s); n > MaxIconLen {
 		return "", Invalidf("icon is %d characters long; the limit is %d", n, MaxIconLen)
 	}
-	if strings.ContainsAny(s, " \t\n") {
+	if strings.ContainsFunc(s, unicode.IsSpace) {
 		return "", Invalidf("icon must be a short name or an emoji, without spaces")
 	}
 	return s, checkText("icon", s, false)
@@ -194,13 +194,14 @@ func NormalizeEmail(s string) (string, error) {
 	return s, notInvisible("email", s)
 }
 
-var businessRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+// businessRE is a DNS label, so the default domain <name>.example is valid (R-SA-3).
+var businessRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
 // ValidateBusinessName checks a business name: a slug, since it appears in
 // generated emails and on every command line.
 func ValidateBusinessName(s string) error {
 	if !businessRE.MatchString(s) {
-		return Invalidf("invalid business name %s: use 1-63 lower-case letters, digits and -", Quote(s))
+		return Invalidf("invalid business name %s: use 1-63 lower-case letters, digits and -, starting and ending with a letter or digit", Quote(s))
 	}
 	return nil
 }
