@@ -45,7 +45,7 @@ FUZZ_TARGETS := \
 	internal/domain:FuzzNormalizeName internal/domain:FuzzAPIName internal/domain:FuzzNormalizeEmail \
 	internal/domain:FuzzNormalizeDescription internal/domain:FuzzNormalizeIcon internal/domain:FuzzBusinessName \
 	internal/domain:FuzzParseLevel internal/domain:FuzzParsePermission internal/domain:FuzzParsePermissions \
-	internal/domain:FuzzSettings \
+	internal/domain:FuzzSettings internal/domain:FuzzRedact \
 	internal/keys:FuzzParse internal/keys:FuzzParseTokenUnverified internal/keys:FuzzVerifyToken \
 	internal/keys:FuzzParseMasterKey internal/keys:FuzzReadMasterKeyFile internal/keys:FuzzOpen internal/keys:FuzzUnwrap \
 	internal/server:FuzzRequestBodies internal/server:FuzzIntrospectForm internal/server:FuzzListQuery
