@@ -12,7 +12,8 @@ import (
 // R-PERM-9, R-PERM-10, R-KEY-11, R-USER-2). Every operation of the service
 // calls allow(op) before it reads anything else; an operation with a target
 // principal then calls allowOn(op, target) once it has resolved it, and one
-// that hands out or takes away groups calls allowGrant or allowTakeAway.
+// that hands out or takes away groups calls allowGrant or allowTakeAway
+// (R-PERM-8).
 // The table below is the whole policy: the escalation suite and SECURITY.md
 // are written from it.
 //
@@ -94,20 +95,17 @@ type Rule struct {
 	Self bool
 	// LocalOnly: only a local operator may, never a principal.
 	LocalOnly bool
-	// Grants: the operation hands out or takes away permission groups or
-	// levels (R-PERM-8), checked by allowGrant and allowTakeAway.
-	Grants bool
 }
 
 // Rules is the authorization table, one row per operation.
 var Rules = map[Op]Rule{
 	OpAccountRead:      {Perm: domain.PermServiceAccounts, Level: domain.LevelView},
-	OpAccountCreate:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsAPIKey, Grants: true},
+	OpAccountCreate:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsAPIKey},
 	OpAccountUpdate:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit},
 	OpAccountSuspend:   {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit},
 	OpAccountResume:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true},
 	OpAccountArchive:   {Perm: domain.PermServiceAccounts, Level: domain.LevelRemove},
-	OpAccountGroups:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Grants: true},
+	OpAccountGroups:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit},
 	OpKeyList:          {Perm: domain.PermServiceAccounts, Level: domain.LevelView},
 	OpKeyCreate:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsAPIKey},
 	OpKeyRotate:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsAPIKey},
@@ -119,14 +117,14 @@ var Rules = map[Op]Rule{
 	OpTokenRevoke:      {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true},
 	OpSigningKeyRotate: {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true},
 	OpGroupRead:        {Perm: domain.PermGroups, Level: domain.LevelView},
-	OpGroupCreate:      {Perm: domain.PermGroups, Level: domain.LevelEdit, Grants: true},
-	OpGroupUpdate:      {Perm: domain.PermGroups, Level: domain.LevelEdit, Grants: true},
-	OpGroupDelete:      {Perm: domain.PermGroups, Level: domain.LevelRemove, Grants: true},
+	OpGroupCreate:      {Perm: domain.PermGroups, Level: domain.LevelEdit},
+	OpGroupUpdate:      {Perm: domain.PermGroups, Level: domain.LevelEdit},
+	OpGroupDelete:      {Perm: domain.PermGroups, Level: domain.LevelRemove},
 	OpUserRead:         {Perm: domain.PermUsers, Level: domain.LevelView},
-	OpUserCreate:       {Perm: domain.PermUsers, Level: domain.LevelEdit, Grants: true},
+	OpUserCreate:       {Perm: domain.PermUsers, Level: domain.LevelEdit},
 	OpUserUpdate:       {Perm: domain.PermUsers, Level: domain.LevelEdit},
-	OpUserGroups:       {Perm: domain.PermUsers, Level: domain.LevelEdit, Grants: true},
-	OpUserRemove:       {Perm: domain.PermUsers, Level: domain.LevelRemove, Grants: true},
+	OpUserGroups:       {Perm: domain.PermUsers, Level: domain.LevelEdit},
+	OpUserRemove:       {Perm: domain.PermUsers, Level: domain.LevelRemove},
 	OpUserTokenCreate:  {Obtains: ObtainsUserToken},
 	OpUserTokenList:    {Perm: domain.PermUsers, Level: domain.LevelView, Self: true},
 	OpUserTokenRevoke:  {Perm: domain.PermUsers, Level: domain.LevelEdit, Self: true},
@@ -222,13 +220,23 @@ func (t *txn) allowOn(op Op, target domain.Account) error {
 	if err != nil {
 		return err
 	}
-	for _, k := range perms.Keys() {
-		if need := perms[k]; t.perms[k] < need {
-			return forbidden("%s cannot %s of %q: that needs %s=%s, above its own level (%s)",
-				t.who(), op, target.Name, k, need, t.perms[k])
-		}
+	if k, ok := t.above(perms); ok {
+		return forbidden("%s cannot %s of %q: that needs %s=%s, above its own level (%s)",
+			t.who(), op, target.Name, k, perms[k], t.perms[k])
 	}
 	return nil
+}
+
+// above is the first permission key, in key order, for which p holds a
+// level above the caller's: what an operation would hand out, or take away,
+// beyond the caller's own power (R-PERM-8, R-PERM-9).
+func (t *txn) above(p domain.Permissions) (string, bool) {
+	for _, k := range p.Keys() {
+		if p[k] > t.perms[k] {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // allowGrant applies R-PERM-8 to what an operation hands out: no level
@@ -237,10 +245,8 @@ func (t *txn) allowGrant(p domain.Permissions) error {
 	if t.principal == nil {
 		return nil
 	}
-	for _, k := range p.Keys() {
-		if p[k] > t.perms[k] {
-			return forbidden("%s cannot grant %s=%s, above its own level (%s)", t.who(), k, p[k], t.perms[k])
-		}
+	if k, ok := t.above(p); ok {
+		return forbidden("%s cannot grant %s=%s, above its own level (%s)", t.who(), k, p[k], t.perms[k])
 	}
 	return nil
 }
@@ -252,10 +258,8 @@ func (t *txn) allowTakeAway(what string, p domain.Permissions) error {
 	if t.principal == nil {
 		return nil
 	}
-	for _, k := range p.Keys() {
-		if p[k] > t.perms[k] {
-			return forbidden("%s cannot %s: it grants %s=%s, above its own level (%s)", t.who(), what, k, p[k], t.perms[k])
-		}
+	if k, ok := t.above(p); ok {
+		return forbidden("%s cannot %s: it grants %s=%s, above its own level (%s)", t.who(), what, k, p[k], t.perms[k])
 	}
 	return nil
 }
