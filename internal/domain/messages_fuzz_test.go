@@ -56,6 +56,7 @@ func messageProblem(msg string, in ...string) string {
 			return fmt.Sprintf("message holds %U, which breaks its line", r)
 		}
 	}
+	shown := unquoteAll(msg)
 	for _, s := range in {
 		for _, v := range inputForms(s) {
 			for _, m := range credentialRun.FindAllString(v, -1) {
@@ -64,7 +65,7 @@ func messageProblem(msg string, in ...string) string {
 				}
 			}
 			if cut, long := firstRunes(v, 81); long {
-				if strings.Contains(msg, cut) || strings.Contains(msg, quoteInner(cut)) {
+				if strings.Contains(shown, cut) {
 					return "message quotes more than 80 characters of one input"
 				}
 			}
@@ -91,10 +92,18 @@ func firstRunes(s string, n int) (string, bool) {
 	return s[:i], n == 0
 }
 
-// quoteInner is s as %q writes it, without the quotes.
-func quoteInner(s string) string {
-	q := strconv.Quote(s)
-	return q[1 : len(q)-1]
+// unquoteAll is msg with each double-quoted string in it replaced by the
+// text it stands for, so that what a message shows of an input is compared
+// with the input itself: an escaped backslash (two characters in the
+// message) is one character of input, and comparing the escaped form
+// instead would count 79 characters of input as 81.
+func unquoteAll(msg string) string {
+	return quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
+		if u, err := strconv.Unquote(q); err == nil {
+			return u
+		}
+		return q
+	})
 }
 
 // show quotes s for a test failure, cut so that a long input stays readable.
