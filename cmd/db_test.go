@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/service"
+	"github.com/sactl/sactl/internal/testdb"
 )
 
 // A backup taken while writers are busy is one consistent snapshot (R-DB-5):
@@ -21,7 +22,7 @@ func TestBackupWhileInUseIsConsistent(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sactl.db")
-	st, err := service.Open(ctx, db)
+	st, err := testdb.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/server"
 	"github.com/sactl/sactl/internal/service"
+	"github.com/sactl/sactl/internal/testdb"
 )
 
 // runCLI runs one sactl command line in-process with a given environment.
@@ -53,7 +54,7 @@ func newRemote(t *testing.T) *remoteFixture {
 	t.Helper()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "sactl.db")
-	st, err := service.Open(context.Background(), db)
+	st, err := testdb.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@
 package db
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
 	"github.com/sactl/sactl/internal/service"
-	"github.com/sactl/sactl/internal/store/sqlite"
 	"github.com/spf13/cobra"
 )
 
@@ -29,33 +27,6 @@ or "sactl serve" use it; against a server, run them on the server's host.` + cmd
 	}
 	cmd.AddCommand(newCmdBackup(f), newCmdCheck(f), newCmdMigrate(f), newCmdRotateMasterKey(f))
 	return cmd
-}
-
-// existing is the database path, which must already exist: these commands
-// never create a database.
-func existing(f *cmdutil.Factory) (string, error) {
-	path, err := f.DatabasePath()
-	if err != nil {
-		return "", err
-	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		return "", domain.NotFoundf("no database at %s", path).WithHint("give its path with --db")
-	} else if err != nil {
-		return "", err
-	}
-	return path, nil
-}
-
-func open(ctx context.Context, f *cmdutil.Factory) (*sqlite.Store, error) {
-	path, err := existing(f)
-	if err != nil {
-		return nil, err
-	}
-	st, err := service.Open(ctx, path)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	return st, nil
 }
 
 // Backup is what "db backup" did (docs/json.md "backup").
@@ -84,7 +55,7 @@ given (then keep it safe yourself). A backup restores by pointing --db at it.` +
 			if _, err := os.Stat(dest); err == nil {
 				return domain.Conflictf("%s already exists: a backup never overwrites a file", dest)
 			}
-			st, err := open(c.Context(), f)
+			st, err := f.OpenExisting(c.Context())
 			if err != nil {
 				return err
 			}
@@ -96,10 +67,10 @@ given (then keep it safe yourself). A backup restores by pointing --db at it.` +
 			if fi, err := os.Stat(dest); err == nil {
 				res.Bytes = fi.Size()
 			}
-			if res.SchemaVersion, err = st.UserVersion(c.Context()); err != nil {
+			if res.SchemaVersion, err = st.SchemaVersion(c.Context()); err != nil {
 				return err
 			}
-			if src := f.MasterKey(st.Path()).Path(); !noMasterKey && src != "" {
+			if src := f.MasterKey(st.Location()).Path(); !noMasterKey && src != "" {
 				copied, err := copyMasterKey(src, dest+".masterkey")
 				if err != nil {
 					os.Remove(dest)
@@ -175,21 +146,23 @@ wrong, after printing what.` + cmdutil.ExitStatusHelp,
 		Example: "  sactl db check --db /srv/sactl.db",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			st, err := open(c.Context(), f)
+			st, err := f.OpenExisting(c.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
-			res := Check{Path: st.Path(), Audit: []domain.AuditCheck{}}
-			if res.SchemaVersion, err = st.UserVersion(c.Context()); err != nil {
+			res := Check{Path: st.Location(), Audit: []domain.AuditCheck{}}
+			if res.SchemaVersion, err = st.SchemaVersion(c.Context()); err != nil {
 				return err
 			}
-			if res.Integrity, res.ForeignKeys, err = st.Check(c.Context()); err != nil {
+			found, err := st.Check(c.Context())
+			if err != nil {
 				return err
 			}
+			res.Integrity, res.ForeignKeys = found.Integrity, found.ForeignKeys
 			res.Integrity, res.ForeignKeys = orEmpty(res.Integrity), orEmpty(res.ForeignKeys)
 			res.MasterKey = "ok"
-			if _, err := service.CheckMasterKey(c.Context(), st, f.MasterKey(st.Path())); err != nil {
+			if _, err := service.CheckMasterKey(c.Context(), st, f.MasterKey(st.Location())); err != nil {
 				res.MasterKey = err.Error()
 			}
 			operator := service.LocalActor(cmdutil.OSUser())
@@ -282,18 +255,14 @@ starting a new server version.` + cmdutil.ExitStatusHelp,
 		Example: "  sactl db migrate --status\n  sactl db migrate --db /srv/sactl.db",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			path, err := existing(f)
-			if err != nil {
-				return err
-			}
 			if !status {
-				st, err := open(c.Context(), f)
+				st, err := f.OpenExisting(c.Context())
 				if err != nil {
 					return err
 				}
 				st.Close()
 			}
-			res, err := sqlite.Status(c.Context(), path)
+			res, err := f.MigrationStatus(c.Context())
 			if err != nil {
 				return err
 			}
@@ -343,14 +312,14 @@ the new key: a running server keeps the key it started with.` + cmdutil.ExitStat
 		Example: "  sactl db rotate-master-key --db /srv/sactl.db --master-key-file /etc/sactl/master.key",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			st, err := open(c.Context(), f)
+			st, err := f.OpenExisting(c.Context())
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			actor := service.LocalActor(cmdutil.OSUser())
 			actor.As = f.As
-			file, n, err := service.RotateMasterKey(c.Context(), st, f.MasterKey(st.Path()), actor, newKeyFile)
+			file, n, err := service.RotateMasterKey(c.Context(), st, f.MasterKey(st.Location()), actor, newKeyFile)
 			if err != nil {
 				return err
 			}

@@ -94,7 +94,7 @@ func run(ctx context.Context, f *cmdutil.Factory, o Options) error {
 	if o.TLSCert != "" {
 		scheme = "https"
 	}
-	logger.Info("listening", "url", scheme+"://"+ln.Addr().String(), "db", path)
+	logger.Info("listening", "url", scheme+"://"+ln.Addr().String(), "db", cmdutil.RedactedDatabase(path))
 	errc := make(chan error, 1)
 	go func() {
 		if o.TLSCert != "" {

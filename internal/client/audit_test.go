@@ -15,7 +15,8 @@ import (
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/server"
 	"github.com/sactl/sactl/internal/service"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
+	"github.com/sactl/sactl/internal/testdb"
 )
 
 // TestListAuditStreamsPages checks R-AUD-3 in remote mode: the client asks
@@ -25,7 +26,7 @@ import (
 func TestListAuditStreamsPages(t *testing.T) {
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "sactl.db")
-	st, err := service.Open(ctx, db)
+	st, err := testdb.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +38,7 @@ func TestListAuditStreamsPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	if err := st.Write(ctx, false, func(tx *sqlite.Tx) error {
+	if err := st.Write(ctx, false, func(tx store.Tx) error {
 		b, _, err := tx.BusinessByName("default")
 		for i := 0; err == nil && i < 1200; i++ {
 			err = tx.AppendAudit(b.ID, &domain.AuditEvent{ID: domain.NewID("evt", now), Time: now, Business: b.Name,

@@ -17,7 +17,7 @@ import (
 	"github.com/sactl/sactl/internal/server"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/sactl/sactl/internal/service/escalationtest"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/testdb"
 )
 
 // The backend contract suite (STYLE.md): every scenario runs against the
@@ -35,7 +35,7 @@ func backends(t *testing.T) []backend {
 	ctx := context.Background()
 	open := func() (*service.Service, func() string, string) {
 		db := filepath.Join(t.TempDir(), "sactl.db")
-		st, err := service.Open(ctx, db)
+		st, err := testdb.Open(ctx, db)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -638,7 +638,7 @@ func ptr[T any](v T) *T { return &v }
 
 // served is one database with its local operator and a real server on it.
 type served struct {
-	st  *sqlite.Store
+	st  *service.DB
 	mk  service.MasterKey
 	op  *service.Service
 	url string
@@ -647,7 +647,7 @@ type served struct {
 func serve(t *testing.T) served {
 	t.Helper()
 	db := filepath.Join(t.TempDir(), "sactl.db")
-	st, err := service.Open(context.Background(), db)
+	st, err := testdb.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/service"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store/dsn"
 )
 
 // Factory makes a command's dependencies lazily, so --help and --version
@@ -35,7 +35,7 @@ type Factory struct {
 	// MasterKeyFile is --master-key-file (R-KEY-10).
 	MasterKeyFile string
 
-	store  *sqlite.Store
+	store  *service.DB
 	usage  *service.Usage // last uses noted by local verifications (R-KEY-9)
 	remote *config.Remote // the remote target, once Backend chose one
 	client *client.Client
@@ -88,37 +88,98 @@ func (f *Factory) Backend(ctx context.Context) (service.API, error) {
 	actor := service.LocalActor(OSUser())
 	actor.As = f.As
 	return service.New(f.store, actor, f.BusinessName(), service.WithClock(f.Now),
-		service.WithMasterKey(f.MasterKey(f.store.Path())), service.WithUsage(f.usage)), nil
+		service.WithMasterKey(f.MasterKey(f.store.Location())), service.WithUsage(f.usage)), nil
 }
 
 // MasterKey is where the master key comes from (R-KEY-10), in local mode as
-// for the server: --master-key-file, else SACTL_MASTER_KEY, else the 0600
-// file <db>.masterkey next to the database.
-func (f *Factory) MasterKey(dbPath string) service.MasterKey {
+// for the server: --master-key-file, else SACTL_MASTER_KEY, else, for a
+// database file, the 0600 file <db>.masterkey next to it. A PostgreSQL
+// database has no "next to it": its replicas must share one key, given to
+// each of them.
+func (f *Factory) MasterKey(db string) service.MasterKey {
 	switch {
 	case f.MasterKeyFile != "":
 		return service.MasterKeyFile(f.MasterKeyFile)
 	case f.Getenv("SACTL_MASTER_KEY") != "":
 		return service.MasterKeyEnv(f.Getenv("SACTL_MASTER_KEY"))
+	case dsn.IsURL(db):
+		return service.MasterKeyRequired("a PostgreSQL database needs its master key given with --master-key-file or SACTL_MASTER_KEY (every replica the same one)")
 	}
-	return service.LocalMasterKey(dbPath)
+	return service.LocalMasterKey(db)
 }
 
-// OpenStore opens a database and checks that the master key opens what it
-// holds sealed (R-KEY-10): a missing or different key is refused at once,
-// naming where the key came from.
-func (f *Factory) OpenStore(ctx context.Context, path string) (*sqlite.Store, error) {
-	st, err := service.Open(ctx, path)
+// OpenDatabase opens a database by path or URL (R-DB-4), creating a file
+// or a schema when there is none yet.
+func (f *Factory) OpenDatabase(ctx context.Context, db string) (*service.DB, error) {
+	raw, err := dsn.Open(ctx, db)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, err
 	}
-	finished, err := service.CheckMasterKey(ctx, st, f.MasterKey(path))
+	st, err := service.Open(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", dsn.Redacted(db), err)
+	}
+	return st, nil
+}
+
+// OpenExisting opens the database of --db / SACTL_DB, which must already
+// exist: the db commands never create a database file.
+func (f *Factory) OpenExisting(ctx context.Context) (*service.DB, error) {
+	db, err := f.existingDatabase()
+	if err != nil {
+		return nil, err
+	}
+	return f.OpenDatabase(ctx, db)
+}
+
+// existingDatabase is --db / SACTL_DB when it names a database file that
+// exists, or a server database (which the server knows about).
+func (f *Factory) existingDatabase() (string, error) {
+	db, err := f.DatabasePath()
+	if err != nil {
+		return "", err
+	}
+	if kind, path, err := dsn.Parse(db); err != nil {
+		return "", err
+	} else if kind == dsn.SQLite {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return "", domain.NotFoundf("no database at %s", domain.Quote(path)).WithHint("give its path with --db")
+		} else if err != nil {
+			return "", err
+		}
+	}
+	return db, nil
+}
+
+// MigrationStatus reads the schema version of the database of --db /
+// SACTL_DB without migrating or creating anything.
+func (f *Factory) MigrationStatus(ctx context.Context) (service.MigrationStatus, error) {
+	db, err := f.existingDatabase()
+	if err != nil {
+		return service.MigrationStatus{}, err
+	}
+	return dsn.Status(ctx, db)
+}
+
+// RedactedDatabase is a database's location fit for a message or a log
+// line: a URL's password removed.
+func RedactedDatabase(db string) string { return dsn.Redacted(db) }
+
+// OpenStore opens a database by path or URL (R-DB-4) and checks that the
+// master key opens what it holds sealed (R-KEY-10): a missing or different
+// key is refused at once, naming where the key came from.
+func (f *Factory) OpenStore(ctx context.Context, db string) (*service.DB, error) {
+	st, err := f.OpenDatabase(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	finished, err := service.CheckMasterKey(ctx, st, f.MasterKey(db))
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	if finished {
-		fmt.Fprintf(f.IOStreams.ErrOut, "sactl: finished an interrupted master key rotation: %s now holds the new key\n", f.MasterKey(path).Path())
+		fmt.Fprintf(f.IOStreams.ErrOut, "sactl: finished an interrupted master key rotation: %s now holds the new key\n", f.MasterKey(db).Path())
 	}
 	return st, nil
 }
@@ -167,7 +228,8 @@ func (f *Factory) BusinessName() string {
 	return service.DefaultBusiness
 }
 
-// DatabasePath is --db, else SACTL_DB, else $XDG_DATA_HOME/sactl/sactl.db.
+// DatabasePath is where the database is, a file path or a postgres:// URL:
+// --db, else SACTL_DB, else $XDG_DATA_HOME/sactl/sactl.db.
 func (f *Factory) DatabasePath() (string, error) {
 	if f.DBPath != "" {
 		return f.DBPath, nil

@@ -18,6 +18,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/sactl/sactl/internal/service"
+	"github.com/sactl/sactl/internal/testdb"
 )
 
 // ack is a write the server acknowledged with a 2xx: an account it created,
@@ -234,7 +235,7 @@ func TestCommitsSurvivePowerLoss(t *testing.T) {
 	defer connHook.Store(nil)
 
 	ctx := context.Background()
-	st, err := service.Open(ctx, path)
+	st, err := testdb.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

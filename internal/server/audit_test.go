@@ -5,13 +5,13 @@ import (
 	"testing"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // seedAudit appends n events to the default business in one transaction.
 func (f *fixture) seedAudit(n int) {
 	f.t.Helper()
-	err := f.st.Write(f.ctx, false, func(tx *sqlite.Tx) error {
+	err := f.st.Write(f.ctx, false, func(tx store.Tx) error {
 		b, _, err := tx.BusinessByName("default")
 		if err != nil {
 			return err

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/service"
+	"github.com/sactl/sactl/internal/testdb"
 )
 
 // benchConns are the concurrency levels: one keep-alive connection per worker.
@@ -132,7 +133,7 @@ func newIntrospectTarget(b *testing.B) benchTarget {
 	b.Helper()
 	ctx := context.Background()
 	db := filepath.Join(b.TempDir(), "sactl.db")
-	st, err := service.Open(ctx, db)
+	st, err := testdb.Open(ctx, db)
 	if err != nil {
 		b.Fatal(err)
 	}

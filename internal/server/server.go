@@ -19,7 +19,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/service"
-	"github.com/sactl/sactl/internal/store/sqlite"
 )
 
 // MaxBodyBytes is the request body limit (R-SRV-4).
@@ -27,7 +26,7 @@ const MaxBodyBytes = 1 << 20
 
 // Config is what a server needs.
 type Config struct {
-	Store     *sqlite.Store
+	Store     *service.DB
 	MasterKey service.MasterKey
 	// Usage collects last uses (R-KEY-9); New makes one when nil. Whoever
 	// runs the server runs Usage.Run beside it.
@@ -81,7 +80,7 @@ func New(cfg Config) *Server {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}))
 	s.mux.Handle("GET /readyz", s.plain("readyz", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := cfg.Store.UserVersion(r.Context()); err != nil {
+		if err := cfg.Store.Ready(r.Context()); err != nil {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database not ready"})
 			return
 		}

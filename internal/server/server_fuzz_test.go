@@ -21,6 +21,7 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/service"
+	"github.com/sactl/sactl/internal/testdb"
 )
 
 // fuzzServer is one server over one database, made once per fuzz process
@@ -49,7 +50,7 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 	f.Helper()
 	ctx := context.Background()
 	db := filepath.Join(f.TempDir(), "sactl.db")
-	st, err := service.Open(ctx, db)
+	st, err := testdb.Open(ctx, db)
 	if err != nil {
 		f.Fatal(err)
 	}

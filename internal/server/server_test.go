@@ -18,13 +18,13 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/service"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/testdb"
 )
 
 type fixture struct {
 	t     *testing.T
 	ctx   context.Context
-	st    *sqlite.Store
+	st    *service.DB
 	local *service.Service
 	ts    *httptest.Server
 	srv   *Server
@@ -37,7 +37,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "sactl.db")
-	st, err := service.Open(ctx, db)
+	st, err := testdb.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,7 +357,7 @@ func TestKeyInventoryRoute(t *testing.T) { // R-KEY-13, R-SRV-6
 func TestRequestLogsHoldNoCredential(t *testing.T) {
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "sactl.db")
-	st, err := service.Open(ctx, db)
+	st, err := testdb.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

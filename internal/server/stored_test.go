@@ -22,7 +22,7 @@ func TestHandEditedRowIsA500(t *testing.T) {
 		Now: func() time.Time { return f.now }}).Handler())
 	t.Cleanup(f.ts.Close)
 	f.account("Zapier Sync", "admins")
-	db, err := sql.Open("sqlite", f.st.Path())
+	db, err := sql.Open("sqlite", f.st.Location())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"strconv"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // CreateAccount creates an integration service account (R-SA-1..3, R-SA-10).
@@ -160,7 +160,7 @@ func (s *Service) ListAccounts(ctx context.Context, req ListAccountsRequest) ([]
 		if err := t.allow(OpAccountRead); err != nil {
 			return err
 		}
-		f := sqlite.PrincipalFilter{IncludeArchived: req.Archived}
+		f := store.PrincipalFilter{IncludeArchived: req.Archived}
 		if req.Status != "" {
 			st, err := domain.ParseStatus(string(req.Status))
 			if err != nil {

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // ListAudit streams the business's audit events through fn, oldest first
@@ -29,7 +29,7 @@ func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(d
 		if f.Limit > 0 && f.After > 0 {
 			return domain.Invalidf("the newest-n limit does not combine with a cursor")
 		}
-		q := sqlite.AuditQuery{Action: f.Action, ServiceOnly: f.ServiceOnly, Limit: f.Limit, After: f.After, PageSize: f.PageSize}
+		q := store.AuditQuery{Action: f.Action, ServiceOnly: f.ServiceOnly, Limit: f.Limit, After: f.After, PageSize: f.PageSize}
 		if f.Account != "" {
 			a, err := t.resolveServiceAccount(f.Account)
 			if err != nil {
@@ -49,10 +49,10 @@ func (s *Service) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(d
 			}
 		}
 		if !f.Since.IsZero() {
-			q.Since = sqlite.FmtTime(f.Since)
+			q.Since = f.Since
 		}
 		if !f.Until.IsZero() {
-			q.Until = sqlite.FmtTime(f.Until)
+			q.Until = f.Until
 		}
 		if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
 			return domain.Invalidf("--until must be after --since")
@@ -80,7 +80,7 @@ func (s *Service) VerifyAudit(ctx context.Context) (domain.AuditCheck, error) {
 			return err
 		}
 		c := domain.NewChainChecker(t.biz.Name, head)
-		err = t.ListAudit(t.biz.ID, sqlite.AuditQuery{}, func(e domain.AuditEvent) error {
+		err = t.ListAudit(t.biz.ID, store.AuditQuery{}, func(e domain.AuditEvent) error {
 			if !c.Add(e) {
 				return errChainBroken
 			}

@@ -5,7 +5,7 @@ import (
 	"slices"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // The authorization model, in one place (R-PERM-4, R-PERM-6, R-PERM-8,
@@ -298,7 +298,7 @@ func (t *txn) notOwnLineage(op Op, target domain.Account) error {
 
 // serviceLineage is a principal's chain of creators while they are service
 // accounts: the principal first, its lineage root last.
-func (t *txn) serviceLineage(id string) ([]sqlite.CreatorLink, error) {
+func (t *txn) serviceLineage(id string) ([]store.CreatorLink, error) {
 	chain, err := t.CreatorChain(t.biz.ID, id)
 	if err != nil {
 		return nil, err
@@ -311,12 +311,12 @@ func (t *txn) serviceLineage(id string) ([]sqlite.CreatorLink, error) {
 	return chain, nil
 }
 
-func indexOf(chain []sqlite.CreatorLink, id string) int {
-	return slices.IndexFunc(chain, func(l sqlite.CreatorLink) bool { return l.ID == id })
+func indexOf(chain []store.CreatorLink, id string) int {
+	return slices.IndexFunc(chain, func(l store.CreatorLink) bool { return l.ID == id })
 }
 
 // through names the accounts between two ends of a lineage.
-func through(mid []sqlite.CreatorLink) string {
+func through(mid []store.CreatorLink) string {
 	if len(mid) == 0 {
 		return ""
 	}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // Verification benchmarks (R-KEY-2, R-TOK-3; the hot path of R-SRV-3). The
@@ -38,7 +38,7 @@ var benchStart = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 
 type benchEnv struct {
 	ctx     context.Context
-	st      *sqlite.Store
+	st      *DB
 	svc     *Service
 	secrets []string
 }
@@ -55,7 +55,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 func openBenchEnv(b *testing.B, db string) *benchEnv {
 	b.Helper()
 	ctx := context.Background()
-	st, err := Open(ctx, db)
+	st, err := openDB(ctx, db)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func openBenchEnv(b *testing.B, db string) *benchEnv {
 func (e *benchEnv) fill(b *testing.B, n int) {
 	b.Helper()
 	rng := rand.New(rand.NewChaCha8([32]byte{'s', 'a', 'c', 't', 'l'}))
-	err := e.st.Write(e.ctx, false, func(tx *sqlite.Tx) error {
+	err := e.st.Write(e.ctx, false, func(tx store.Tx) error {
 		biz, ok, err := tx.BusinessByName(DefaultBusiness)
 		if err != nil || !ok {
 			return fmt.Errorf("default business: ok=%v err=%v", ok, err)
@@ -198,7 +198,7 @@ func BenchmarkVerifyKey(b *testing.B) {
 				e.addRealKeys(b, benchRealKeys)
 				e.warm(b)
 				b.Logf("setup: %d keys in %s (bulk insert %s); database file %d MiB",
-					size.n, time.Since(start).Round(time.Millisecond), filled.Round(time.Millisecond), fileMiB(e.st.Path()))
+					size.n, time.Since(start).Round(time.Millisecond), filled.Round(time.Millisecond), fileMiB(e.st.Location()))
 			}
 			e.warm(b) // a no-op write-wise once done: the clock stands still
 

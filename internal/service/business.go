@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // AutomationName is the automation account's name (R-SA-4).
@@ -13,7 +13,7 @@ const AutomationName = "Automation Code Account"
 
 // createBusiness makes a business with its built-in groups and automation
 // account (R-SA-4, R-PERM-2), recording who did it.
-func createBusiness(tx *sqlite.Tx, now time.Time, actor domain.ActorRef, name, bizDomain string) (domain.Business, error) {
+func createBusiness(tx store.Tx, now time.Time, actor domain.ActorRef, name, bizDomain string) (domain.Business, error) {
 	if err := domain.ValidateBusinessName(name); err != nil {
 		return domain.Business{}, err
 	}

@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 // shared account: a read-modify-write of the same row set that a lost update
 // would show.
 func runWorker(ctx context.Context, db string, id int) error {
-	st, err := Open(ctx, db)
+	st, err := openDB(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -75,7 +75,7 @@ func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AU
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			st, err := Open(ctx, db)
+			st, err := openDB(ctx, db)
 			if err == nil {
 				st.Close()
 			}
@@ -88,7 +88,7 @@ func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AU
 			t.Fatalf("concurrent first open: %v", err)
 		}
 	}
-	st, err := Open(ctx, db)
+	st, err := openDB(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sactl/sactl/internal/service"
 	"github.com/sactl/sactl/internal/service/escalationtest"
+	"github.com/sactl/sactl/internal/testdb"
 )
 
 // TestEscalationSuite runs the escalation suite (R-PERM-8, R-PERM-9,
@@ -15,7 +16,7 @@ import (
 func TestEscalationSuite(t *testing.T) {
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "sactl.db")
-	st, err := service.Open(ctx, db)
+	st, err := testdb.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

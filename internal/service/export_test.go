@@ -4,15 +4,15 @@ import (
 	"testing"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
-type txnStore = sqlite.Tx
+type txnStore = store.Tx
 
 func mustBiz(t *testing.T, e *env) domain.Business {
 	t.Helper()
 	var b domain.Business
-	err := e.st.Read(e.ctx, func(tx *sqlite.Tx) error {
+	err := e.st.Read(e.ctx, func(tx store.Tx) error {
 		var ok bool
 		var err error
 		b, ok, err = tx.BusinessByName(DefaultBusiness)

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store/dsn"
 )
 
 // clock is an injectable, advancing test clock.
@@ -22,17 +22,26 @@ type env struct {
 	ctx   context.Context
 	db    string
 	mk    MasterKey
-	st    *sqlite.Store
+	st    *DB
 	clk   *clock
 	usage *Usage
 	local *Service
+}
+
+// openDB opens the database at loc (a path or a URL) as the commands do.
+func openDB(ctx context.Context, loc string) (*DB, error) {
+	st, err := dsn.Open(ctx, loc)
+	if err != nil {
+		return nil, err
+	}
+	return Open(ctx, st)
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "sactl.db")
-	st, err := Open(ctx, db)
+	st, err := openDB(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // lastUsedEvery is how often last_used_at may be written per key (R-KEY-9).
@@ -643,7 +643,7 @@ func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Veri
 		return v, nil
 	}
 	hash := secret.Hash()
-	err = s.st.Read(ctx, func(tx *sqlite.Tx) error {
+	err = s.st.Read(ctx, func(tx store.Tx) error {
 		sk, stored, ok, err := tx.KeyByHash(hash)
 		if err != nil {
 			return err
@@ -729,7 +729,7 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 		return v, nil
 	}
 	// R-TOK-3: stateless, a read only.
-	err = s.st.Read(ctx, func(tx *sqlite.Tx) error {
+	err = s.st.Read(ctx, func(tx store.Tx) error {
 		t, err := s.verifyTxn(tx, unverified.Business, &v)
 		if err != nil || t == nil {
 			return err
@@ -880,7 +880,7 @@ func (t *txn) newSigningKey() (keys.SigningKey, error) {
 	if err != nil {
 		return sk, err
 	}
-	return sk, t.InsertSigningKey(t.biz.ID, sqlite.SigningKeyRow{ID: sk.ID, Sealed: sealed, CreatedAt: t.now})
+	return sk, t.InsertSigningKey(t.biz.ID, store.SigningKeyRow{ID: sk.ID, Sealed: sealed, CreatedAt: t.now})
 }
 
 // RotateSigningKey replaces the token signing key; tokens signed by the old
@@ -912,7 +912,7 @@ func (s *Service) RotateSigningKey(ctx context.Context, m Mutation) (string, err
 // verifyTxn opens the verification of a credential belonging to a
 // business: nil (with the reason set) when it is another business than the
 // one asked about.
-func (s *Service) verifyTxn(tx *sqlite.Tx, businessID string, v *domain.Verification) (*txn, error) {
+func (s *Service) verifyTxn(tx store.Tx, businessID string, v *domain.Verification) (*txn, error) {
 	biz, ok, err := tx.BusinessByID(businessID)
 	if err != nil {
 		return nil, err
@@ -941,7 +941,7 @@ func unknown(v *domain.Verification) {
 
 // explainDeleted says why a key that is not stored fails: it never existed,
 // it was deleted, or its account was archived (R-SA-8).
-func (s *Service) explainDeleted(tx *sqlite.Tx, v *domain.Verification, hash [32]byte) error {
+func (s *Service) explainDeleted(tx store.Tx, v *domain.Verification, hash [32]byte) error {
 	v.Reason = domain.ReasonUnknown
 	d, ok, err := tx.DeletedKeyByHash(hash)
 	if err != nil || !ok {

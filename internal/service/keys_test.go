@@ -529,7 +529,7 @@ func TestConcurrentRotations(t *testing.T) { // R-DB-3, R-KEY-4
 		go func() {
 			defer wg.Done()
 			// Each rotation through its own pool, as separate processes would.
-			st, err := Open(context.Background(), e.db)
+			st, err := openDB(context.Background(), e.db)
 			if err != nil {
 				errs <- err
 				return

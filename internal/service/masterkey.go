@@ -11,7 +11,7 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // MasterKey is where the master key that seals every business's data key
@@ -61,6 +61,14 @@ func MasterKeyEnv(value string) MasterKey {
 	}}
 }
 
+// MasterKeyRequired is no master key, for a database that needs one
+// given: loading it fails with msg.
+func MasterKeyRequired(msg string) MasterKey {
+	return MasterKey{Source: "no master key", cache: &masterCache{}, load: func(bool) (keys.MasterKey, error) {
+		return keys.MasterKey{}, errors.New(msg)
+	}}
+}
+
 // LocalMasterKey is the default master key of a local database: the 0600
 // file <db>.masterkey next to it.
 func LocalMasterKey(dbPath string) MasterKey { return MasterKeyFile(dbPath + ".masterkey") }
@@ -106,9 +114,9 @@ func (m MasterKey) open(mk keys.MasterKey, business string, wrapped []byte) (key
 // needs no key yet. When the key file does not open them but the file a
 // master key rotation was writing (<file>.new) does, that rotation was
 // interrupted after it committed: CheckMasterKey finishes it and says so.
-func CheckMasterKey(ctx context.Context, st *sqlite.Store, m MasterKey) (finished bool, err error) {
-	var sealed []sqlite.WrappedKeyRow
-	if err := st.Read(ctx, func(tx *sqlite.Tx) (err error) {
+func CheckMasterKey(ctx context.Context, st *DB, m MasterKey) (finished bool, err error) {
+	var sealed []store.WrappedKeyRow
+	if err := st.Read(ctx, func(tx store.Tx) (err error) {
 		sealed, err = tx.WrappedDataKeys()
 		return err
 	}); err != nil || len(sealed) == 0 {
@@ -151,7 +159,7 @@ func CheckMasterKey(ctx context.Context, st *sqlite.Store, m MasterKey) (finishe
 // transaction has committed. Only a local operator can, being the owner of
 // the file. It returns the file holding the new key and how many data keys
 // were re-sealed.
-func RotateMasterKey(ctx context.Context, st *sqlite.Store, m MasterKey, actor Actor, newFile string) (string, int, error) {
+func RotateMasterKey(ctx context.Context, st *DB, m MasterKey, actor Actor, newFile string) (string, int, error) {
 	if actor.As != "" || actor.PrincipalID != "" {
 		return "", 0, domain.Forbiddenf("forbidden: only a local operator can rotate the master key")
 	}
@@ -176,7 +184,7 @@ func RotateMasterKey(ctx context.Context, st *sqlite.Store, m MasterKey, actor A
 		return "", 0, err
 	}
 	n := 0
-	err = st.Write(ctx, false, func(tx *sqlite.Tx) error {
+	err = st.Write(ctx, false, func(tx store.Tx) error {
 		cur, err := m.Load(false)
 		if err != nil {
 			return err

@@ -31,7 +31,7 @@ func TestMigration5OnAnExistingDatabase(t *testing.T) {
 		"ALTER TABLE businesses DROP COLUMN audit_head_hash",
 		"PRAGMA user_version = 4",
 	)
-	st, err := Open(e.ctx, e.db)
+	st, err := openDB(e.ctx, e.db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestMigration5OnAnExistingDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ada domain.Account
-	if err := e.st.Read(e.ctx, func(tx *txnStore) (err error) {
+	if err := e.st.Read(e.ctx, func(tx txnStore) (err error) {
 		ada, _, err = tx.PrincipalByID(mustBiz(t, e).ID, u.ID)
 		return err
 	}); err != nil || ada.CreatedBy != "local:tester" {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // pruneGrace keeps a token's record a little past its expiry before pruning
@@ -22,7 +22,7 @@ func (t *txn) recordToken(auto domain.Account, c keys.TokenClaims, signingKey st
 	if err := t.PruneMintedTokens(t.biz.ID, t.now.Add(-pruneGrace)); err != nil {
 		return err
 	}
-	rec := sqlite.MintedTokenRow{PrincipalID: auto.ID, SigningKey: signingKey, TokenRecord: domain.TokenRecord{
+	rec := store.MintedTokenRow{PrincipalID: auto.ID, SigningKey: signingKey, TokenRecord: domain.TokenRecord{
 		ID: c.ID, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(), ExpiresAt: time.Unix(c.Expiry, 0).UTC(), CreatedBy: t.actor.ID,
 	}}
 	if c.Execution != "" {

@@ -108,7 +108,7 @@ func TestRevocationIsSeenByAnotherProcess(t *testing.T) { // R-TOK-4
 	if !e.verify(e.local, tok.Token).Active { // warm the first process's connections
 		t.Fatal("a fresh token does not verify")
 	}
-	st2, err := Open(e.ctx, e.db)
+	st2, err := openDB(e.ctx, e.db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ func TestEffectivePermissionIsHighestAcrossGroups(t *testing.T) { // R-PERM-3
 		t.Fatalf("view in one group and remove in another gives remove: %v", err)
 	}
 	var perms domain.Permissions
-	err := e.st.Read(e.ctx, func(tx *txnStore) error {
+	err := e.st.Read(e.ctx, func(tx txnStore) error {
 		a, _, err := tx.PrincipalByAPIName(mustBiz(t, e).ID, "both")
 		if err != nil {
 			return err

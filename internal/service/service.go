@@ -14,7 +14,7 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // DefaultBusiness is the business every new database starts with.
@@ -63,7 +63,7 @@ type Mutation struct {
 
 // Service is the service layer bound to an actor and a business.
 type Service struct {
-	st       *sqlite.Store
+	st       *DB
 	now      func() time.Time
 	actor    Actor
 	business string
@@ -92,7 +92,7 @@ func WithMasterKey(mk MasterKey) Option {
 }
 
 // New binds a store to an actor and a business name.
-func New(st *sqlite.Store, actor Actor, business string, opts ...Option) *Service {
+func New(st *DB, actor Actor, business string, opts ...Option) *Service {
 	if business == "" {
 		business = DefaultBusiness
 	}
@@ -106,47 +106,17 @@ func New(st *sqlite.Store, actor Actor, business string, opts ...Option) *Servic
 // NewAuthenticator returns a service whose Verify accepts a credential of any
 // business and reports which one it belongs to: the server authenticates
 // requests with it.
-func NewAuthenticator(st *sqlite.Store, opts ...Option) *Service {
+func NewAuthenticator(st *DB, opts ...Option) *Service {
 	s := New(st, Actor{}, DefaultBusiness, opts...)
 	s.anyBusiness = true
 	return s
-}
-
-// Open opens the database at path and makes sure the default business, its
-// automation account and built-in groups exist (R-SA-4, R-PERM-2). Many
-// processes may do this at once on a new file: the check and the creation
-// share one IMMEDIATE transaction, so exactly one of them creates.
-func Open(ctx context.Context, path string) (*sqlite.Store, error) {
-	st, err := sqlite.Open(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	var exists bool
-	err = st.Read(ctx, func(tx *sqlite.Tx) (err error) {
-		_, exists, err = tx.BusinessByName(DefaultBusiness)
-		return err
-	})
-	if err == nil && !exists {
-		err = st.Write(ctx, false, func(tx *sqlite.Tx) error {
-			if _, ok, err := tx.BusinessByName(DefaultBusiness); err != nil || ok {
-				return err
-			}
-			_, err := createBusiness(tx, time.Now().UTC(), systemActor, DefaultBusiness, "")
-			return err
-		})
-	}
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	return st, nil
 }
 
 var systemActor = domain.ActorRef{ID: "system", Name: "sactl", Type: "system"}
 
 // txn is one transaction with its resolved business and actor.
 type txn struct {
-	*sqlite.Tx
+	store.Tx
 	s     *Service
 	now   time.Time
 	biz   domain.Business
@@ -173,8 +143,8 @@ func (s *Service) read(ctx context.Context, fn func(*txn) error) error {
 // readNow is read without first writing the noted last uses: for a
 // verification, which never writes (R-KEY-9).
 func (s *Service) readNow(ctx context.Context, fn func(*txn) error) error {
-	return s.st.Read(ctx, func(tx *sqlite.Tx) error {
-		t, err := s.begin(tx)
+	return s.st.Read(ctx, func(tx store.Tx) error {
+		t, err := s.begin(tx, false)
 		if err != nil {
 			return err
 		}
@@ -187,8 +157,8 @@ func (s *Service) write(ctx context.Context, m Mutation, fn func(*txn) error) er
 		return domain.Invalidf("invalid confirmation: confirm with true or with the digest of the plan shown (16 hex digits)")
 	}
 	s.flushUsage(ctx)
-	return s.st.Write(ctx, m.DryRun, func(tx *sqlite.Tx) error {
-		t, err := s.begin(tx)
+	return s.st.Write(ctx, m.DryRun, func(tx store.Tx) error {
+		t, err := s.begin(tx, true)
 		if err != nil {
 			return err
 		}
@@ -220,8 +190,10 @@ func (s *Service) flushUsage(ctx context.Context) {
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // begin resolves the business and the actor inside the transaction, so a
-// permission check and the change it guards see the same state.
-func (s *Service) begin(tx *sqlite.Tx) (*txn, error) {
+// permission check and the change it guards see the same state. A write
+// first takes the business's write lock, so every check it makes holds
+// until it commits, on any backend and across replicas.
+func (s *Service) begin(tx store.Tx, write bool) (*txn, error) {
 	t := &txn{Tx: tx, s: s, now: s.clock()}
 	biz, ok, err := tx.BusinessByName(s.business)
 	if err != nil {
@@ -231,6 +203,11 @@ func (s *Service) begin(tx *sqlite.Tx) (*txn, error) {
 		return nil, domain.NotFoundf("business %s not found", domain.Quote(s.business)).WithHint("list them with: sactl business list")
 	}
 	t.biz = biz
+	if write {
+		if err := tx.LockBusiness(biz.ID); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case s.actor.PrincipalID != "":
 		p, ok, err := tx.PrincipalByID(biz.ID, s.actor.PrincipalID)
@@ -362,7 +339,7 @@ func (t *txn) settings() (domain.Settings, error) {
 		}
 		if err := d.Set(&s, v); err != nil {
 			// R-DB-6: a hand-edited row; no caller's mistake.
-			return s, &sqlite.StoredValueError{Table: "settings", Column: "value",
+			return s, &store.StoredValueError{Table: "settings", Column: "value",
 				Row: t.biz.ID + " (setting " + k + ")", Value: v, As: "a " + k + " value"}
 		}
 	}
@@ -372,7 +349,7 @@ func (t *txn) settings() (domain.Settings, error) {
 // wrapUnique turns a unique-constraint race (two writers passing the same
 // check) into the conflict the check would have reported.
 func wrapUnique(err error, msg string, a ...any) error {
-	if sqlite.IsUniqueViolation(err) {
+	if store.IsUniqueViolation(err) {
 		return domain.Conflictf(msg, a...)
 	}
 	return err

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // UsageFlushEvery is how often a server writes the last-use times it
@@ -22,7 +22,7 @@ const UsageFlushEvery = 5 * time.Second
 // server runs Run beside its listener and flushes at shutdown, the command
 // line flushes when it closes the database.
 type Usage struct {
-	st *sqlite.Store
+	st *DB
 	mu sync.Mutex
 	// keys: key id → its account and the newest use noted; tokens: user
 	// token id → the newest use noted.
@@ -40,7 +40,7 @@ type keyUse struct {
 const maxPendingUses = 1 << 20
 
 // NewUsage collects the last uses of credentials stored in st.
-func NewUsage(st *sqlite.Store) *Usage {
+func NewUsage(st *DB) *Usage {
 	return &Usage{st: st, keys: map[string]keyUse{}, tokens: map[string]time.Time{}}
 }
 
@@ -82,7 +82,7 @@ func (u *Usage) Flush(ctx context.Context) error {
 	if len(keys) == 0 && len(tokens) == 0 {
 		return nil
 	}
-	err := u.st.Write(ctx, false, func(tx *sqlite.Tx) error {
+	err := u.st.Write(ctx, false, func(tx store.Tx) error {
 		for id, k := range keys {
 			if err := tx.TouchKey(id, k.principalID, k.at, lastUsedEvery); err != nil {
 				return err

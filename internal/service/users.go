@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // CreateUser adds a human user (R-USER-1).
@@ -72,7 +72,7 @@ func (s *Service) ListUsers(ctx context.Context, req ListUsersRequest) ([]domain
 		if err := t.allow(OpUserRead); err != nil {
 			return err
 		}
-		f := sqlite.PrincipalFilter{Humans: true, IncludeArchived: req.Removed}
+		f := store.PrincipalFilter{Humans: true, IncludeArchived: req.Removed}
 		if req.Group != "" {
 			g, err := t.group(req.Group)
 			if err != nil {
@@ -255,7 +255,7 @@ func (s *Service) SearchPrincipals(ctx context.Context, req SearchRequest) ([]do
 		if limit < 1 || limit > 100 {
 			return domain.Invalidf("invalid limit %d: use 1 to 100", req.Limit)
 		}
-		out, err = t.ListPrincipals(t.biz.ID, sqlite.PrincipalFilter{
+		out, err = t.ListPrincipals(t.biz.ID, store.PrincipalFilter{
 			Humans: true, IncludeOthers: req.IncludeServiceAccounts, Prefix: req.Prefix, Limit: limit,
 		})
 		return err

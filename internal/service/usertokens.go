@@ -7,7 +7,7 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
-	"github.com/sactl/sactl/internal/store/sqlite"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // CreateUserTokenRequest makes a personal token for a user (R-USER-2).
@@ -201,7 +201,7 @@ func (s *Service) verifyUserToken(ctx context.Context, credential string) (domai
 		return v, nil
 	}
 	hash := secret.Hash()
-	err = s.st.Read(ctx, func(tx *sqlite.Tx) error {
+	err = s.st.Read(ctx, func(tx store.Tx) error {
 		row, ok, err := tx.UserTokenByHash(hash)
 		if err != nil {
 			return err

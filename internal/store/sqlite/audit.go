@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // AppendAudit appends an event to its business's hash chain (R-AUD-1,
@@ -51,7 +52,7 @@ func (t *Tx) AppendAudit(businessID string, e *domain.AuditEvent) error {
 		action, target_type, target_id, target_name, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		businessID, e.Seq, e.ID, fmtTime(e.Time), e.Actor.ID, e.Actor.Name, e.Actor.Type, cred, e.Action,
 		e.Target.Type, e.Target.ID, e.Target.Name, string(raw), e.PrevHash, e.Hash)
-	if IsUniqueViolation(err) && strings.Contains(err.Error(), "audit_events.seq") {
+	if store.IsUniqueViolation(err) && strings.Contains(err.Error(), "audit_events.seq") {
 		// Only a row written behind sactl's back can hold the next number.
 		return fmt.Errorf("the audit log of business %q already holds an event with sequence number %d, past its head: "+
 			"it was changed behind sactl's back (run sactl audit verify)", e.Business, e.Seq)
@@ -79,27 +80,9 @@ func (t *Tx) AuditHead(businessID string) (domain.AuditHead, error) {
 	return h, p.err
 }
 
-// AuditQuery is a resolved audit filter.
-type AuditQuery struct {
-	AccountID   string
-	ActorID     string
-	Action      string
-	Since       string
-	Until       string
-	ServiceOnly bool
-	// Limit selects the newest Limit matching events (still listed oldest
-	// first); with PageSize, the first page of them. It does not combine
-	// with After.
-	Limit int
-	// After and PageSize page through the log: the events after that
-	// sequence number, at most PageSize of them.
-	After    int64
-	PageSize int
-}
-
 // ListAudit calls fn for each matching event, oldest first, streaming rows
 // so a million events never sit in memory at once (R-AUD-3).
-func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEvent) error) error {
+func (t *Tx) ListAudit(businessID string, q store.AuditQuery, fn func(domain.AuditEvent) error) error {
 	if q.Limit > 0 && q.After > 0 {
 		return fmt.Errorf("audit: the newest-n limit and a cursor do not combine")
 	}
@@ -125,13 +108,13 @@ func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEven
 			args = append(args, q.Action)
 		}
 	}
-	if q.Since != "" {
+	if !q.Since.IsZero() {
 		where = append(where, "a.time >= ?")
-		args = append(args, q.Since)
+		args = append(args, fmtTime(q.Since))
 	}
-	if q.Until != "" {
+	if !q.Until.IsZero() {
 		where = append(where, "a.time < ?")
-		args = append(args, q.Until)
+		args = append(args, fmtTime(q.Until))
 	}
 	if q.ServiceOnly {
 		where = append(where, "a.actor_type LIKE 'service\\_%' ESCAPE '\\'")
@@ -187,5 +170,5 @@ func (t *Tx) ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEven
 	return rows.Err()
 }
 
-// FmtTime exposes the stored time format to callers building AuditQuery bounds.
+// FmtTime exposes the stored time format to callers building store.AuditQuery bounds.
 var FmtTime = fmtTime

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // TestMigration7NumbersEventsPerBusiness takes a database written before
@@ -69,7 +70,7 @@ func TestMigration7NumbersEventsPerBusiness(t *testing.T) {
 	}
 	defer st.Close()
 	for biz, ids := range order {
-		err := st.Read(ctx, func(tx *Tx) error {
+		err := st.Read(ctx, func(tx store.Tx) error {
 			head, err := tx.AuditHead(biz)
 			if err != nil {
 				return err
@@ -79,7 +80,7 @@ func TestMigration7NumbersEventsPerBusiness(t *testing.T) {
 			}
 			c := domain.NewChainChecker(biz, head)
 			var got []string
-			err = tx.ListAudit(biz, AuditQuery{}, func(e domain.AuditEvent) error {
+			err = tx.ListAudit(biz, store.AuditQuery{}, func(e domain.AuditEvent) error {
 				if e.Seq != int64(len(got)+1) {
 					t.Errorf("%s: event %s has seq %d, want %d", biz, e.ID, e.Seq, len(got)+1)
 				}
@@ -102,7 +103,7 @@ func TestMigration7NumbersEventsPerBusiness(t *testing.T) {
 	// New events continue each business's chain.
 	e := domain.AuditEvent{ID: "evt_new", Time: now.Add(time.Hour), Business: "zeta",
 		Actor: domain.ActorRef{ID: "system", Name: "sactl", Type: "system"}, Action: "group.deleted"}
-	if err := st.Write(ctx, false, func(tx *Tx) error { return tx.AppendAudit("biz_zeta", &e) }); err != nil {
+	if err := st.Write(ctx, false, func(tx store.Tx) error { return tx.AppendAudit("biz_zeta", &e) }); err != nil {
 		t.Fatal(err)
 	}
 	if e.Seq != 3 || e.PrevHash != last["biz_zeta"] {

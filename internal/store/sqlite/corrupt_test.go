@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // fixture is one of every row that has parsed columns.
@@ -26,7 +27,7 @@ func newFixture(t *testing.T) *fixture {
 		keyHash: [32]byte{1}, tokenHash: [32]byte{2}}
 	now := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	later := now.Add(time.Hour)
-	err := f.st.Write(context.Background(), false, func(t *Tx) error {
+	err := f.st.Write(context.Background(), false, func(t store.Tx) error {
 		return errors.Join(
 			t.InsertBusiness(domain.Business{ID: f.biz, Name: "acme", Domain: "acme.example", CreatedAt: now}),
 			t.InsertPrincipal(f.biz, domain.Account{ID: f.sa, AccountType: domain.TypeIntegration, Name: "Bot",
@@ -37,10 +38,10 @@ func newFixture(t *testing.T) *fixture {
 				Permissions: domain.Permissions{"deals": domain.LevelEdit}}),
 			t.SetMembership(f.sa, []string{f.group}),
 			t.InsertKey(f.biz, f.sa, domain.Key{ID: f.key, Hint: "sak_…", CreatedAt: now, CreatedBy: "system"}, f.keyHash, nil),
-			t.InsertSigningKey(f.biz, SigningKeyRow{ID: f.signer, Sealed: []byte{1}, CreatedAt: now}),
+			t.InsertSigningKey(f.biz, store.SigningKeyRow{ID: f.signer, Sealed: []byte{1}, CreatedAt: now}),
 			t.InsertUserToken(f.biz, f.human, domain.UserToken{ID: f.userToken, Hint: "sau_…", CreatedAt: now,
 				CreatedBy: "system"}, f.tokenHash),
-			t.InsertMintedToken(f.biz, MintedTokenRow{TokenRecord: domain.TokenRecord{ID: f.minted, IssuedAt: now,
+			t.InsertMintedToken(f.biz, store.MintedTokenRow{TokenRecord: domain.TokenRecord{ID: f.minted, IssuedAt: now,
 				ExpiresAt: later, CreatedBy: "system"}, PrincipalID: f.sa, SigningKey: f.signer}),
 			t.AppendAudit(f.biz, &domain.AuditEvent{ID: f.event, Time: now, Business: "acme",
 				Actor: domain.ActorRef{ID: f.sa, Name: "Bot", Type: "service_integration",
@@ -77,77 +78,77 @@ func (f *fixture) handEdit(t *testing.T, stmt string) {
 // table, the column and the row, never a panic or a silent zero value.
 func TestHandEditedValues(t *testing.T) {
 	now := time.Date(2026, 11, 24, 9, 30, 0, 0, time.UTC)
-	type reader func(f *fixture, t *Tx) error
-	business := func(f *fixture, t *Tx) error {
+	type reader func(f *fixture, t store.Tx) error
+	business := func(f *fixture, t store.Tx) error {
 		_, _, err := t.BusinessByName("acme")
 		if err == nil {
 			_, err = t.ListBusinesses()
 		}
 		return err
 	}
-	principal := func(f *fixture, t *Tx) error {
+	principal := func(f *fixture, t store.Tx) error {
 		_, _, err := t.PrincipalByID(f.biz, f.sa)
 		return err
 	}
-	principals := func(f *fixture, t *Tx) error {
-		_, err := t.ListPrincipals(f.biz, PrincipalFilter{IncludeOthers: true, IncludeArchived: true})
+	principals := func(f *fixture, t store.Tx) error {
+		_, err := t.ListPrincipals(f.biz, store.PrincipalFilter{IncludeOthers: true, IncludeArchived: true})
 		return err
 	}
-	group := func(f *fixture, t *Tx) error {
+	group := func(f *fixture, t store.Tx) error {
 		_, _, err := t.GroupByName(f.biz, "ops")
 		return err
 	}
-	groups := func(f *fixture, t *Tx) error {
+	groups := func(f *fixture, t store.Tx) error {
 		_, err := t.ListGroups(f.biz)
 		return err
 	}
-	effective := func(f *fixture, t *Tx) error {
+	effective := func(f *fixture, t store.Tx) error {
 		_, err := t.EffectivePermissions(f.sa)
 		return err
 	}
-	keysOf := func(f *fixture, t *Tx) error {
+	keysOf := func(f *fixture, t store.Tx) error {
 		_, err := t.KeysOf(f.sa)
 		return err
 	}
-	keyByHash := func(f *fixture, t *Tx) error {
+	keyByHash := func(f *fixture, t store.Tx) error {
 		_, _, _, err := t.KeyByHash(f.keyHash)
 		return err
 	}
-	inventory := func(f *fixture, t *Tx) error {
+	inventory := func(f *fixture, t store.Tx) error {
 		_, err := t.KeyInventory(f.biz, nil)
 		return err
 	}
-	signingKeys := func(f *fixture, t *Tx) error {
+	signingKeys := func(f *fixture, t store.Tx) error {
 		_, err := t.SigningKeys(f.biz)
 		return err
 	}
-	userTokens := func(f *fixture, t *Tx) error {
+	userTokens := func(f *fixture, t store.Tx) error {
 		_, err := t.UserTokens(f.human)
 		return err
 	}
-	userTokenByHash := func(f *fixture, t *Tx) error {
+	userTokenByHash := func(f *fixture, t store.Tx) error {
 		_, _, err := t.UserTokenByHash(f.tokenHash)
 		return err
 	}
-	liveMinted := func(f *fixture, t *Tx) error {
+	liveMinted := func(f *fixture, t store.Tx) error {
 		_, err := t.LiveMintedTokens(f.biz, now)
 		return err
 	}
-	minted := func(f *fixture, t *Tx) error {
+	minted := func(f *fixture, t store.Tx) error {
 		_, _, err := t.MintedToken(f.biz, f.minted)
 		return err
 	}
-	audit := func(f *fixture, t *Tx) error {
-		return t.ListAudit(f.biz, AuditQuery{}, func(domain.AuditEvent) error { return nil })
+	audit := func(f *fixture, t store.Tx) error {
+		return t.ListAudit(f.biz, store.AuditQuery{}, func(domain.AuditEvent) error { return nil })
 	}
-	appendAudit := func(f *fixture, t *Tx) error { // appending reads the head
+	appendAudit := func(f *fixture, t store.Tx) error { // appending reads the head
 		return t.AppendAudit(f.biz, &domain.AuditEvent{ID: "evt_2", Business: "acme"})
 	}
-	head := func(f *fixture, t *Tx) error {
+	head := func(f *fixture, t store.Tx) error {
 		_, err := t.AuditHead(f.biz)
 		return err
 	}
-	creators := func(f *fixture, t *Tx) error {
+	creators := func(f *fixture, t store.Tx) error {
 		_, err := t.CreatorChain(f.biz, f.sa)
 		return err
 	}
@@ -191,7 +192,7 @@ func TestHandEditedValues(t *testing.T) {
 			f := newFixture(t)
 			f.handEdit(t, "UPDATE "+c.table+" SET "+c.column+" = "+c.set+" WHERE "+c.where)
 			for i, read := range c.readers {
-				err := f.st.Read(context.Background(), func(tx *Tx) error { return read(f, tx) })
+				err := f.st.Read(context.Background(), func(tx store.Tx) error { return read(f, tx) })
 				if err == nil {
 					t.Fatalf("reader %d: a hand-edited %s.%s reads without an error", i, c.table, c.column)
 				}
@@ -211,20 +212,20 @@ func TestHandEditedValues(t *testing.T) {
 func TestHandEditedValueNamesTheRow(t *testing.T) {
 	f := newFixture(t)
 	f.handEdit(t, "UPDATE principals SET created_at = 'garbage' WHERE id = 'sa_1'")
-	err := f.st.Read(context.Background(), func(tx *Tx) error {
+	err := f.st.Read(context.Background(), func(tx store.Tx) error {
 		_, _, err := tx.PrincipalByID(f.biz, f.sa)
 		return err
 	})
 	if want := `principals.created_at of sa_1: cannot parse "garbage" as a time`; err == nil || err.Error() != want {
 		t.Fatalf("error %v; want %s", err, want)
 	}
-	var bad *StoredValueError
+	var bad *store.StoredValueError
 	if !errors.As(err, &bad) || bad.Table != "principals" || bad.Column != "created_at" || bad.Row != "sa_1" {
-		t.Fatalf("error %#v is not a StoredValueError naming the row", err)
+		t.Fatalf("error %#v is not a store.StoredValueError naming the row", err)
 	}
 	// A long value is cut (R-CLI-4).
 	f.handEdit(t, "UPDATE principals SET created_at = '"+strings.Repeat("x", 200)+"' WHERE id = 'sa_1'")
-	err = f.st.Read(context.Background(), func(tx *Tx) error {
+	err = f.st.Read(context.Background(), func(tx store.Tx) error {
 		_, _, err := tx.PrincipalByID(f.biz, f.sa)
 		return err
 	})

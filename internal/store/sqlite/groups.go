@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
 )
 
 const groupCols = `g.id, b.name, g.name, g.description, g.builtin, g.protected, g.created_at, g.updated_at,
@@ -163,7 +164,7 @@ func (t *Tx) SetMembership(principalID string, groupIDs []string) error {
 
 // Members lists the non-archived principals holding a group, by name.
 func (t *Tx) Members(businessID, groupID string) ([]domain.Account, error) {
-	ms, err := t.ListPrincipals(businessID, PrincipalFilter{GroupID: groupID, IncludeOthers: true})
+	ms, err := t.ListPrincipals(businessID, store.PrincipalFilter{GroupID: groupID, IncludeOthers: true})
 	sort.Slice(ms, func(i, j int) bool { return domain.NameKey(ms[i].Name) < domain.NameKey(ms[j].Name) })
 	return ms, err
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
 )
 
 const keyCols = `k.id, p.api_name, k.name, k.hint, k.created_at, k.created_by, k.expires_at, k.disabled_at,
@@ -45,21 +46,12 @@ func (t *Tx) KeysOf(principalID string) ([]domain.Key, error) {
 	return out, rows.Err()
 }
 
-// InventoryKey is a key of the business-wide inventory (R-KEY-13) with its
-// owner. Unused is whether its last use, or its creation if it was never
-// used, is before the UnusedBefore asked for (always true when none was).
-type InventoryKey struct {
-	domain.Key
-	OwnerID, OwnerName string
-	Unused             bool
-}
-
 // KeyInventory lists the keys of every account of a business in one query,
 // ordered by account api_name, then oldest first within an account (the
 // order the service derives roles in). With unusedBefore set it returns
 // only the accounts holding at least one key unused since then, but all of
 // their keys, flagged: an account's roles depend on all its keys.
-func (t *Tx) KeyInventory(businessID string, unusedBefore *time.Time) ([]InventoryKey, error) {
+func (t *Tx) KeyInventory(businessID string, unusedBefore *time.Time) ([]store.InventoryKey, error) {
 	unused, where := `1`, ``
 	args := []any{businessID}
 	if unusedBefore != nil {
@@ -77,9 +69,9 @@ func (t *Tx) KeyInventory(businessID string, unusedBefore *time.Time) ([]Invento
 		return nil, err
 	}
 	defer rows.Close()
-	out := []InventoryKey{}
+	out := []store.InventoryKey{}
 	for rows.Next() {
-		var ik InventoryKey
+		var ik store.InventoryKey
 		k, err := scanKey(withExtra{rows, []any{&ik.OwnerID, &ik.OwnerName, &ik.Unused}})
 		if err != nil {
 			return nil, err
@@ -98,13 +90,6 @@ type withExtra struct {
 
 func (r withExtra) Scan(dest ...any) error { return r.r.Scan(append(dest, r.extra...)...) }
 
-// StoredKey is an API key row as the service needs it for verification.
-type StoredKey struct {
-	domain.Key
-	BusinessID  string
-	PrincipalID string
-}
-
 // InsertKey stores a new key: its hash, hint and, when retrieval is on, the sealed secret.
 func (t *Tx) InsertKey(businessID, principalID string, k domain.Key, hash [32]byte, sealed []byte) error {
 	_, err := t.exec(`INSERT INTO api_keys (id, business_id, principal_id, name, hash, hint, sealed, created_at,
@@ -116,8 +101,8 @@ func (t *Tx) InsertKey(businessID, principalID string, k domain.Key, hash [32]by
 
 // KeyByHash finds a key through the unique hash index (R-KEY-2). The caller
 // still compares the hash in constant time.
-func (t *Tx) KeyByHash(hash [32]byte) (StoredKey, []byte, bool, error) {
-	var sk StoredKey
+func (t *Tx) KeyByHash(hash [32]byte) (store.StoredKey, []byte, bool, error) {
+	var sk store.StoredKey
 	var stored []byte
 	row := t.queryRow(`SELECT `+keyCols+`, k.business_id, k.principal_id, k.hash FROM api_keys k
 		JOIN principals p ON p.id = k.principal_id WHERE k.hash = ?`, hash[:])
@@ -154,14 +139,9 @@ func (t *Tx) tombstone(where, arg string, now time.Time) error {
 	return err
 }
 
-// DeletedKey is the tombstone of a deleted key.
-type DeletedKey struct {
-	KeyID, BusinessID, PrincipalID string
-}
-
 // DeletedKeyByHash finds the tombstone of a deleted key.
-func (t *Tx) DeletedKeyByHash(hash [32]byte) (DeletedKey, bool, error) {
-	var d DeletedKey
+func (t *Tx) DeletedKeyByHash(hash [32]byte) (store.DeletedKey, bool, error) {
+	var d store.DeletedKey
 	err := t.queryRow(`SELECT key_id, business_id, principal_id FROM deleted_keys WHERE hash = ?`, hash[:]).
 		Scan(&d.KeyID, &d.BusinessID, &d.PrincipalID)
 	if err == sql.ErrNoRows {
@@ -210,24 +190,18 @@ func (t *Tx) PutWrappedDataKey(businessID string, wrapped []byte, now time.Time)
 	return err
 }
 
-// WrappedKeyRow is one business's wrapped data key (R-KEY-10).
-type WrappedKeyRow struct {
-	BusinessID, Business string
-	Wrapped              []byte
-}
-
 // WrappedDataKeys returns every business's wrapped data key: what the
 // master key must open.
-func (t *Tx) WrappedDataKeys() ([]WrappedKeyRow, error) {
+func (t *Tx) WrappedDataKeys() ([]store.WrappedKeyRow, error) {
 	rows, err := t.query(`SELECT k.business_id, b.name, k.wrapped FROM business_keys k
 		JOIN businesses b ON b.id = k.business_id ORDER BY b.name`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []WrappedKeyRow
+	var out []store.WrappedKeyRow
 	for rows.Next() {
-		var r WrappedKeyRow
+		var r store.WrappedKeyRow
 		if err := rows.Scan(&r.BusinessID, &r.Business, &r.Wrapped); err != nil {
 			return nil, err
 		}
@@ -242,25 +216,17 @@ func (t *Tx) ReplaceWrappedDataKey(businessID string, wrapped []byte) error {
 	return err
 }
 
-// SigningKeyRow is a sealed token signing key.
-type SigningKeyRow struct {
-	ID        string
-	Sealed    []byte
-	CreatedAt time.Time
-	RetiredAt *time.Time
-}
-
 // SigningKeys lists a business's signing keys, newest first.
-func (t *Tx) SigningKeys(businessID string) ([]SigningKeyRow, error) {
+func (t *Tx) SigningKeys(businessID string) ([]store.SigningKeyRow, error) {
 	rows, err := t.query(`SELECT id, sealed, created_at, retired_at FROM signing_keys WHERE business_id = ?
 		ORDER BY created_at DESC, id DESC`, businessID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []SigningKeyRow
+	var out []store.SigningKeyRow
 	for rows.Next() {
-		var r SigningKeyRow
+		var r store.SigningKeyRow
 		var created string
 		var retired sql.NullString
 		if err := rows.Scan(&r.ID, &r.Sealed, &created, &retired); err != nil {
@@ -276,7 +242,7 @@ func (t *Tx) SigningKeys(businessID string) ([]SigningKeyRow, error) {
 }
 
 // InsertSigningKey adds a signing key and retires the others.
-func (t *Tx) InsertSigningKey(businessID string, r SigningKeyRow) error {
+func (t *Tx) InsertSigningKey(businessID string, r store.SigningKeyRow) error {
 	if _, err := t.exec(`UPDATE signing_keys SET retired_at = ? WHERE business_id = ? AND retired_at IS NULL`,
 		fmtTime(r.CreatedAt), businessID); err != nil {
 		return err

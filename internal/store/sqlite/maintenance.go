@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/sactl/sactl/internal/store"
 )
 
 // Backup writes a consistent copy of the database to dest while it stays in
@@ -30,7 +32,12 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 
 // Check runs SQLite's integrity and foreign-key checks; it returns the
 // problems found, none when the file is sound.
-func (s *Store) Check(ctx context.Context) (integrity, foreignKeys []string, err error) {
+func (s *Store) Check(ctx context.Context) (store.CheckResult, error) {
+	integrity, foreignKeys, err := s.check(ctx)
+	return store.CheckResult{Integrity: integrity, ForeignKeys: foreignKeys}, err
+}
+
+func (s *Store) check(ctx context.Context) (integrity, foreignKeys []string, err error) {
 	rows, err := s.ro.QueryContext(ctx, "PRAGMA integrity_check")
 	if err != nil {
 		return nil, nil, err
@@ -66,26 +73,24 @@ func (s *Store) Check(ctx context.Context) (integrity, foreignKeys []string, err
 	return integrity, foreignKeys, rows.Err()
 }
 
-// MigrationStatus is a database file's schema against this binary's.
-type MigrationStatus struct {
-	Version int      `json:"schema_version"`
-	Latest  int      `json:"latest"`
-	Pending []string `json:"pending"`
+// Migrations reports the open database's schema version against this binary's.
+func (s *Store) Migrations(ctx context.Context) (store.MigrationStatus, error) {
+	return Status(ctx, s.path)
 }
 
 // Status reads a database file's schema version without migrating it or
 // creating anything.
-func Status(ctx context.Context, path string) (MigrationStatus, error) {
+func Status(ctx context.Context, path string) (store.MigrationStatus, error) {
 	ms, err := migrations()
 	if err != nil {
-		return MigrationStatus{}, err
+		return store.MigrationStatus{}, err
 	}
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
-		return MigrationStatus{}, err
+		return store.MigrationStatus{}, err
 	}
 	defer db.Close()
-	st := MigrationStatus{Latest: len(ms), Pending: []string{}}
+	st := store.MigrationStatus{Latest: len(ms), Pending: []string{}}
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&st.Version); err != nil {
 		return st, fmt.Errorf("read database %s: %w", path, err)
 	}

@@ -5,20 +5,14 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
 )
-
-// MintedTokenRow is what is recorded of a minted token (R-TOK-4).
-type MintedTokenRow struct {
-	domain.TokenRecord
-	PrincipalID string
-	SigningKey  string
-}
 
 const mintedTokenCols = `t.id, p.api_name, t.execution, t.issued_at, t.expires_at, t.created_by, t.revoked_at,
 	t.revoked_by, t.principal_id, t.signing_key`
 
-func scanMintedToken(r scanner) (MintedTokenRow, error) {
-	var m MintedTokenRow
+func scanMintedToken(r scanner) (store.MintedTokenRow, error) {
+	var m store.MintedTokenRow
 	var execution, issued, expires string
 	var revoked, revokedBy sql.NullString
 	err := r.Scan(&m.ID, &m.Account, &execution, &issued, &expires, &m.CreatedBy, &revoked, &revokedBy,
@@ -45,7 +39,7 @@ func scanMintedToken(r scanner) (MintedTokenRow, error) {
 }
 
 // InsertMintedToken records a minted token by its id.
-func (t *Tx) InsertMintedToken(businessID string, m MintedTokenRow) error {
+func (t *Tx) InsertMintedToken(businessID string, m store.MintedTokenRow) error {
 	execution := ""
 	if m.Execution != nil {
 		execution = *m.Execution
@@ -64,14 +58,14 @@ func (t *Tx) PruneMintedTokens(businessID string, before time.Time) error {
 
 // LiveMintedTokens lists the business's tokens that expire after now,
 // revoked ones included, oldest first.
-func (t *Tx) LiveMintedTokens(businessID string, now time.Time) ([]MintedTokenRow, error) {
+func (t *Tx) LiveMintedTokens(businessID string, now time.Time) ([]store.MintedTokenRow, error) {
 	rows, err := t.query(`SELECT `+mintedTokenCols+` FROM minted_tokens t JOIN principals p ON p.id = t.principal_id
 		WHERE t.business_id = ? AND t.expires_at > ? ORDER BY t.issued_at, t.rowid`, businessID, fmtTime(now))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []MintedTokenRow{}
+	out := []store.MintedTokenRow{}
 	for rows.Next() {
 		m, err := scanMintedToken(rows)
 		if err != nil {
@@ -83,7 +77,7 @@ func (t *Tx) LiveMintedTokens(businessID string, now time.Time) ([]MintedTokenRo
 }
 
 // MintedToken finds one of the business's recorded tokens by id.
-func (t *Tx) MintedToken(businessID, id string) (MintedTokenRow, bool, error) {
+func (t *Tx) MintedToken(businessID, id string) (store.MintedTokenRow, bool, error) {
 	m, err := scanMintedToken(t.queryRow(`SELECT `+mintedTokenCols+` FROM minted_tokens t
 		JOIN principals p ON p.id = t.principal_id WHERE t.id = ? AND t.business_id = ?`, id, businessID))
 	if err == sql.ErrNoRows {

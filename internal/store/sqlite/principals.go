@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
 )
 
 const principalCols = `p.id, b.name, p.account_type, p.name, p.api_name, p.email, p.description, p.icon,
@@ -35,7 +36,8 @@ func scanPrincipal(r scanner) (domain.Account, error) {
 	return a, p.err
 }
 
-// finish fills the derived fields of accounts: group names and status (R-SA-5).
+// finish fills in the group names of accounts (their status is the
+// service's to derive, R-SA-5).
 func (t *Tx) finish(accts []domain.Account) error {
 	if len(accts) == 0 {
 		return nil
@@ -68,10 +70,6 @@ func (t *Tx) finish(accts []domain.Account) error {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-	}
-	for i := range accts {
-		a := &accts[i]
-		a.Status = domain.DeriveStatus(a.AccountType, a.ArchivedAt != nil, a.SuspendedAt != nil, len(a.Groups))
 	}
 	return nil
 }
@@ -146,19 +144,8 @@ func (t *Tx) listPrincipals(where string, args ...any) ([]domain.Account, error)
 	return out, t.finish(out)
 }
 
-// PrincipalFilter selects principals for listing.
-type PrincipalFilter struct {
-	Humans          bool   // humans instead of service accounts
-	IncludeArchived bool   // archived ones too
-	OnlyArchived    bool   // archived ones only
-	GroupID         string // members of this group only
-	Prefix          string // name, api_name or email starting with this (case-insensitive)
-	IncludeOthers   bool   // with Prefix: service accounts and humans alike
-	Limit           int
-}
-
 // ListPrincipals lists principals of a business in creation order.
-func (t *Tx) ListPrincipals(businessID string, f PrincipalFilter) ([]domain.Account, error) {
+func (t *Tx) ListPrincipals(businessID string, f store.PrincipalFilter) ([]domain.Account, error) {
 	where := []string{"p.business_id = ?"}
 	args := []any{businessID}
 	switch {
@@ -244,14 +231,6 @@ func (t *Tx) InsertPrincipal(businessID string, a domain.Account) error {
 	return err
 }
 
-// CreatorLink is one step of a principal's created_by chain.
-type CreatorLink struct {
-	ID          string
-	Name        string
-	AccountType domain.AccountType
-	CreatedBy   string
-}
-
 // maxLineage bounds a created_by chain walk; a real chain is far shorter,
 // and the bound keeps a hand-edited cycle from looping.
 const maxLineage = 1000
@@ -259,7 +238,7 @@ const maxLineage = 1000
 // CreatorChain returns a principal and the principals that created it, in
 // order: the principal first, then its creator, its creator's creator, and
 // so on while the creator is a principal of the same business (R-KEY-11).
-func (t *Tx) CreatorChain(businessID, id string) ([]CreatorLink, error) {
+func (t *Tx) CreatorChain(businessID, id string) ([]store.CreatorLink, error) {
 	rows, err := t.query(`WITH RECURSIVE chain(id, name, account_type, created_by, depth) AS (
 			SELECT id, name, account_type, created_by, 0 FROM principals WHERE business_id = ? AND id = ?
 			UNION ALL
@@ -271,9 +250,9 @@ func (t *Tx) CreatorChain(businessID, id string) ([]CreatorLink, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []CreatorLink
+	var out []store.CreatorLink
 	for rows.Next() {
-		var l CreatorLink
+		var l store.CreatorLink
 		var typ string
 		if err := rows.Scan(&l.ID, &l.Name, &typ, &l.CreatedBy); err != nil {
 			return nil, err

@@ -20,6 +20,8 @@ import (
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/sactl/sactl/internal/store"
 )
 
 //go:embed migrations/*.sql
@@ -101,6 +103,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Path is the database file's path.
 func (s *Store) Path() string { return s.path }
+
+// Location is the database file's path.
+func (s *Store) Location() string { return s.path }
+
+// Backend is "sqlite".
+func (s *Store) Backend() string { return "sqlite" }
 
 // Close closes both pools.
 func (s *Store) Close() error {
@@ -195,7 +203,7 @@ var errRollback = errors.New("rollback")
 // Write runs fn in one IMMEDIATE transaction (R-DB-1, R-DB-2): everything fn
 // does is committed together or not at all. With dryRun, fn's work is rolled
 // back even when it succeeds.
-func (s *Store) Write(ctx context.Context, dryRun bool, fn func(*Tx) error) error {
+func (s *Store) Write(ctx context.Context, dryRun bool, fn func(store.Tx) error) error {
 	err := s.write(ctx, func(t *sql.Tx) error {
 		if err := fn(&Tx{tx: t, ctx: ctx}); err != nil {
 			return err
@@ -212,7 +220,7 @@ func (s *Store) Write(ctx context.Context, dryRun bool, fn func(*Tx) error) erro
 }
 
 // Read runs fn in a read-only transaction: one consistent snapshot.
-func (s *Store) Read(ctx context.Context, fn func(*Tx) error) error {
+func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 	t, err := s.ro.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
@@ -227,8 +235,18 @@ type Tx struct {
 	ctx context.Context
 }
 
+// LockBusiness does nothing: a write transaction here begins IMMEDIATE,
+// so it already excludes every other writer of the file.
+func (t *Tx) LockBusiness(string) error { return nil }
+
+// exec runs a statement; a broken uniqueness constraint comes back as
+// store.ErrUniqueViolation.
 func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(t.ctx, q, args...)
+	res, err := t.tx.ExecContext(t.ctx, q, args...)
+	if isUniqueViolation(err) {
+		err = fmt.Errorf("%w: %v", store.ErrUniqueViolation, err)
+	}
+	return res, err
 }
 
 func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
@@ -262,8 +280,8 @@ func retryBusy(ctx context.Context, fn func() error) error {
 	}
 }
 
-// IsUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
-func IsUniqueViolation(err error) bool {
+// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY constraint failure.
+func isUniqueViolation(err error) bool {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
@@ -282,3 +300,8 @@ func fmtTimePtr(t *time.Time) any {
 	}
 	return fmtTime(*t)
 }
+
+var (
+	_ store.Store = (*Store)(nil)
+	_ store.Tx    = (*Tx)(nil)
+)

@@ -5,21 +5,14 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
 )
-
-// UserTokenRow is a user token as stored; the secret itself never is.
-type UserTokenRow struct {
-	domain.UserToken
-	BusinessID  string
-	PrincipalID string
-	Hash        []byte
-}
 
 const userTokenCols = `t.id, p.email, t.name, t.hint, t.created_at, t.created_by, t.expires_at, t.revoked_at,
 	t.last_used_at, t.business_id, t.principal_id, t.hash`
 
-func scanUserToken(r scanner) (UserTokenRow, error) {
-	var u UserTokenRow
+func scanUserToken(r scanner) (store.UserTokenRow, error) {
+	var u store.UserTokenRow
 	var created string
 	var expires, revoked, used sql.NullString
 	err := r.Scan(&u.ID, &u.User, &u.Name, &u.Hint, &created, &u.CreatedBy, &expires, &revoked, &used,
@@ -43,7 +36,7 @@ func (t *Tx) InsertUserToken(businessID, principalID string, u domain.UserToken,
 }
 
 // UserTokenByHash finds a user token through its unique hash index.
-func (t *Tx) UserTokenByHash(hash [32]byte) (UserTokenRow, bool, error) {
+func (t *Tx) UserTokenByHash(hash [32]byte) (store.UserTokenRow, bool, error) {
 	u, err := scanUserToken(t.queryRow(`SELECT `+userTokenCols+` FROM user_tokens t
 		JOIN principals p ON p.id = t.principal_id WHERE t.hash = ?`, hash[:]))
 	if err == sql.ErrNoRows {

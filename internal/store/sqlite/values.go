@@ -3,49 +3,11 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/json"
-	"fmt"
-	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
 )
-
-// StoredValueError is R-DB-6's error for a stored value that cannot be
-// parsed: a row edited by hand, or a damaged file. It names the table, the
-// column and the row, so an operator can find and repair it. It is no
-// caller's mistake, so it carries no domain kind (internal, exit 1).
-type StoredValueError struct {
-	Table, Column string
-	Row           string // the row's id (and for a composite key, what else names it)
-	Value         any    // as stored (string, int64, float64, []byte)
-	As            string // what it should have been: "a time", "a boolean", …
-}
-
-func (e *StoredValueError) Error() string {
-	return fmt.Sprintf("%s.%s of %s: cannot parse %s as %s", e.Table, e.Column, e.Row, quoteStored(e.Value), e.As)
-}
-
-// maxQuoted bounds a stored value quoted in a message (R-CLI-4).
-const maxQuoted = 80
-
-func quoteStored(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "NULL"
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case []byte:
-		v = string(x)
-	}
-	s := fmt.Sprint(v)
-	if utf8.RuneCountInString(s) > maxQuoted {
-		s = string([]rune(s)[:maxQuoted-1]) + "…"
-	}
-	return strconv.Quote(s)
-}
 
 // rowParser parses the stored values of one row that need more than a
 // Scan, keeping the first that fails (R-DB-6), so a scanner reads its
@@ -59,7 +21,7 @@ func parseRow(table, row string) *rowParser { return &rowParser{table: table, ro
 
 func (p *rowParser) fail(column string, v any, as string) {
 	if p.err == nil {
-		p.err = &StoredValueError{Table: p.table, Column: column, Row: p.row, Value: v, As: as}
+		p.err = &store.StoredValueError{Table: p.table, Column: column, Row: p.row, Value: v, As: as}
 	}
 }
 
