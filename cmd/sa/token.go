@@ -1,7 +1,6 @@
 package sa
 
 import (
-	"time"
 
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
@@ -32,13 +31,11 @@ permission key. A signed token never mints another.` + cmdutil.ExitStatusHelp,
 		Example: "  sactl sa token mint --ttl 5m --execution run-42 -o json | jq -r .token",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			if ttl != "" {
-				d, err := time.ParseDuration(ttl)
-				if err != nil {
-					return cmdutil.FlagErrorf("invalid --ttl %s: use a duration such as 15m", domain.Quote(ttl))
-				}
-				req.TTL = d
+			d, err := cmdutil.ParseDurationFlag("--ttl", ttl)
+			if err != nil {
+				return err
 			}
+			req.TTL = d
 			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.MintedToken, error) {
 				return api.MintToken(c.Context(), req)
 			}, func(tok domain.MintedToken) error {

@@ -258,7 +258,7 @@ func (c *Client) ListKeys(ctx context.Context, ref string) ([]domain.Key, error)
 func nameAndExpiry(name string, expiresIn time.Duration) map[string]string {
 	body := map[string]string{"name": name}
 	if expiresIn != 0 {
-		body["expires_in"] = expiresIn.String()
+		body["expires_in"] = domain.FormatDuration(expiresIn)
 	}
 	return body
 }
@@ -272,7 +272,7 @@ func (c *Client) CreateKey(ctx context.Context, req service.CreateKeyRequest) (d
 func (c *Client) RotateKeys(ctx context.Context, req service.RotateKeyRequest) (domain.Key, error) {
 	q := mutation(nil, req.Mutation)
 	if req.Grace != 0 {
-		q.Set("grace", req.Grace.String())
+		q.Set("grace", domain.FormatDuration(req.Grace))
 	}
 	if req.DisablePrevious {
 		q.Set("disable_previous", "true")
@@ -325,10 +325,10 @@ func (c *Client) ShowKey(ctx context.Context, req service.KeyRequest) (domain.Ke
 func (c *Client) ListAllKeys(ctx context.Context, req service.ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
 	q := url.Values{}
 	if req.ExpiringWithin != nil {
-		q.Set("expiring_within", req.ExpiringWithin.String())
+		q.Set("expiring_within", domain.FormatDuration(*req.ExpiringWithin))
 	}
 	if req.UnusedFor != nil {
-		q.Set("unused_for", req.UnusedFor.String())
+		q.Set("unused_for", domain.FormatDuration(*req.UnusedFor))
 	}
 	return all[domain.KeyInventoryItem](ctx, c, "/api/v1/keys", q)
 }
@@ -342,7 +342,7 @@ func (c *Client) Verify(ctx context.Context, credential string) (domain.Verifica
 func (c *Client) MintToken(ctx context.Context, req service.MintTokenRequest) (domain.MintedToken, error) {
 	body := map[string]string{"execution": req.Execution}
 	if req.TTL != 0 {
-		body["ttl"] = req.TTL.String()
+		body["ttl"] = domain.FormatDuration(req.TTL)
 	}
 	return call[domain.MintedToken](ctx, c, "POST", "/api/v1/tokens", nil, body)
 }

@@ -70,13 +70,25 @@ func flagMessageProblem(msg, s string) string {
 		_, size := utf8.DecodeRuneInString(t[i:])
 		i += size
 	}
-	if n == 81 {
-		q := strconv.Quote(t[:i])
-		if strings.Contains(msg, t[:i]) || strings.Contains(msg, q[1:len(q)-1]) {
-			return "message quotes more than 80 characters of the value"
-		}
+	if n == 81 && strings.Contains(unquoteAll(msg), t[:i]) {
+		return "message quotes more than 80 characters of the value"
 	}
 	return ""
+}
+
+// quotedRE finds double-quoted Go strings in a message.
+var quotedRE = regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"`)
+
+// unquoteAll is msg with each quoted string replaced by the text it stands
+// for, so what it shows of the value is compared with the value itself:
+// an escaped backslash is two characters of message but one of input.
+func unquoteAll(msg string) string {
+	return quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
+		if u, err := strconv.Unquote(q); err == nil {
+			return u
+		}
+		return q
+	})
 }
 
 // breaksLine says whether r, printed to a terminal, breaks a one-line

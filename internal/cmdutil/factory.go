@@ -143,7 +143,7 @@ func (f *Factory) existingDatabase() (string, error) {
 		return "", err
 	} else if kind == dsn.SQLite {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return "", domain.NotFoundf("no database at %s", domain.Quote(path)).WithHint("give its path with --db")
+			return "", domain.NotFoundf("no database at %s", path).WithHint("give its path with --db")
 		} else if err != nil {
 			return "", err
 		}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -176,57 +177,109 @@ func (s Settings) Validate() error {
 	return nil
 }
 
-// Day and Year are the units ParseDuration adds to Go's.
+// The units of the duration grammar beyond Go's (R-CLI-8).
 const (
-	Day  = 24 * time.Hour
-	Week = 7 * Day
-	Year = 365 * Day
+	Day   = 24 * time.Hour
+	Week  = 7 * Day
+	Month = 30 * Day
+	Year  = 365 * Day
 	// MaxDuration bounds every duration sactl reads: longer is a mistake,
 	// and time.Duration itself ends near 292 years.
 	MaxDuration = 100 * Year
 )
 
-// ParseDuration accepts Go durations ("90m", "36h") and whole numbers of
-// days, weeks or years ("180d", "2w", "2y").
+// durationUnits are the grammar's units, longest first: a compound names
+// each at most once, in this order ("1d12h", never "12h1d").
+var durationUnits = []struct {
+	name string
+	d    time.Duration
+}{
+	{"y", Year}, {"mo", Month}, {"w", Week}, {"d", Day}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second},
+	{"ms", time.Millisecond}, {"us", time.Microsecond}, {"µs", time.Microsecond}, {"ns", time.Nanosecond},
+}
+
+var errDurationSyntax = errors.New("use a duration such as 90m, 36h, 14d, 2w, 6mo, 1y or 1d12h")
+
+// ParseDuration reads the one duration grammar of R-CLI-8: whole numbers
+// of units, longest first, each unit at most once: "90s", "15m", "36h",
+// "14d", "2w", "6mo" (30 days), "1y" (365 days), "1d12h". A duration is
+// never negative and never longer than MaxDuration.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return 0, fmt.Errorf("empty duration")
+		return 0, errors.New("empty duration")
 	}
-	bad := fmt.Errorf("use a duration such as 90m, 36h, 180d, 2w or 2y")
-	var d time.Duration
-	if unit := map[byte]time.Duration{'d': Day, 'w': Week, 'y': Year}[s[len(s)-1]]; unit != 0 {
-		n, err := strconv.ParseInt(s[:len(s)-1], 10, 64)
-		if err != nil || n < 0 {
-			return 0, bad
+	if s[0] == '-' {
+		return 0, errors.New("a duration cannot be negative")
+	}
+	var total time.Duration
+	next := 0 // index in durationUnits of the longest unit still allowed
+	for rest := s; rest != ""; {
+		i := 0
+		for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+			i++
 		}
-		if n > int64(MaxDuration/unit) {
+		if i == 0 {
+			return 0, errDurationSyntax
+		}
+		n, err := strconv.ParseInt(rest[:i], 10, 64)
+		if err != nil {
 			return 0, fmt.Errorf("longer than %s", FormatDuration(MaxDuration))
 		}
-		d = time.Duration(n) * unit
-	} else {
-		var err error
-		if d, err = time.ParseDuration(s); err != nil {
-			return 0, bad
+		rest = rest[i:]
+		u := -1
+		for j := next; j < len(durationUnits); j++ {
+			name := durationUnits[j].name
+			if strings.HasPrefix(rest, name) && (name != "m" || !strings.HasPrefix(rest, "mo") && !strings.HasPrefix(rest, "ms")) {
+				u = j
+				break
+			}
 		}
+		if u < 0 {
+			return 0, errDurationSyntax
+		}
+		unit := durationUnits[u]
+		rest = rest[len(unit.name):]
+		next = u + 1
+		if unit.name == "us" {
+			next++ // "µs" is the same unit
+		}
+		if n > int64(MaxDuration/unit.d) || total+time.Duration(n)*unit.d > MaxDuration {
+			return 0, fmt.Errorf("longer than %s", FormatDuration(MaxDuration))
+		}
+		total += time.Duration(n) * unit.d
 	}
-	if d > MaxDuration {
-		return 0, fmt.Errorf("longer than %s", FormatDuration(MaxDuration))
-	}
-	return d, nil
+	return total, nil
 }
 
-// FormatDuration writes d in the largest whole unit ParseDuration reads back.
+// FormatDuration writes d in the grammar ParseDuration reads, canonically:
+// whole days in the longest of years, weeks and days that holds them
+// ("90d", "2w", "1y"), anything else as its non-zero parts from days down
+// ("1d12h", "1h30m", "500ms"). Months are read but never written, as a
+// month is not a whole number of weeks.
 func FormatDuration(d time.Duration) string {
-	switch {
-	case d == 0:
+	if d == 0 {
 		return "0s"
-	case d%Year == 0:
-		return strconv.FormatInt(int64(d/Year), 10) + "y"
-	case d%Week == 0:
-		return strconv.FormatInt(int64(d/Week), 10) + "w"
-	case d%Day == 0:
-		return strconv.FormatInt(int64(d/Day), 10) + "d"
 	}
-	return d.String()
+	if d < 0 {
+		return "-" + FormatDuration(-max(d, -2*MaxDuration))
+	}
+	if d%Day == 0 {
+		for _, u := range durationUnits[:4] {
+			if u.name != "mo" && d%u.d == 0 {
+				return strconv.FormatInt(int64(d/u.d), 10) + u.name
+			}
+		}
+	}
+	var b strings.Builder
+	for _, u := range durationUnits[3:] {
+		if u.name == "us" {
+			continue
+		}
+		if n := d / u.d; n > 0 {
+			b.WriteString(strconv.FormatInt(int64(n), 10) + u.name)
+			d -= n * u.d
+		}
+	}
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -92,9 +93,15 @@ func duration(name, v string) (time.Duration, error) {
 	if v == "" {
 		return 0, nil
 	}
-	d, err := domain.ParseDuration(v)
+	// A negative one is read too, so the service's rule about it answers
+	// the same as in local mode.
+	neg := strings.HasPrefix(v, "-")
+	d, err := domain.ParseDuration(strings.TrimPrefix(v, "-"))
 	if err != nil {
-		return 0, domain.Invalidf("invalid %s %q: %v", name, v, err)
+		return 0, domain.Invalidf("invalid %s %s: %v", name, domain.Quote(v), err)
+	}
+	if neg {
+		d = -d
 	}
 	return d, nil
 }
@@ -281,13 +288,9 @@ var routes = []route{
 		if err := c.decode(&body); err != nil {
 			return nil, err
 		}
-		var ttl time.Duration
-		if body.TTL != "" {
-			d, err := time.ParseDuration(body.TTL)
-			if err != nil {
-				return nil, domain.Invalidf("invalid ttl %q", body.TTL)
-			}
-			ttl = d
+		ttl, err := duration("ttl", body.TTL)
+		if err != nil {
+			return nil, err
 		}
 		return c.svc.MintToken(c.ctx(), service.MintTokenRequest{TTL: ttl, Execution: body.Execution})
 	}},

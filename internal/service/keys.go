@@ -816,7 +816,7 @@ func (s *Service) MintToken(ctx context.Context, req MintTokenRequest) (domain.M
 			ttl = 15 * time.Minute
 		}
 		if ttl < time.Second || ttl > keys.MaxTokenTTL {
-			return domain.Invalidf("token ttl %s is out of range: use 1s to 1h", ttl)
+			return domain.Invalidf("token ttl %s is out of range: use 1s to 1h", domain.FormatDuration(ttl))
 		}
 		if len(req.Execution) > 128 || strings.ContainsFunc(req.Execution, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 			return domain.Invalidf("execution id must be at most 128 printable characters")
