@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"os"
 	"path/filepath"
 	"sync"
@@ -36,7 +37,7 @@ func TestBackupWhileInUseIsConsistent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; !stop.Load(); i++ {
-				if _, err := svc.CreateAccount(ctx, service.CreateAccountRequest{Name: fmt.Sprintf("w%d-%d", w, i)}); err != nil {
+				if _, err := svc.CreateAccount(ctx, api.CreateAccountRequest{Name: fmt.Sprintf("w%d-%d", w, i)}); err != nil {
 					t.Error(err)
 					return
 				}

@@ -2,6 +2,7 @@ package cmd_test
 
 import (
 	"context"
+	"github.com/sactl/sactl/internal/api"
 	"slices"
 	"strings"
 	"testing"
@@ -13,7 +14,6 @@ import (
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
-	"github.com/sactl/sactl/internal/service"
 )
 
 // TestEveryDryRunSaysSo: every command that takes --dry-run prints, with
@@ -24,26 +24,26 @@ import (
 func TestEveryDryRunSaysSo(t *testing.T) {
 	r := newRemote(t)
 	ctx := context.Background()
-	yes := service.Mutation{Confirmed: true}
+	yes := api.Mutation{Confirmed: true}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err := r.local.CreateAccount(ctx, service.CreateAccountRequest{Name: "Zapier Sync", Groups: []string{"admins"}})
+	_, err := r.local.CreateAccount(ctx, api.CreateAccountRequest{Name: "Zapier Sync", Groups: []string{"admins"}})
 	must(err)
-	key, err := r.local.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zapier-sync", Mutation: yes})
+	key, err := r.local.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zapier-sync", Mutation: yes})
 	must(err)
-	_, err = r.local.CreateGroup(ctx, service.CreateGroupRequest{Name: "readers", Permissions: domain.Permissions{"service_accounts": domain.LevelView}})
+	_, err = r.local.CreateGroup(ctx, api.CreateGroupRequest{Name: "readers", Permissions: domain.Permissions{"service_accounts": domain.LevelView}})
 	must(err)
-	_, err = r.local.CreateAccount(ctx, service.CreateAccountRequest{Name: "Ledger", Groups: []string{"readers"}})
+	_, err = r.local.CreateAccount(ctx, api.CreateAccountRequest{Name: "Ledger", Groups: []string{"readers"}})
 	must(err)
-	_, err = r.local.CreateUser(ctx, service.CreateUserRequest{Name: "Ada Lovelace", Email: "ada@example.com", Groups: []string{"readers"}})
+	_, err = r.local.CreateUser(ctx, api.CreateUserRequest{Name: "Ada Lovelace", Email: "ada@example.com", Groups: []string{"readers"}})
 	must(err)
-	utok, err := r.local.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: "ada@example.com"})
+	utok, err := r.local.CreateUserToken(ctx, api.CreateUserTokenRequest{Ref: "ada@example.com"})
 	must(err)
-	minted, err := r.local.MintToken(ctx, service.MintTokenRequest{TTL: 10 * time.Minute})
+	minted, err := r.local.MintToken(ctx, api.MintTokenRequest{TTL: 10 * time.Minute})
 	must(err)
 
 	// localOnly: only a local operator may do it for real (R-USER-2, and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"io"
 	"net"
 	"net/http"
@@ -86,15 +87,15 @@ func with(env map[string]string, kv ...string) map[string]string {
 func TestRemoteAuthFailuresExit4(t *testing.T) {
 	r := newRemote(t)
 	ctx := context.Background()
-	c, err := r.local.CreateAccount(ctx, service.CreateAccountRequest{Name: "Paused", Groups: []string{"admins"}})
+	c, err := r.local.CreateAccount(ctx, api.CreateAccountRequest{Name: "Paused", Groups: []string{"admins"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.local.SuspendAccount(ctx, "paused", service.Mutation{Confirmed: true}); err != nil {
+	if _, err := r.local.SuspendAccount(ctx, "paused", api.Mutation{Confirmed: true}); err != nil {
 		t.Fatal(err)
 	}
-	rev, _ := r.local.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: "admin@default.example"})
-	r.local.RevokeUserToken(ctx, "admin@default.example", rev.ID, service.Mutation{Confirmed: true})
+	rev, _ := r.local.CreateUserToken(ctx, api.CreateUserTokenRequest{Ref: "admin@default.example"})
+	r.local.RevokeUserToken(ctx, "admin@default.example", rev.ID, api.Mutation{Confirmed: true})
 	flipped := []byte(r.admin)
 	flipped[10] ^= 1
 	cases := map[string]map[string]string{
@@ -121,7 +122,7 @@ func TestRemoteWarnsBeforeCredentialExpires(t *testing.T) {
 	r := newRemote(t)
 	ctx := context.Background()
 	token := func(d time.Duration) string {
-		tok, err := r.local.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: "admin@default.example", ExpiresIn: d})
+		tok, err := r.local.CreateUserToken(ctx, api.CreateUserTokenRequest{Ref: "admin@default.example", ExpiresIn: d})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -105,7 +105,7 @@ func parseWhen(flag, s string, now time.Time) (time.Time, error) {
 }
 
 func listRun(c *cobra.Command, opts *listOptions) error {
-	api, err := opts.Backend(c.Context())
+	backend, err := opts.Backend(c.Context())
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func listRun(c *cobra.Command, opts *listOptions) error {
 	case opts.Format == output.FormatJSON:
 		// A streamed JSON array: each event is encoded whole before it is written.
 		n := 0
-		err := api.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {
+		err := backend.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {
 			b, err := json.MarshalIndent(e, "  ", "  ")
 			if err != nil {
 				return err
@@ -155,7 +155,7 @@ func listRun(c *cobra.Command, opts *listOptions) error {
 		return w.Flush()
 	case ios.IsStdoutTTY():
 		t := output.NewTable(ios, "time", "actor", "action", "target", "details")
-		err := api.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {
+		err := backend.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {
 			t.AddRow(output.FormatTime(ios, &e.Time, now), e.Actor.Name, e.Action, e.Target.Name, detailText(e.Details))
 			return nil
 		})
@@ -168,7 +168,7 @@ func listRun(c *cobra.Command, opts *listOptions) error {
 		return t.Render()
 	default:
 		header := true
-		err := api.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {
+		err := backend.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {
 			if header {
 				header = false
 				output.WriteTSVRow(w, "id", "time", "actor_id", "actor_name", "actor_type", "action",

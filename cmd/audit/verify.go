@@ -32,11 +32,11 @@ later.` + cmdutil.ExitStatusHelp,
   sactl audit verify -o json | jq -r .head`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
+			backend, err := opts.Backend(c.Context())
 			if err != nil {
 				return err
 			}
-			res, err := api.VerifyAudit(c.Context())
+			res, err := backend.VerifyAudit(c.Context())
 			if err != nil {
 				return err
 			}

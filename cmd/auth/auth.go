@@ -57,11 +57,11 @@ Successful checks record the key's last use (at most once a minute).` + cmdutil.
 			if err != nil {
 				return err
 			}
-			api, err := opts.Backend(c.Context())
+			backend, err := opts.Backend(c.Context())
 			if err != nil {
 				return err
 			}
-			v, err := api.Verify(c.Context(), cred)
+			v, err := backend.Verify(c.Context(), cred)
 			if err != nil {
 				return err
 			}

@@ -2,10 +2,10 @@
 package business
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -23,7 +23,7 @@ Select one with the global --business flag (or SACTL_BUSINESS).` + cmdutil.ExitS
 
 func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
-	var req service.CreateBusinessRequest
+	var req api.CreateBusinessRequest
 	var mut cmdutil.MutationFlags
 	cmd := &cobra.Command{
 		Use:   "create <name> [--domain <domain>]",
@@ -35,10 +35,10 @@ the built-in admins and automation groups. Its domain (default
 		Args:    cmdutil.ExactArgs(1, "exactly one business name"),
 		RunE: func(c *cobra.Command, args []string) error {
 			req.Name = args[0]
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Business, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.Business, error) {
 				r := req
 				r.Mutation = m
-				return api.CreateBusiness(c.Context(), r)
+				return backend.CreateBusiness(c.Context(), r)
 			}, func(b domain.Business) error { return printBusinesses(&opts, []domain.Business{b}) })
 		},
 	}
@@ -57,8 +57,8 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List businesses." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.Business, error) {
-				return api.ListBusinesses(c.Context())
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.Business, error) {
+				return backend.ListBusinesses(c.Context())
 			}, func(bs []domain.Business) error { return printBusinesses(&opts, bs) })
 		},
 	}

@@ -2,6 +2,7 @@
 package groups
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"strconv"
 	"time"
 
@@ -9,7 +10,6 @@ import (
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -71,7 +71,7 @@ func parsePerms(list []string) (domain.Permissions, error) {
 
 func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
-	var req service.CreateGroupRequest
+	var req api.CreateGroupRequest
 	var perms []string
 	var mut cmdutil.MutationFlags
 	cmd := &cobra.Command{
@@ -86,10 +86,10 @@ func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			req.Name, req.Permissions = args[0], p
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Group, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.Group, error) {
 				r := req
 				r.Mutation = m
-				return api.CreateGroup(c.Context(), r)
+				return backend.CreateGroup(c.Context(), r)
 			}, func(g domain.Group) error { return printGroup(opts.IO, opts.Now(), g) })
 		},
 	}
@@ -109,8 +109,8 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List the business's permission groups with their permissions and member counts." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.Group, error) {
-				return api.ListGroups(c.Context())
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.Group, error) {
+				return backend.ListGroups(c.Context())
 			}, func(gs []domain.Group) error { return printGroups(opts.IO, gs) })
 		},
 	}
@@ -128,8 +128,8 @@ func newCmdGet(f *cmdutil.Factory) *cobra.Command {
 		Args:              cmdutil.ExactArgs(1, "exactly one group"),
 		ValidArgsFunction: cmdutil.CompleteGroups(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.Group, error) {
-				return api.GetGroup(c.Context(), args[0])
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) (domain.Group, error) {
+				return backend.GetGroup(c.Context(), args[0])
 			}, func(g domain.Group) error { return printGroup(opts.IO, opts.Now(), g) })
 		},
 	}
@@ -154,17 +154,17 @@ func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			req := service.UpdateGroupRequest{Name: args[0], Set: p, Drop: drop}
+			req := api.UpdateGroupRequest{Name: args[0], Set: p, Drop: drop}
 			if c.Flags().Changed("name") {
 				req.NewName = &name
 			}
 			if c.Flags().Changed("description") {
 				req.Description = &desc
 			}
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Group, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.Group, error) {
 				r := req
 				r.Mutation = m
-				return api.UpdateGroup(c.Context(), r)
+				return backend.UpdateGroup(c.Context(), r)
 			}, func(g domain.Group) error { return printGroup(opts.IO, opts.Now(), g) })
 		},
 	}
@@ -190,8 +190,8 @@ group's name), or needs --yes.` + cmdutil.ExitStatusHelp,
 		Args:              cmdutil.ExactArgs(1, "exactly one group"),
 		ValidArgsFunction: cmdutil.CompleteGroups(f),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Group, error) {
-				return api.DeleteGroup(c.Context(), args[0], m)
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.Group, error) {
+				return backend.DeleteGroup(c.Context(), args[0], m)
 			}, func(g domain.Group) error { return printGroup(opts.IO, opts.Now(), g) })
 		},
 	}

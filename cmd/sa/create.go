@@ -1,15 +1,15 @@
 package sa
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
 // createOptions are the inputs of "sa create".
 type createOptions struct {
 	cmdutil.Base
-	Req service.CreateAccountRequest
+	Req api.CreateAccountRequest
 	Mut cmdutil.MutationFlags
 }
 
@@ -45,9 +45,9 @@ The account's first API key is printed with it, secret included: store it.` + cm
 }
 
 func createRun(c *cobra.Command, opts *createOptions) error {
-	return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (service.CreatedAccount, error) {
+	return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(backend api.API, m api.Mutation) (api.CreatedAccount, error) {
 		req := opts.Req
 		req.Mutation = m
-		return api.CreateAccount(c.Context(), req)
-	}, func(res service.CreatedAccount) error { return printCreated(opts.IO, opts.Now(), res) })
+		return backend.CreateAccount(c.Context(), req)
+	}, func(res api.CreatedAccount) error { return printCreated(opts.IO, opts.Now(), res) })
 }

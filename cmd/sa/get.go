@@ -1,9 +1,9 @@
 package sa
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -26,8 +26,8 @@ func NewCmdGet(f *cmdutil.Factory) *cobra.Command {
 		ValidArgsFunction: cmdutil.CompleteAccounts(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Ref = args[0]
-			return cmdutil.Show(c.Context(), &opts.Base, func(api service.API) (domain.Account, error) {
-				return api.GetAccount(c.Context(), opts.Ref)
+			return cmdutil.Show(c.Context(), &opts.Base, func(backend api.API) (domain.Account, error) {
+				return backend.GetAccount(c.Context(), opts.Ref)
 			}, func(a domain.Account) error { return printAccount(opts.IO, opts.Now(), a) })
 		},
 	}

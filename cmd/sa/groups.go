@@ -1,16 +1,16 @@
 package sa
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
 // groupsOptions are the inputs of "sa groups set|add|remove|clear".
 type groupsOptions struct {
 	cmdutil.Base
-	Req service.ChangeGroupsRequest
+	Req api.ChangeGroupsRequest
 	Mut cmdutil.MutationFlags
 }
 
@@ -25,43 +25,43 @@ An account with no group is disabled: its keys stop working. Removing the
 last group therefore asks for confirmation (or --yes).` + cmdutil.ExitStatusHelp,
 	}
 	cmd.AddCommand(
-		NewCmdGroupsChange(f, service.GroupsSet, "set <account> <group>...", "Replace the account's groups with these", 1),
-		NewCmdGroupsChange(f, service.GroupsAdd, "add <account> <group>...", "Add groups to the account", 2),
-		NewCmdGroupsChange(f, service.GroupsRemove, "remove <account> <group>...", "Remove groups from the account", 2),
-		NewCmdGroupsChange(f, service.GroupsClear, "clear <account> [--yes]", "Remove every group: the account becomes disabled", 1),
+		NewCmdGroupsChange(f, api.GroupsSet, "set <account> <group>...", "Replace the account's groups with these", 1),
+		NewCmdGroupsChange(f, api.GroupsAdd, "add <account> <group>...", "Add groups to the account", 2),
+		NewCmdGroupsChange(f, api.GroupsRemove, "remove <account> <group>...", "Remove groups from the account", 2),
+		NewCmdGroupsChange(f, api.GroupsClear, "clear <account> [--yes]", "Remove every group: the account becomes disabled", 1),
 	)
 	return cmd
 }
 
 // NewCmdGroupsChange is one of "sa groups set|add|remove|clear".
-func NewCmdGroupsChange(f *cmdutil.Factory, op service.GroupOp, use, short string, minArgs int) *cobra.Command {
+func NewCmdGroupsChange(f *cmdutil.Factory, op api.GroupOp, use, short string, minArgs int) *cobra.Command {
 	opts := &groupsOptions{Base: cmdutil.NewBase(f)}
 	args := cmdutil.MinArgs(minArgs, "an account and at least one group")
-	if op == service.GroupsClear {
+	if op == api.GroupsClear {
 		args = cmdutil.ExactArgs(1, "exactly one account")
 	}
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: short,
 		Long:  short + "." + cmdutil.ExitStatusHelp,
-		Example: map[service.GroupOp]string{
-			service.GroupsSet:    "  sactl sa groups set zapier-sync readers writers",
-			service.GroupsAdd:    "  sactl sa groups add zapier-sync writers",
-			service.GroupsRemove: "  sactl sa groups remove zapier-sync writers",
-			service.GroupsClear:  "  sactl sa groups clear zapier-sync --yes",
+		Example: map[api.GroupOp]string{
+			api.GroupsSet:    "  sactl sa groups set zapier-sync readers writers",
+			api.GroupsAdd:    "  sactl sa groups add zapier-sync writers",
+			api.GroupsRemove: "  sactl sa groups remove zapier-sync writers",
+			api.GroupsClear:  "  sactl sa groups clear zapier-sync --yes",
 		}[op],
 		Args:              args,
 		ValidArgsFunction: cmdutil.CompleteAccountThenGroups(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.Req.Ref, opts.Req.Op, opts.Req.Groups = args[0], op, args[1:]
-			return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (domain.Account, error) {
+			return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(backend api.API, m api.Mutation) (domain.Account, error) {
 				req := opts.Req
 				req.Mutation = m
-				return api.ChangeAccountGroups(c.Context(), req)
+				return backend.ChangeAccountGroups(c.Context(), req)
 			}, func(a domain.Account) error { return printAccount(opts.IO, opts.Now(), a) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts.Base)
-	cmdutil.AddMutationFlags(cmd, &opts.Mut, op != service.GroupsAdd)
+	cmdutil.AddMutationFlags(cmd, &opts.Mut, op != api.GroupsAdd)
 	return cmd
 }

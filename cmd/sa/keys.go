@@ -2,13 +2,13 @@ package sa
 
 import (
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"time"
 
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -122,8 +122,8 @@ Durations read like 36h, 14d, 2w or 1y.` + cmdutil.ExitStatusHelp,
 			if all {
 				return keysInventory(c, opts)
 			}
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.Key, error) {
-				return api.ListKeys(c.Context(), args[0])
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.Key, error) {
+				return backend.ListKeys(c.Context(), args[0])
 			}, func(ks []domain.Key) error { return printKeys(opts.IO, opts.Now(), ks) })
 		},
 	}
@@ -136,7 +136,7 @@ Durations read like 36h, 14d, 2w or 1y.` + cmdutil.ExitStatusHelp,
 
 // keysInventory is "keys list --all" (R-KEY-13).
 func keysInventory(c *cobra.Command, opts cmdutil.Base) error {
-	var req service.ListAllKeysRequest
+	var req api.ListAllKeysRequest
 	for i, dst := range []**time.Duration{&req.ExpiringWithin, &req.UnusedFor} {
 		if flag := [...]string{"expiring-within", "unused-for"}[i]; c.Flags().Changed(flag) {
 			d, err := cmdutil.ParseDurationFlag("--"+flag, c.Flag(flag).Value.String())
@@ -146,8 +146,8 @@ func keysInventory(c *cobra.Command, opts cmdutil.Base) error {
 			*dst = &d
 		}
 	}
-	return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.KeyInventoryItem, error) {
-		return api.ListAllKeys(c.Context(), req)
+	return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.KeyInventoryItem, error) {
+		return backend.ListAllKeys(c.Context(), req)
 	}, func(items []domain.KeyInventoryItem) error { return printInventory(opts.IO, opts.Now(), items) })
 }
 
@@ -167,7 +167,7 @@ func newCmdKeysRotate(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	var mut cmdutil.MutationFlags
 	var grace string
-	var req service.RotateKeyRequest
+	var req api.RotateKeyRequest
 	cmd := &cobra.Command{
 		Use:   "rotate <account> [--grace <duration> | --disable-previous] [--yes]",
 		Short: "Make a new primary key; delete the oldest beyond the limit",
@@ -186,10 +186,10 @@ moved); --disable-previous disables it at once (kept, re-enableable).` + cmdutil
 				return err
 			}
 			req.Ref, req.Grace = args[0], g
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.Key, error) {
 				r := req
 				r.Mutation = m
-				return api.RotateKeys(c.Context(), r)
+				return backend.RotateKeys(c.Context(), r)
 			}, func(k domain.Key) error { return printKey(opts.IO, opts.Now(), k) })
 		},
 	}
@@ -204,7 +204,7 @@ func newCmdKeysCreate(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	var mut cmdutil.MutationFlags
 	var expires string
-	var req service.CreateKeyRequest
+	var req api.CreateKeyRequest
 	cmd := &cobra.Command{
 		Use:   "create <account> --name <name> [--expires-in <duration>]",
 		Short: "Add a named key without deleting any",
@@ -220,10 +220,10 @@ lie within key_min_ttl and key_max_ttl.` + cmdutil.ExitStatusHelp,
 				return err
 			}
 			req.Ref, req.ExpiresIn = args[0], d
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.Key, error) {
 				r := req
 				r.Mutation = m
-				return api.CreateKey(c.Context(), r)
+				return backend.CreateKey(c.Context(), r)
 			}, func(k domain.Key) error { return printKey(opts.IO, opts.Now(), k) })
 		},
 	}
@@ -237,7 +237,7 @@ lie within key_min_ttl and key_max_ttl.` + cmdutil.ExitStatusHelp,
 func newCmdKeysDelete(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	var mut cmdutil.MutationFlags
-	var req service.KeyRequest
+	var req api.KeyRequest
 	cmd := &cobra.Command{
 		Use:   "delete <account> {--secondary | <key-id>} [--force] [--yes]",
 		Short: "Delete a key permanently",
@@ -250,10 +250,10 @@ primary of an account that still has a secondary also needs --force.` + cmdutil.
 			if err := keyArgs(&req, args); err != nil {
 				return err
 			}
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.Key, error) {
 				r := req
 				r.Mutation = m
-				return api.DeleteKey(c.Context(), r)
+				return backend.DeleteKey(c.Context(), r)
 			}, func(k domain.Key) error { return printKey(opts.IO, opts.Now(), k) })
 		},
 	}
@@ -265,7 +265,7 @@ primary of an account that still has a secondary also needs --force.` + cmdutil.
 }
 
 // keyArgs reads "<account> [<key-id>]" into a request.
-func keyArgs(req *service.KeyRequest, args []string) error {
+func keyArgs(req *api.KeyRequest, args []string) error {
 	if len(args) > 2 {
 		return cmdutil.FlagErrorf("give an account and at most one key id")
 	}
@@ -279,7 +279,7 @@ func keyArgs(req *service.KeyRequest, args []string) error {
 func newCmdKeysToggle(f *cmdutil.Factory, enable bool) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	var mut cmdutil.MutationFlags
-	var req service.KeyRequest
+	var req api.KeyRequest
 	verb, short := "disable", "Disable a key: rejected, but kept"
 	if enable {
 		verb, short = "enable", "Enable a disabled key again"
@@ -294,10 +294,10 @@ func newCmdKeysToggle(f *cmdutil.Factory, enable bool) *cobra.Command {
 			if err := keyArgs(&req, args); err != nil {
 				return err
 			}
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.Key, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.Key, error) {
 				r := req
 				r.Mutation = m
-				return api.SetKeyEnabled(c.Context(), r, enable)
+				return backend.SetKeyEnabled(c.Context(), r, enable)
 			}, func(k domain.Key) error { return printKey(opts.IO, opts.Now(), k) })
 		},
 	}
@@ -308,7 +308,7 @@ func newCmdKeysToggle(f *cmdutil.Factory, enable bool) *cobra.Command {
 
 func newCmdKeysShow(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
-	var req service.KeyRequest
+	var req api.KeyRequest
 	cmd := &cobra.Command{
 		Use:   "show <account> [--secondary | <key-id>]",
 		Short: "Reveal a key's secret (audited)",
@@ -322,8 +322,8 @@ key_retrieval setting was off are stored hash-only and cannot be shown.` + cmdut
 			if err := keyArgs(&req, args); err != nil {
 				return err
 			}
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.Key, error) {
-				return api.ShowKey(c.Context(), req)
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) (domain.Key, error) {
+				return backend.ShowKey(c.Context(), req)
 			}, func(k domain.Key) error { return printKey(opts.IO, opts.Now(), k) })
 		},
 	}

@@ -2,17 +2,17 @@ package sa
 
 import (
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
 // listOptions are the inputs of "sa list".
 type listOptions struct {
 	cmdutil.Base
-	Req service.ListAccountsRequest
+	Req api.ListAccountsRequest
 }
 
 // NewCmdList is "sactl sa list".
@@ -45,8 +45,8 @@ given.` + cmdutil.ExitStatusHelp,
 }
 
 func listRun(c *cobra.Command, opts *listOptions) error {
-	return cmdutil.Show(c.Context(), &opts.Base, func(api service.API) ([]domain.Account, error) {
-		return api.ListAccounts(c.Context(), opts.Req)
+	return cmdutil.Show(c.Context(), &opts.Base, func(backend api.API) ([]domain.Account, error) {
+		return backend.ListAccounts(c.Context(), opts.Req)
 	}, func(accts []domain.Account) error {
 		if len(accts) == 0 && opts.IO.IsStderrTTY() {
 			fmt.Fprintln(opts.IO.ErrOut, "no service accounts match")

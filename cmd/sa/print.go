@@ -1,6 +1,7 @@
 package sa
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"strconv"
 	"strings"
 	"time"
@@ -8,7 +9,6 @@ import (
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 )
 
 // printAccounts is the table of "sa list": a summary on a terminal, every
@@ -60,7 +60,7 @@ func addAccount(d *output.Detail, ios *iostreams.IOStreams, now time.Time, a dom
 }
 
 // printCreated shows a new account and its first key (R-KEY-3).
-func printCreated(ios *iostreams.IOStreams, now time.Time, c service.CreatedAccount) error {
+func printCreated(ios *iostreams.IOStreams, now time.Time, c api.CreatedAccount) error {
 	d := output.NewDetail(ios)
 	addAccount(d, ios, now, c.Account)
 	if c.Key != nil {

@@ -2,10 +2,10 @@ package sa
 
 import (
 	"context"
+	"github.com/sactl/sactl/internal/api"
 
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -16,7 +16,7 @@ type stateOptions struct {
 	Mut cmdutil.MutationFlags
 }
 
-type stateCall func(api service.API, ctx context.Context, ref string, m service.Mutation) (domain.Account, error)
+type stateCall func(backend api.API, ctx context.Context, ref string, m api.Mutation) (domain.Account, error)
 
 // NewCmdSuspend is "sactl sa suspend" (R-SA-7).
 func NewCmdSuspend(f *cmdutil.Factory) *cobra.Command {
@@ -28,7 +28,7 @@ resumed, and it cannot be edited meanwhile. The command lists what depends
 on the account (its active keys and their last use) and asks for
 confirmation.` + cmdutil.ExitStatusHelp,
 		Example: "  sactl sa suspend zapier-sync\n  sactl sa suspend zapier-sync --yes -o json",
-	}, true, service.API.SuspendAccount)
+	}, true, api.API.SuspendAccount)
 }
 
 // NewCmdResume is "sactl sa resume" (R-SA-7).
@@ -38,7 +38,7 @@ func NewCmdResume(f *cmdutil.Factory) *cobra.Command {
 		Short:   "Resume a suspended service account",
 		Long:    "Resume a suspended service account: its keys authenticate again." + cmdutil.ExitStatusHelp,
 		Example: "  sactl sa resume zapier-sync",
-	}, false, service.API.ResumeAccount)
+	}, false, api.API.ResumeAccount)
 }
 
 // NewCmdArchive is "sactl sa archive" (R-SA-8).
@@ -53,7 +53,7 @@ anything using them fails at once. The account stays visible in
 On a terminal you are asked to type the account's api name; elsewhere
 --yes is required.` + cmdutil.ExitStatusHelp,
 		Example: "  sactl sa archive zapier-sync\n  sactl sa archive zapier-sync --dry-run\n  sactl sa archive zapier-sync --yes",
-	}, true, service.API.ArchiveAccount)
+	}, true, api.API.ArchiveAccount)
 }
 
 func newStateCmd(f *cmdutil.Factory, cmd *cobra.Command, destructive bool, call stateCall) *cobra.Command {
@@ -62,8 +62,8 @@ func newStateCmd(f *cmdutil.Factory, cmd *cobra.Command, destructive bool, call 
 	cmd.ValidArgsFunction = cmdutil.CompleteAccounts(f)
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		opts.Ref = args[0]
-		return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (domain.Account, error) {
-			return call(api, c.Context(), opts.Ref, m)
+		return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(backend api.API, m api.Mutation) (domain.Account, error) {
+			return call(backend, c.Context(), opts.Ref, m)
 		}, func(a domain.Account) error { return printAccount(opts.IO, opts.Now(), a) })
 	}
 	cmdutil.AddOutputFlag(cmd, &opts.Base)

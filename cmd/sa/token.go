@@ -1,11 +1,11 @@
 package sa
 
 import (
+	"github.com/sactl/sactl/internal/api"
 
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -18,7 +18,7 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 	}
 	opts := cmdutil.NewBase(f)
 	var ttl string
-	var req service.MintTokenRequest
+	var req api.MintTokenRequest
 	mint := &cobra.Command{
 		Use:   "mint [--ttl <duration>] [--execution <id>]",
 		Short: "Mint a signed token for the automation account",
@@ -36,8 +36,8 @@ permission key. A signed token never mints another.` + cmdutil.ExitStatusHelp,
 				return err
 			}
 			req.TTL = d
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.MintedToken, error) {
-				return api.MintToken(c.Context(), req)
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) (domain.MintedToken, error) {
+				return backend.MintToken(c.Context(), req)
 			}, func(tok domain.MintedToken) error {
 				d := output.NewDetail(opts.IO)
 				d.Add("id", tok.ID)

@@ -1,10 +1,10 @@
 package sa
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -22,8 +22,8 @@ recorded by id only: the tokens themselves are never stored.` + cmdutil.ExitStat
 		Example: "  sactl sa token list\n  sactl sa token list -o json | jq -r '.[] | select(.status == \"active\") | .id'",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.TokenRecord, error) {
-				return api.ListTokens(c.Context())
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.TokenRecord, error) {
+				return backend.ListTokens(c.Context())
 			}, func(toks []domain.TokenRecord) error {
 				t := output.NewTable(opts.IO, "id", "status", "execution", "issued_at", "expires_at", "revoked_at", "created_by")
 				t.NoTruncate("id")

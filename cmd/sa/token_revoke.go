@@ -1,10 +1,10 @@
 package sa
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -23,8 +23,8 @@ revoked (exit 5). Needs the rights minting needs.` + cmdutil.ExitStatusHelp,
 		Example: "  sactl sa token revoke tok_01jd0qg6v4b8m3k2x9r7c5t1ze --yes",
 		Args:    cmdutil.ExactArgs(1, "exactly one token id"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.TokenRecord, error) {
-				return api.RevokeToken(c.Context(), args[0], m)
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.TokenRecord, error) {
+				return backend.RevokeToken(c.Context(), args[0], m)
 			}, func(r domain.TokenRecord) error {
 				now := opts.Now()
 				d := output.NewDetail(opts.IO)

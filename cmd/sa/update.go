@@ -1,16 +1,16 @@
 package sa
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
 // updateOptions are the inputs of "sa update".
 type updateOptions struct {
 	cmdutil.Base
-	Req service.UpdateAccountRequest
+	Req api.UpdateAccountRequest
 	Mut cmdutil.MutationFlags
 }
 
@@ -36,10 +36,10 @@ resumed first, and an archived one cannot be changed at all.` + cmdutil.ExitStat
 			opts.Req.APIName = changed(fl.Changed("api-name"), apiName)
 			opts.Req.Description = changed(fl.Changed("description"), desc)
 			opts.Req.Icon = changed(fl.Changed("icon"), icon)
-			return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(api service.API, m service.Mutation) (domain.Account, error) {
+			return cmdutil.Change(c.Context(), &opts.Base, opts.Mut, func(backend api.API, m api.Mutation) (domain.Account, error) {
 				req := opts.Req
 				req.Mutation = m
-				return api.UpdateAccount(c.Context(), req)
+				return backend.UpdateAccount(c.Context(), req)
 			}, func(a domain.Account) error { return printAccount(opts.IO, opts.Now(), a) })
 		},
 	}

@@ -2,10 +2,10 @@
 package settings
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -53,11 +53,11 @@ func newCmdGet(f *cmdutil.Factory) *cobra.Command {
 		Args:              cmdutil.MaxArgs(1, "at most one setting key"),
 		ValidArgsFunction: completeKeys,
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
+			backend, err := opts.Backend(c.Context())
 			if err != nil {
 				return err
 			}
-			all, err := api.GetSettings(c.Context())
+			all, err := backend.GetSettings(c.Context())
 			if err != nil {
 				return err
 			}
@@ -67,7 +67,7 @@ func newCmdGet(f *cmdutil.Factory) *cobra.Command {
 				}
 				for _, s := range all {
 					if s.Key == args[0] {
-						return opts.Print(s, func() error { return printSettings(&opts, []service.Setting{s}) })
+						return opts.Print(s, func() error { return printSettings(&opts, []api.Setting{s}) })
 					}
 				}
 			}
@@ -89,9 +89,9 @@ func newCmdSet(f *cmdutil.Factory) *cobra.Command {
 		Args:              cmdutil.ExactArgs(2, "a key and a value"),
 		ValidArgsFunction: completeKeys,
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (service.Setting, error) {
-				return api.SetSetting(c.Context(), service.SetSettingRequest{Key: args[0], Value: args[1], Mutation: m})
-			}, func(s service.Setting) error { return printSettings(&opts, []service.Setting{s}) })
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (api.Setting, error) {
+				return backend.SetSetting(c.Context(), api.SetSettingRequest{Key: args[0], Value: args[1], Mutation: m})
+			}, func(s api.Setting) error { return printSettings(&opts, []api.Setting{s}) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &opts)
@@ -99,7 +99,7 @@ func newCmdSet(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
-func printSettings(opts *cmdutil.Base, ss []service.Setting) error {
+func printSettings(opts *cmdutil.Base, ss []api.Setting) error {
 	t := output.NewTable(opts.IO, "key", "value", "default")
 	for _, s := range ss {
 		t.AddRow(s.Key, s.Value, s.Default)

@@ -2,9 +2,9 @@
 package tokens
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -24,12 +24,12 @@ func NewCmdTokens(f *cmdutil.Factory) *cobra.Command {
 keep verifying until they expire (at most one hour).` + cmdutil.ExitStatusHelp,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			api, err := opts.Backend(c.Context())
+			backend, err := opts.Backend(c.Context())
 			if err != nil {
 				return err
 			}
-			id, err := cmdutil.Mutate(opts.IO, mut, func(m service.Mutation) (string, error) {
-				return api.RotateSigningKey(c.Context(), m)
+			id, err := cmdutil.Mutate(opts.IO, mut, func(m api.Mutation) (string, error) {
+				return backend.RotateSigningKey(c.Context(), m)
 			})
 			if err != nil {
 				return err

@@ -2,13 +2,13 @@ package users
 
 import (
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"time"
 
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -40,7 +40,7 @@ func printToken(ios *iostreams.IOStreams, now time.Time, t domain.UserToken) err
 func newCmdTokensCreate(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	var mut cmdutil.MutationFlags
-	var req service.CreateUserTokenRequest
+	var req api.CreateUserTokenRequest
 	var expires string
 	cmd := &cobra.Command{
 		Use:   "create <user> [--name <name>] [--expires-in <duration>]",
@@ -53,10 +53,10 @@ func newCmdTokensCreate(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			req.Ref, req.ExpiresIn = args[0], d
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.UserToken, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.UserToken, error) {
 				r := req
 				r.Mutation = m
-				return api.CreateUserToken(c.Context(), r)
+				return backend.CreateUserToken(c.Context(), r)
 			}, func(t domain.UserToken) error {
 				if err := printToken(opts.IO, opts.Now(), t); err != nil {
 					return err
@@ -84,8 +84,8 @@ func newCmdTokensList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List a user's personal tokens." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.UserToken, error) {
-				return api.ListUserTokens(c.Context(), args[0])
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.UserToken, error) {
+				return backend.ListUserTokens(c.Context(), args[0])
 			}, func(ts []domain.UserToken) error {
 				t := output.NewTable(opts.IO, "id", "name", "hint", "created_at", "expires_at", "revoked_at", "last_used_at")
 				now := opts.Now()
@@ -112,8 +112,8 @@ using it fail from now on. Revoking a revoked token changes nothing.` + cmdutil.
 		Example: "  sactl users tokens revoke ada@example.com utk_01jd… --yes",
 		Args:    cmdutil.ExactArgs(2, "a user and a token id"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.UserToken, error) {
-				return api.RevokeUserToken(c.Context(), args[0], args[1], m)
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.UserToken, error) {
+				return backend.RevokeUserToken(c.Context(), args[0], args[1], m)
 			}, func(t domain.UserToken) error { return printToken(opts.IO, opts.Now(), t) })
 		},
 	}

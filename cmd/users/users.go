@@ -2,6 +2,7 @@
 package users
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"strconv"
 	"strings"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -25,7 +25,7 @@ func NewCmdUsers(f *cmdutil.Factory) *cobra.Command {
 Name a user by id, email or (unique) name.` + cmdutil.ExitStatusHelp,
 	}
 	groups := &cobra.Command{Use: "groups <command>", Short: "Set a user's permission groups", Long: "Set, add, remove or clear a user's permission groups." + cmdutil.ExitStatusHelp}
-	for _, op := range []service.GroupOp{service.GroupsSet, service.GroupsAdd, service.GroupsRemove, service.GroupsClear} {
+	for _, op := range []api.GroupOp{api.GroupsSet, api.GroupsAdd, api.GroupsRemove, api.GroupsClear} {
 		groups.AddCommand(newCmdGroupsChange(f, op))
 	}
 	cmd.AddCommand(newCmdCreate(f), newCmdList(f), newCmdGet(f), newCmdUpdate(f), newCmdRemove(f), newCmdSearch(f), groups, newCmdTokens(f))
@@ -56,7 +56,7 @@ func printUser(ios *iostreams.IOStreams, now time.Time, u domain.User) error {
 
 func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
-	var req service.CreateUserRequest
+	var req api.CreateUserRequest
 	var mut cmdutil.MutationFlags
 	cmd := &cobra.Command{
 		Use:     "create <name> --email <email> [--group <group>]...",
@@ -66,10 +66,10 @@ func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 		Args:    cmdutil.ExactArgs(1, "exactly one name (quote names with spaces)"),
 		RunE: func(c *cobra.Command, args []string) error {
 			req.Name = args[0]
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.User, error) {
 				r := req
 				r.Mutation = m
-				return api.CreateUser(c.Context(), r)
+				return backend.CreateUser(c.Context(), r)
 			}, func(u domain.User) error { return printUser(opts.IO, opts.Now(), u) })
 		},
 	}
@@ -83,7 +83,7 @@ func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 
 func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
-	var req service.ListUsersRequest
+	var req api.ListUsersRequest
 	cmd := &cobra.Command{
 		Use:     "list [--group <group>] [--removed]",
 		Aliases: []string{"ls"},
@@ -91,8 +91,8 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List the business's human users; service accounts are never listed here (R-SA-9)." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.User, error) {
-				return api.ListUsers(c.Context(), req)
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.User, error) {
+				return backend.ListUsers(c.Context(), req)
 			}, func(us []domain.User) error { return printUsers(opts.IO, opts.Now(), us) })
 		},
 	}
@@ -111,8 +111,8 @@ func newCmdGet(f *cmdutil.Factory) *cobra.Command {
 		Long:    "Show one user, named by id, email or name." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.User, error) {
-				return api.GetUser(c.Context(), args[0])
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) (domain.User, error) {
+				return backend.GetUser(c.Context(), args[0])
 			}, func(u domain.User) error { return printUser(opts.IO, opts.Now(), u) })
 		},
 	}
@@ -130,17 +130,17 @@ func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
 		Long:  "Change a user's name or email." + cmdutil.ExitStatusHelp,
 		Args:  cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
-			req := service.UpdateUserRequest{Ref: args[0]}
+			req := api.UpdateUserRequest{Ref: args[0]}
 			if c.Flags().Changed("name") {
 				req.Name = &name
 			}
 			if c.Flags().Changed("email") {
 				req.Email = &email
 			}
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.User, error) {
 				r := req
 				r.Mutation = m
-				return api.UpdateUser(c.Context(), r)
+				return backend.UpdateUser(c.Context(), r)
 			}, func(u domain.User) error { return printUser(opts.IO, opts.Now(), u) })
 		},
 	}
@@ -163,8 +163,8 @@ record stays, marked removed, for the audit log. Asks for confirmation, or
 needs --yes.` + cmdutil.ExitStatusHelp,
 		Args: cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
-				return api.RemoveUser(c.Context(), args[0], m)
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.User, error) {
+				return backend.RemoveUser(c.Context(), args[0], m)
 			}, func(u domain.User) error { return printUser(opts.IO, opts.Now(), u) })
 		},
 	}
@@ -173,26 +173,26 @@ needs --yes.` + cmdutil.ExitStatusHelp,
 	return cmd
 }
 
-func newCmdGroupsChange(f *cmdutil.Factory, op service.GroupOp) *cobra.Command {
+func newCmdGroupsChange(f *cmdutil.Factory, op api.GroupOp) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	var mut cmdutil.MutationFlags
 	use, args := string(op)+" <user> <group>...", cmdutil.MinArgs(2, "a user and at least one group")
 	switch op {
-	case service.GroupsClear:
+	case api.GroupsClear:
 		use, args = "clear <user>", cmdutil.ExactArgs(1, "exactly one user")
-	case service.GroupsSet:
+	case api.GroupsSet:
 		args = cmdutil.MinArgs(1, "a user and its groups")
 	}
 	cmd := &cobra.Command{
 		Use:   use,
-		Short: map[service.GroupOp]string{service.GroupsSet: "Replace the user's groups", service.GroupsAdd: "Add groups to the user", service.GroupsRemove: "Remove groups from the user", service.GroupsClear: "Remove every group from the user"}[op],
+		Short: map[api.GroupOp]string{api.GroupsSet: "Replace the user's groups", api.GroupsAdd: "Add groups to the user", api.GroupsRemove: "Remove groups from the user", api.GroupsClear: "Remove every group from the user"}[op],
 		Args:  args,
 		RunE: func(c *cobra.Command, args []string) error {
-			req := service.ChangeGroupsRequest{Ref: args[0], Op: op, Groups: args[1:]}
-			return cmdutil.Change(c.Context(), &opts, mut, func(api service.API, m service.Mutation) (domain.User, error) {
+			req := api.ChangeGroupsRequest{Ref: args[0], Op: op, Groups: args[1:]}
+			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.User, error) {
 				r := req
 				r.Mutation = m
-				return api.ChangeUserGroups(c.Context(), r)
+				return backend.ChangeUserGroups(c.Context(), r)
 			}, func(u domain.User) error { return printUser(opts.IO, opts.Now(), u) })
 		},
 	}
@@ -204,7 +204,7 @@ func newCmdGroupsChange(f *cmdutil.Factory, op service.GroupOp) *cobra.Command {
 
 func newCmdSearch(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
-	var req service.SearchRequest
+	var req api.SearchRequest
 	cmd := &cobra.Command{
 		Use:   "search <prefix> [--include-service-accounts] [--limit <n>]",
 		Short: "Find users by the start of their name or email (typeahead)",
@@ -215,8 +215,8 @@ ignoring case. Service accounts are left out unless
 		Args:    cmdutil.ExactArgs(1, "exactly one prefix"),
 		RunE: func(c *cobra.Command, args []string) error {
 			req.Prefix = args[0]
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) ([]domain.Account, error) {
-				return api.SearchPrincipals(c.Context(), req)
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.Account, error) {
+				return backend.SearchPrincipals(c.Context(), req)
 			}, func(res []domain.Account) error {
 				t := output.NewTable(opts.IO, "id", "name", "email", "account_type", "status")
 				for _, a := range res {
@@ -241,8 +241,8 @@ func NewCmdSeats(f *cmdutil.Factory) *cobra.Command {
 		Long:  "Count the business's seats: its human users who have not been removed. Service accounts are reported apart and never billed." + cmdutil.ExitStatusHelp,
 		Args:  cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(api service.API) (domain.Seats, error) {
-				return api.Seats(c.Context())
+			return cmdutil.Show(c.Context(), &opts, func(backend api.API) (domain.Seats, error) {
+				return backend.Seats(c.Context())
 			}, func(s domain.Seats) error {
 				d := output.NewDetail(opts.IO)
 				d.Add("seats", strconv.Itoa(s.Seats))

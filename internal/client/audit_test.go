@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -75,9 +76,9 @@ func TestListAuditStreamsPages(t *testing.T) {
 		limits = nil
 		return out
 	}
-	ids := func(api service.API, f domain.AuditFilter) []string {
+	ids := func(backend api.API, f domain.AuditFilter) []string {
 		var out []string
-		if err := api.ListAudit(ctx, f, func(e domain.AuditEvent) error {
+		if err := backend.ListAudit(ctx, f, func(e domain.AuditEvent) error {
 			out = append(out, e.ID)
 			return nil
 		}); err != nil {

@@ -1,4 +1,4 @@
-// Package client implements service.API over sactl's REST API, so every
+// Package client implements api.API over sactl's REST API, so every
 // command works against a server exactly as it does locally (SPEC §9).
 package client
 
@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,8 +19,6 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
-	"github.com/sactl/sactl/internal/server"
-	"github.com/sactl/sactl/internal/service"
 )
 
 // Client calls one server with one credential.
@@ -33,7 +32,7 @@ type Client struct {
 	expires atomic.Pointer[time.Time]
 }
 
-var _ service.API = (*Client)(nil)
+var _ api.API = (*Client)(nil)
 
 // New makes a client for a server URL. business, when set, must be the
 // credential's business (the server checks).
@@ -58,7 +57,7 @@ func (c *Client) CredentialExpiresAt() (time.Time, bool) {
 	return time.Time{}, false
 }
 
-func mutation(q url.Values, m service.Mutation) url.Values {
+func mutation(q url.Values, m api.Mutation) url.Values {
 	if q == nil {
 		q = url.Values{}
 	}
@@ -107,7 +106,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 		return fmt.Errorf("cannot reach %s: %w", c.base.Host, errors.Unwrap(err))
 	}
 	defer resp.Body.Close()
-	if h := resp.Header.Get(server.CredentialExpiresHeader); h != "" {
+	if h := resp.Header.Get(api.CredentialExpiresHeader); h != "" {
 		if t, err := time.Parse(time.RFC3339, h); err == nil {
 			c.expires.Store(&t)
 		}
@@ -130,12 +129,12 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 
 // decodeError turns a server error body back into the domain error it was.
 func decodeError(status int, data []byte) error {
-	var body server.ErrorBody
+	var body api.ErrorBody
 	if err := json.Unmarshal(data, &body); err != nil || body.Error.Code == "" {
 		return fmt.Errorf("server answered %d %s", status, http.StatusText(status))
 	}
 	kind := domain.Kind(body.Error.Code)
-	if kind == domain.KindInternal || server.StatusOf(kind) == http.StatusInternalServerError {
+	if kind == domain.KindInternal || api.StatusOf(kind) == http.StatusInternalServerError {
 		return fmt.Errorf("server error: %s", body.Error.Message)
 	}
 	// R-CLI-4: whatever the server sent, no credential goes further.
@@ -153,7 +152,7 @@ func all[T any](ctx context.Context, c *Client, path string, q url.Values) ([]T,
 	q.Set("limit", "1000")
 	out := []T{}
 	for {
-		var page server.Page[T]
+		var page api.Page[T]
 		if err := c.do(ctx, "GET", path, q, nil, &page); err != nil {
 			return nil, err
 		}
@@ -173,13 +172,13 @@ func call[T any](ctx context.Context, c *Client, method, path string, q url.Valu
 
 const sa = "/api/v1/service-accounts/"
 
-// CreateAccount implements service.API.
-func (c *Client) CreateAccount(ctx context.Context, req service.CreateAccountRequest) (service.CreatedAccount, error) {
-	return call[service.CreatedAccount](ctx, c, "POST", "/api/v1/service-accounts", mutation(nil, req.Mutation), req)
+// CreateAccount implements api.API.
+func (c *Client) CreateAccount(ctx context.Context, req api.CreateAccountRequest) (api.CreatedAccount, error) {
+	return call[api.CreatedAccount](ctx, c, "POST", "/api/v1/service-accounts", mutation(nil, req.Mutation), req)
 }
 
-// ListAccounts implements service.API.
-func (c *Client) ListAccounts(ctx context.Context, req service.ListAccountsRequest) ([]domain.Account, error) {
+// ListAccounts implements api.API.
+func (c *Client) ListAccounts(ctx context.Context, req api.ListAccountsRequest) ([]domain.Account, error) {
 	q := url.Values{}
 	if req.Status != "" {
 		q.Set("status", string(req.Status))
@@ -193,38 +192,38 @@ func (c *Client) ListAccounts(ctx context.Context, req service.ListAccountsReque
 	return all[domain.Account](ctx, c, "/api/v1/service-accounts", q)
 }
 
-// GetAccount implements service.API.
+// GetAccount implements api.API.
 func (c *Client) GetAccount(ctx context.Context, ref string) (domain.Account, error) {
 	return call[domain.Account](ctx, c, "GET", sa+esc(ref), nil, nil)
 }
 
-// UpdateAccount implements service.API.
-func (c *Client) UpdateAccount(ctx context.Context, req service.UpdateAccountRequest) (domain.Account, error) {
+// UpdateAccount implements api.API.
+func (c *Client) UpdateAccount(ctx context.Context, req api.UpdateAccountRequest) (domain.Account, error) {
 	return call[domain.Account](ctx, c, "PATCH", sa+esc(req.Ref), mutation(nil, req.Mutation), req)
 }
 
-// SuspendAccount implements service.API.
-func (c *Client) SuspendAccount(ctx context.Context, ref string, m service.Mutation) (domain.Account, error) {
+// SuspendAccount implements api.API.
+func (c *Client) SuspendAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
 	return call[domain.Account](ctx, c, "POST", sa+esc(ref)+"/suspend", mutation(nil, m), nil)
 }
 
-// ResumeAccount implements service.API.
-func (c *Client) ResumeAccount(ctx context.Context, ref string, m service.Mutation) (domain.Account, error) {
+// ResumeAccount implements api.API.
+func (c *Client) ResumeAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
 	return call[domain.Account](ctx, c, "POST", sa+esc(ref)+"/resume", mutation(nil, m), nil)
 }
 
-// ArchiveAccount implements service.API.
-func (c *Client) ArchiveAccount(ctx context.Context, ref string, m service.Mutation) (domain.Account, error) {
+// ArchiveAccount implements api.API.
+func (c *Client) ArchiveAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
 	return call[domain.Account](ctx, c, "POST", sa+esc(ref)+"/archive", mutation(nil, m), nil)
 }
 
 // groupsCall maps a group operation onto PUT (set, clear), POST (add) and DELETE (remove).
-func groupsCall[T any](ctx context.Context, c *Client, path string, req service.ChangeGroupsRequest) (T, error) {
+func groupsCall[T any](ctx context.Context, c *Client, path string, req api.ChangeGroupsRequest) (T, error) {
 	q := mutation(nil, req.Mutation)
 	body := map[string][]string{"groups": req.Groups}
 	switch req.Op {
-	case service.GroupsSet, service.GroupsClear:
-		if req.Op == service.GroupsClear && len(req.Groups) > 0 {
+	case api.GroupsSet, api.GroupsClear:
+		if req.Op == api.GroupsClear && len(req.Groups) > 0 {
 			var zero T
 			return zero, domain.Invalidf("clear takes no groups; use remove to take away some")
 		}
@@ -232,9 +231,9 @@ func groupsCall[T any](ctx context.Context, c *Client, path string, req service.
 			body["groups"] = []string{}
 		}
 		return call[T](ctx, c, "PUT", path, q, body)
-	case service.GroupsAdd:
+	case api.GroupsAdd:
 		return call[T](ctx, c, "POST", path, q, body)
-	case service.GroupsRemove:
+	case api.GroupsRemove:
 		q["group"] = req.Groups
 		return call[T](ctx, c, "DELETE", path, q, nil)
 	}
@@ -242,12 +241,12 @@ func groupsCall[T any](ctx context.Context, c *Client, path string, req service.
 	return zero, domain.Invalidf("unknown group operation %q", req.Op)
 }
 
-// ChangeAccountGroups implements service.API.
-func (c *Client) ChangeAccountGroups(ctx context.Context, req service.ChangeGroupsRequest) (domain.Account, error) {
+// ChangeAccountGroups implements api.API.
+func (c *Client) ChangeAccountGroups(ctx context.Context, req api.ChangeGroupsRequest) (domain.Account, error) {
 	return groupsCall[domain.Account](ctx, c, sa+esc(req.Ref)+"/groups", req)
 }
 
-// ListKeys implements service.API.
+// ListKeys implements api.API.
 func (c *Client) ListKeys(ctx context.Context, ref string) ([]domain.Key, error) {
 	return all[domain.Key](ctx, c, sa+esc(ref)+"/keys", nil)
 }
@@ -263,13 +262,13 @@ func nameAndExpiry(name string, expiresIn time.Duration) map[string]string {
 	return body
 }
 
-// CreateKey implements service.API.
-func (c *Client) CreateKey(ctx context.Context, req service.CreateKeyRequest) (domain.Key, error) {
+// CreateKey implements api.API.
+func (c *Client) CreateKey(ctx context.Context, req api.CreateKeyRequest) (domain.Key, error) {
 	return call[domain.Key](ctx, c, "POST", sa+esc(req.Ref)+"/keys", mutation(nil, req.Mutation), nameAndExpiry(req.Name, req.ExpiresIn))
 }
 
-// RotateKeys implements service.API.
-func (c *Client) RotateKeys(ctx context.Context, req service.RotateKeyRequest) (domain.Key, error) {
+// RotateKeys implements api.API.
+func (c *Client) RotateKeys(ctx context.Context, req api.RotateKeyRequest) (domain.Key, error) {
 	q := mutation(nil, req.Mutation)
 	if req.Grace != 0 {
 		q.Set("grace", domain.FormatDuration(req.Grace))
@@ -282,7 +281,7 @@ func (c *Client) RotateKeys(ctx context.Context, req service.RotateKeyRequest) (
 
 // keyPath is the path of the key req names, and its query: the service
 // judges the request (an id and --secondary together is its error to give).
-func keyPath(req service.KeyRequest) (string, url.Values) {
+func keyPath(req api.KeyRequest) (string, url.Values) {
 	q := mutation(nil, req.Mutation)
 	k := req.KeyID
 	switch {
@@ -299,14 +298,14 @@ func keyPath(req service.KeyRequest) (string, url.Values) {
 	return sa + esc(req.Ref) + "/keys/" + esc(k), q
 }
 
-// DeleteKey implements service.API.
-func (c *Client) DeleteKey(ctx context.Context, req service.KeyRequest) (domain.Key, error) {
+// DeleteKey implements api.API.
+func (c *Client) DeleteKey(ctx context.Context, req api.KeyRequest) (domain.Key, error) {
 	path, q := keyPath(req)
 	return call[domain.Key](ctx, c, "DELETE", path, q, nil)
 }
 
-// SetKeyEnabled implements service.API.
-func (c *Client) SetKeyEnabled(ctx context.Context, req service.KeyRequest, enabled bool) (domain.Key, error) {
+// SetKeyEnabled implements api.API.
+func (c *Client) SetKeyEnabled(ctx context.Context, req api.KeyRequest, enabled bool) (domain.Key, error) {
 	verb := "/disable"
 	if enabled {
 		verb = "/enable"
@@ -315,14 +314,14 @@ func (c *Client) SetKeyEnabled(ctx context.Context, req service.KeyRequest, enab
 	return call[domain.Key](ctx, c, "POST", path+verb, q, nil)
 }
 
-// ShowKey implements service.API.
-func (c *Client) ShowKey(ctx context.Context, req service.KeyRequest) (domain.Key, error) {
+// ShowKey implements api.API.
+func (c *Client) ShowKey(ctx context.Context, req api.KeyRequest) (domain.Key, error) {
 	path, q := keyPath(req)
 	return call[domain.Key](ctx, c, "POST", path+"/reveal", q, nil)
 }
 
-// ListAllKeys implements service.API.
-func (c *Client) ListAllKeys(ctx context.Context, req service.ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
+// ListAllKeys implements api.API.
+func (c *Client) ListAllKeys(ctx context.Context, req api.ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
 	q := url.Values{}
 	if req.ExpiringWithin != nil {
 		q.Set("expiring_within", domain.FormatDuration(*req.ExpiringWithin))
@@ -333,13 +332,13 @@ func (c *Client) ListAllKeys(ctx context.Context, req service.ListAllKeysRequest
 	return all[domain.KeyInventoryItem](ctx, c, "/api/v1/keys", q)
 }
 
-// Verify implements service.API through introspection (R-SRV-3).
+// Verify implements api.API through introspection (R-SRV-3).
 func (c *Client) Verify(ctx context.Context, credential string) (domain.Verification, error) {
 	return call[domain.Verification](ctx, c, "POST", "/api/v1/auth/introspect", nil, map[string]string{"token": credential})
 }
 
-// MintToken implements service.API.
-func (c *Client) MintToken(ctx context.Context, req service.MintTokenRequest) (domain.MintedToken, error) {
+// MintToken implements api.API.
+func (c *Client) MintToken(ctx context.Context, req api.MintTokenRequest) (domain.MintedToken, error) {
 	body := map[string]string{"execution": req.Execution}
 	if req.TTL != 0 {
 		body["ttl"] = domain.FormatDuration(req.TTL)
@@ -347,19 +346,19 @@ func (c *Client) MintToken(ctx context.Context, req service.MintTokenRequest) (d
 	return call[domain.MintedToken](ctx, c, "POST", "/api/v1/tokens", nil, body)
 }
 
-// RotateSigningKey implements service.API.
-func (c *Client) RotateSigningKey(ctx context.Context, m service.Mutation) (string, error) {
+// RotateSigningKey implements api.API.
+func (c *Client) RotateSigningKey(ctx context.Context, m api.Mutation) (string, error) {
 	res, err := call[map[string]string](ctx, c, "POST", "/api/v1/tokens/signing-key/rotate", mutation(nil, m), nil)
 	return res["signing_key"], err
 }
 
-// ListTokens implements service.API.
+// ListTokens implements api.API.
 func (c *Client) ListTokens(ctx context.Context) ([]domain.TokenRecord, error) {
 	return all[domain.TokenRecord](ctx, c, "/api/v1/tokens", nil)
 }
 
-// RevokeToken implements service.API.
-func (c *Client) RevokeToken(ctx context.Context, id string, m service.Mutation) (domain.TokenRecord, error) {
+// RevokeToken implements api.API.
+func (c *Client) RevokeToken(ctx context.Context, id string, m api.Mutation) (domain.TokenRecord, error) {
 	if strings.HasPrefix(strings.TrimSpace(id), keys.TokenPrefix) {
 		// Never put a credential in a URL, where proxies and logs keep it.
 		return domain.TokenRecord{}, domain.Invalidf("give the token's id (tok_…), not the token itself").
@@ -368,53 +367,53 @@ func (c *Client) RevokeToken(ctx context.Context, id string, m service.Mutation)
 	return call[domain.TokenRecord](ctx, c, "DELETE", "/api/v1/tokens/"+esc(id), mutation(nil, m), nil)
 }
 
-// CreateUserToken implements service.API.
-func (c *Client) CreateUserToken(ctx context.Context, req service.CreateUserTokenRequest) (domain.UserToken, error) {
+// CreateUserToken implements api.API.
+func (c *Client) CreateUserToken(ctx context.Context, req api.CreateUserTokenRequest) (domain.UserToken, error) {
 	return call[domain.UserToken](ctx, c, "POST", "/api/v1/users/"+esc(req.Ref)+"/tokens", mutation(nil, req.Mutation), nameAndExpiry(req.Name, req.ExpiresIn))
 }
 
-// ListUserTokens implements service.API.
+// ListUserTokens implements api.API.
 func (c *Client) ListUserTokens(ctx context.Context, ref string) ([]domain.UserToken, error) {
 	return all[domain.UserToken](ctx, c, "/api/v1/users/"+esc(ref)+"/tokens", nil)
 }
 
-// RevokeUserToken implements service.API.
-func (c *Client) RevokeUserToken(ctx context.Context, ref, id string, m service.Mutation) (domain.UserToken, error) {
+// RevokeUserToken implements api.API.
+func (c *Client) RevokeUserToken(ctx context.Context, ref, id string, m api.Mutation) (domain.UserToken, error) {
 	return call[domain.UserToken](ctx, c, "DELETE", "/api/v1/users/"+esc(ref)+"/tokens/"+esc(id), mutation(nil, m), nil)
 }
 
-// CreateGroup implements service.API.
-func (c *Client) CreateGroup(ctx context.Context, req service.CreateGroupRequest) (domain.Group, error) {
+// CreateGroup implements api.API.
+func (c *Client) CreateGroup(ctx context.Context, req api.CreateGroupRequest) (domain.Group, error) {
 	return call[domain.Group](ctx, c, "POST", "/api/v1/groups", mutation(nil, req.Mutation), req)
 }
 
-// ListGroups implements service.API.
+// ListGroups implements api.API.
 func (c *Client) ListGroups(ctx context.Context) ([]domain.Group, error) {
 	return all[domain.Group](ctx, c, "/api/v1/groups", nil)
 }
 
-// GetGroup implements service.API.
+// GetGroup implements api.API.
 func (c *Client) GetGroup(ctx context.Context, name string) (domain.Group, error) {
 	return call[domain.Group](ctx, c, "GET", "/api/v1/groups/"+esc(name), nil, nil)
 }
 
-// UpdateGroup implements service.API.
-func (c *Client) UpdateGroup(ctx context.Context, req service.UpdateGroupRequest) (domain.Group, error) {
+// UpdateGroup implements api.API.
+func (c *Client) UpdateGroup(ctx context.Context, req api.UpdateGroupRequest) (domain.Group, error) {
 	return call[domain.Group](ctx, c, "PATCH", "/api/v1/groups/"+esc(req.Name), mutation(nil, req.Mutation), req)
 }
 
-// DeleteGroup implements service.API.
-func (c *Client) DeleteGroup(ctx context.Context, name string, m service.Mutation) (domain.Group, error) {
+// DeleteGroup implements api.API.
+func (c *Client) DeleteGroup(ctx context.Context, name string, m api.Mutation) (domain.Group, error) {
 	return call[domain.Group](ctx, c, "DELETE", "/api/v1/groups/"+esc(name), mutation(nil, m), nil)
 }
 
-// CreateUser implements service.API.
-func (c *Client) CreateUser(ctx context.Context, req service.CreateUserRequest) (domain.User, error) {
+// CreateUser implements api.API.
+func (c *Client) CreateUser(ctx context.Context, req api.CreateUserRequest) (domain.User, error) {
 	return call[domain.User](ctx, c, "POST", "/api/v1/users", mutation(nil, req.Mutation), req)
 }
 
-// ListUsers implements service.API.
-func (c *Client) ListUsers(ctx context.Context, req service.ListUsersRequest) ([]domain.User, error) {
+// ListUsers implements api.API.
+func (c *Client) ListUsers(ctx context.Context, req api.ListUsersRequest) ([]domain.User, error) {
 	q := url.Values{}
 	if req.Removed {
 		q.Set("removed", "true")
@@ -425,28 +424,28 @@ func (c *Client) ListUsers(ctx context.Context, req service.ListUsersRequest) ([
 	return all[domain.User](ctx, c, "/api/v1/users", q)
 }
 
-// GetUser implements service.API.
+// GetUser implements api.API.
 func (c *Client) GetUser(ctx context.Context, ref string) (domain.User, error) {
 	return call[domain.User](ctx, c, "GET", "/api/v1/users/"+esc(ref), nil, nil)
 }
 
-// UpdateUser implements service.API.
-func (c *Client) UpdateUser(ctx context.Context, req service.UpdateUserRequest) (domain.User, error) {
+// UpdateUser implements api.API.
+func (c *Client) UpdateUser(ctx context.Context, req api.UpdateUserRequest) (domain.User, error) {
 	return call[domain.User](ctx, c, "PATCH", "/api/v1/users/"+esc(req.Ref), mutation(nil, req.Mutation), req)
 }
 
-// RemoveUser implements service.API.
-func (c *Client) RemoveUser(ctx context.Context, ref string, m service.Mutation) (domain.User, error) {
+// RemoveUser implements api.API.
+func (c *Client) RemoveUser(ctx context.Context, ref string, m api.Mutation) (domain.User, error) {
 	return call[domain.User](ctx, c, "DELETE", "/api/v1/users/"+esc(ref), mutation(nil, m), nil)
 }
 
-// ChangeUserGroups implements service.API.
-func (c *Client) ChangeUserGroups(ctx context.Context, req service.ChangeGroupsRequest) (domain.User, error) {
+// ChangeUserGroups implements api.API.
+func (c *Client) ChangeUserGroups(ctx context.Context, req api.ChangeGroupsRequest) (domain.User, error) {
 	return groupsCall[domain.User](ctx, c, "/api/v1/users/"+esc(req.Ref)+"/groups", req)
 }
 
-// SearchPrincipals implements service.API.
-func (c *Client) SearchPrincipals(ctx context.Context, req service.SearchRequest) ([]domain.Account, error) {
+// SearchPrincipals implements api.API.
+func (c *Client) SearchPrincipals(ctx context.Context, req api.SearchRequest) ([]domain.Account, error) {
 	q := url.Values{"prefix": {req.Prefix}}
 	if req.IncludeServiceAccounts {
 		q.Set("include_service_accounts", "true")
@@ -457,36 +456,36 @@ func (c *Client) SearchPrincipals(ctx context.Context, req service.SearchRequest
 	return all[domain.Account](ctx, c, "/api/v1/users/search", q)
 }
 
-// Seats implements service.API.
+// Seats implements api.API.
 func (c *Client) Seats(ctx context.Context) (domain.Seats, error) {
 	return call[domain.Seats](ctx, c, "GET", "/api/v1/seats", nil, nil)
 }
 
-// CreateBusiness implements service.API.
-func (c *Client) CreateBusiness(ctx context.Context, req service.CreateBusinessRequest) (domain.Business, error) {
+// CreateBusiness implements api.API.
+func (c *Client) CreateBusiness(ctx context.Context, req api.CreateBusinessRequest) (domain.Business, error) {
 	return call[domain.Business](ctx, c, "POST", "/api/v1/businesses", mutation(nil, req.Mutation), req)
 }
 
-// ListBusinesses implements service.API.
+// ListBusinesses implements api.API.
 func (c *Client) ListBusinesses(ctx context.Context) ([]domain.Business, error) {
 	return all[domain.Business](ctx, c, "/api/v1/businesses", nil)
 }
 
-// GetSettings implements service.API.
-func (c *Client) GetSettings(ctx context.Context) ([]service.Setting, error) {
-	return all[service.Setting](ctx, c, "/api/v1/settings", nil)
+// GetSettings implements api.API.
+func (c *Client) GetSettings(ctx context.Context) ([]api.Setting, error) {
+	return all[api.Setting](ctx, c, "/api/v1/settings", nil)
 }
 
-// SetSetting implements service.API.
-func (c *Client) SetSetting(ctx context.Context, req service.SetSettingRequest) (service.Setting, error) {
-	return call[service.Setting](ctx, c, "PUT", "/api/v1/settings/"+esc(req.Key), mutation(nil, req.Mutation),
+// SetSetting implements api.API.
+func (c *Client) SetSetting(ctx context.Context, req api.SetSettingRequest) (api.Setting, error) {
+	return call[api.Setting](ctx, c, "PUT", "/api/v1/settings/"+esc(req.Key), mutation(nil, req.Mutation),
 		map[string]string{"value": req.Value})
 }
 
 // auditPage is the page size the client asks for (the server allows up to 1000).
 const auditPage = 500
 
-// ListAudit implements service.API, fetching pages as fn consumes them
+// ListAudit implements api.API, fetching pages as fn consumes them
 // (R-AUD-3): one bounded page at a time, so no answer holds the whole log.
 // The newest N come as the first page of them (newest=N), then pages from
 // its cursor until N were handed to fn.
@@ -524,7 +523,7 @@ func (c *Client) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(do
 	q.Set("limit", strconv.Itoa(size))
 	remaining := f.Limit // of the newest N, how many are still to come
 	for {
-		var page server.Page[domain.AuditEvent]
+		var page api.Page[domain.AuditEvent]
 		if err := c.do(ctx, "GET", "/api/v1/audit", q, nil, &page); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
@@ -27,7 +28,7 @@ import (
 
 type backend struct {
 	name string
-	api  service.API
+	impl api.API
 }
 
 func backends(t *testing.T) []backend {
@@ -50,11 +51,11 @@ func backends(t *testing.T) []backend {
 		// Application permissions count like sactl's own (R-PERM-8, R-PERM-9):
 		// the admin can hand out only what it holds, so the operator gives
 		// it the application keys the scenarios use.
-		if _, err := local.CreateGroup(ctx, service.CreateGroupRequest{Name: "app-owners",
+		if _, err := local.CreateGroup(ctx, api.CreateGroupRequest{Name: "app-owners",
 			Permissions: domain.Permissions{"contacts": domain.LevelRemove, "deals": domain.LevelRemove}}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := local.ChangeUserGroups(ctx, service.ChangeGroupsRequest{Ref: admin.ID, Op: service.GroupsAdd,
+		if _, err := local.ChangeUserGroups(ctx, api.ChangeGroupsRequest{Ref: admin.ID, Op: api.GroupsAdd,
 			Groups: []string{"app-owners"}}); err != nil {
 			t.Fatal(err)
 		}
@@ -120,13 +121,13 @@ func (tr *transcript) step(name string, v any, err error) {
 }
 
 // runContract runs a scenario on both backends and compares the transcripts.
-func runContract(t *testing.T, scenario func(t *testing.T, api service.API, tr *transcript)) []string {
+func runContract(t *testing.T, scenario func(t *testing.T, backend api.API, tr *transcript)) []string {
 	t.Helper()
 	var got [][]string
 	bs := backends(t)
 	for _, b := range bs {
 		tr := &transcript{t: t}
-		scenario(t, b.api, tr)
+		scenario(t, b.impl, tr)
 		got = append(got, tr.lines)
 	}
 	for i := range got[0] {
@@ -160,57 +161,57 @@ func wantLine(t *testing.T, lines []string, prefix, contains string) {
 var ctx = context.Background()
 
 func TestContractAccounts(t *testing.T) {
-	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
-		yes := service.Mutation{Confirmed: true}
-		r1, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Zapier Sync", Groups: []string{"admins"}, Description: "growth"})
+	lines := runContract(t, func(t *testing.T, backend api.API, tr *transcript) {
+		yes := api.Mutation{Confirmed: true}
+		r1, err := backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "Zapier Sync", Groups: []string{"admins"}, Description: "growth"})
 		tr.step("create", r1, err)
-		_, err = api.CreateAccount(ctx, service.CreateAccountRequest{Name: "ZAPIER sync"})
+		_, err = backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "ZAPIER sync"})
 		tr.step("create duplicate", nil, err)
-		_, err = api.CreateAccount(ctx, service.CreateAccountRequest{Name: strings.Repeat("x", 81)})
+		_, err = backend.CreateAccount(ctx, api.CreateAccountRequest{Name: strings.Repeat("x", 81)})
 		tr.step("create too long", nil, err)
-		_, err = api.CreateAccount(ctx, service.CreateAccountRequest{Name: "X", Groups: []string{"nope"}})
+		_, err = backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "X", Groups: []string{"nope"}})
 		tr.step("create unknown group", nil, err)
-		dry, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Dry", Mutation: service.Mutation{DryRun: true}})
+		dry, err := backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "Dry", Mutation: api.Mutation{DryRun: true}})
 		tr.step("create dry run", dry.Status, err)
-		l, err := api.ListAccounts(ctx, service.ListAccountsRequest{})
+		l, err := backend.ListAccounts(ctx, api.ListAccountsRequest{})
 		tr.step("list", l, err)
-		a, err := api.GetAccount(ctx, "Zapier Sync")
+		a, err := backend.GetAccount(ctx, "Zapier Sync")
 		tr.step("get by name", a, err)
 		name := "Zapier Sync Prod"
-		a, err = api.UpdateAccount(ctx, service.UpdateAccountRequest{Ref: "zapier-sync", Name: &name})
+		a, err = backend.UpdateAccount(ctx, api.UpdateAccountRequest{Ref: "zapier-sync", Name: &name})
 		tr.step("update", a, err)
-		_, err = api.UpdateAccount(ctx, service.UpdateAccountRequest{Ref: "automation", Name: &name})
+		_, err = backend.UpdateAccount(ctx, api.UpdateAccountRequest{Ref: "automation", Name: &name})
 		tr.step("update automation", nil, err)
-		_, err = api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: "zapier-sync", Op: service.GroupsClear})
+		_, err = backend.ChangeAccountGroups(ctx, api.ChangeGroupsRequest{Ref: "zapier-sync", Op: api.GroupsClear})
 		tr.step("groups clear unconfirmed", nil, err)
-		a, err = api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: "zapier-sync", Op: service.GroupsClear, Mutation: yes})
+		a, err = backend.ChangeAccountGroups(ctx, api.ChangeGroupsRequest{Ref: "zapier-sync", Op: api.GroupsClear, Mutation: yes})
 		tr.step("groups clear", a.Status, err)
-		a, err = api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: "zapier-sync", Op: service.GroupsAdd, Groups: []string{"admins"}})
+		a, err = backend.ChangeAccountGroups(ctx, api.ChangeGroupsRequest{Ref: "zapier-sync", Op: api.GroupsAdd, Groups: []string{"admins"}})
 		tr.step("groups add", a.Groups, err)
-		a, err = api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: "zapier-sync", Op: service.GroupsSet, Groups: []string{"admins"}})
+		a, err = backend.ChangeAccountGroups(ctx, api.ChangeGroupsRequest{Ref: "zapier-sync", Op: api.GroupsSet, Groups: []string{"admins"}})
 		tr.step("groups set", a.Groups, err)
-		_, err = api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: "zapier-sync", Op: service.GroupsRemove, Groups: []string{"admins"}})
+		_, err = backend.ChangeAccountGroups(ctx, api.ChangeGroupsRequest{Ref: "zapier-sync", Op: api.GroupsRemove, Groups: []string{"admins"}})
 		tr.step("groups remove last unconfirmed", nil, err)
-		_, err = api.SuspendAccount(ctx, "zapier-sync", service.Mutation{})
+		_, err = backend.SuspendAccount(ctx, "zapier-sync", api.Mutation{})
 		tr.step("suspend unconfirmed", nil, err)
-		a, err = api.SuspendAccount(ctx, "zapier-sync", yes)
+		a, err = backend.SuspendAccount(ctx, "zapier-sync", yes)
 		tr.step("suspend", a.Status, err)
-		a, err = api.ResumeAccount(ctx, "zapier-sync", service.Mutation{})
+		a, err = backend.ResumeAccount(ctx, "zapier-sync", api.Mutation{})
 		tr.step("resume", a.Status, err)
-		a, err = api.ArchiveAccount(ctx, "zapier-sync", service.Mutation{DryRun: true, Confirmed: true})
+		a, err = backend.ArchiveAccount(ctx, "zapier-sync", api.Mutation{DryRun: true, Confirmed: true})
 		tr.step("archive dry run", a.Status, err)
-		_, err = api.ArchiveAccount(ctx, "zapier-sync", service.Mutation{})
+		_, err = backend.ArchiveAccount(ctx, "zapier-sync", api.Mutation{})
 		tr.step("archive unconfirmed", nil, err)
-		a, err = api.ArchiveAccount(ctx, "zapier-sync", yes)
+		a, err = backend.ArchiveAccount(ctx, "zapier-sync", yes)
 		tr.step("archive", a, err)
-		_, err = api.ArchiveAccount(ctx, "automation", yes)
+		_, err = backend.ArchiveAccount(ctx, "automation", yes)
 		tr.step("archive automation", nil, err)
-		l, err = api.ListAccounts(ctx, service.ListAccountsRequest{Status: domain.StatusArchived})
+		l, err = backend.ListAccounts(ctx, api.ListAccountsRequest{Status: domain.StatusArchived})
 		tr.step("list archived", l, err)
-		_, err = api.GetAccount(ctx, "nope")
+		_, err = backend.GetAccount(ctx, "nope")
 		tr.step("get missing", nil, err)
 		var evs []domain.AuditEvent
-		err = api.ListAudit(ctx, domain.AuditFilter{Account: "zapier-sync"}, func(e domain.AuditEvent) error {
+		err = backend.ListAudit(ctx, domain.AuditFilter{Account: "zapier-sync"}, func(e domain.AuditEvent) error {
 			evs = append(evs, e)
 			return nil
 		})
@@ -231,70 +232,70 @@ func TestContractAccounts(t *testing.T) {
 }
 
 func TestContractKeysAndTokens(t *testing.T) {
-	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
-		yes := service.Mutation{Confirmed: true}
-		c, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Zap", Groups: []string{"admins"}})
+	lines := runContract(t, func(t *testing.T, backend api.API, tr *transcript) {
+		yes := api.Mutation{Confirmed: true}
+		c, err := backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "Zap", Groups: []string{"admins"}})
 		tr.step("create", c.Key, err)
 		secrets := []string{c.Key.Secret}
 		for i := 0; i < 3; i++ {
-			k, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap", Mutation: yes})
+			k, err := backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zap", Mutation: yes})
 			tr.step(fmt.Sprintf("rotate %d", i), k, err)
 			secrets = append(secrets, k.Secret)
 			time.Sleep(2 * time.Millisecond)
 		}
-		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap"})
+		_, err = backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zap"})
 		tr.step("rotate unconfirmed", nil, err)
-		ks, err := api.ListKeys(ctx, "zap")
+		ks, err := backend.ListKeys(ctx, "zap")
 		tr.step("list keys", ks, err)
 		for i, s := range secrets {
-			v, err := api.Verify(ctx, s)
+			v, err := backend.Verify(ctx, s)
 			tr.step(fmt.Sprintf("verify %d", i), v, err)
 		}
 		flip := "x" // a character the key does not already have there
 		if secrets[3][20] == 'x' {
 			flip = "y"
 		}
-		v, err := api.Verify(ctx, secrets[3][:20]+flip+secrets[3][21:])
+		v, err := backend.Verify(ctx, secrets[3][:20]+flip+secrets[3][21:])
 		tr.step("verify flipped", v, err)
-		shown, err := api.ShowKey(ctx, service.KeyRequest{Ref: "zap"})
+		shown, err := backend.ShowKey(ctx, api.KeyRequest{Ref: "zap"})
 		tr.step("show matches", shown.Secret == secrets[3], err)
-		shown, err = api.ShowKey(ctx, service.KeyRequest{Ref: "zap", Secondary: true})
+		shown, err = backend.ShowKey(ctx, api.KeyRequest{Ref: "zap", Secondary: true})
 		tr.step("show secondary matches", shown.Secret == secrets[2], err)
-		_, err = api.CreateKey(ctx, service.CreateKeyRequest{Ref: "zap", Name: "third"})
+		_, err = backend.CreateKey(ctx, api.CreateKeyRequest{Ref: "zap", Name: "third"})
 		tr.step("create over limit", nil, err)
-		k, err := api.DeleteKey(ctx, service.KeyRequest{Ref: "zap", Secondary: true, Mutation: yes})
+		k, err := backend.DeleteKey(ctx, api.KeyRequest{Ref: "zap", Secondary: true, Mutation: yes})
 		tr.step("delete secondary", k.Role, err)
-		k, err = api.CreateKey(ctx, service.CreateKeyRequest{Ref: "zap", Name: "staging", ExpiresIn: 30 * domain.Day})
+		k, err = backend.CreateKey(ctx, api.CreateKeyRequest{Ref: "zap", Name: "staging", ExpiresIn: 30 * domain.Day})
 		tr.step("create named", k.Name, err)
-		k, err = api.SetKeyEnabled(ctx, service.KeyRequest{Ref: "zap", KeyID: k.ID}, false)
+		k, err = backend.SetKeyEnabled(ctx, api.KeyRequest{Ref: "zap", KeyID: k.ID}, false)
 		tr.step("disable", k.Status, err)
-		_, err = api.DeleteKey(ctx, service.KeyRequest{Ref: "zap", KeyID: ks[1].ID, Mutation: yes})
+		_, err = backend.DeleteKey(ctx, api.KeyRequest{Ref: "zap", KeyID: ks[1].ID, Mutation: yes})
 		tr.step("delete primary without force", nil, err)
-		_, err = api.DeleteKey(ctx, service.KeyRequest{Ref: "zap", KeyID: ks[1].ID, Secondary: true, Mutation: yes})
+		_, err = backend.DeleteKey(ctx, api.KeyRequest{Ref: "zap", KeyID: ks[1].ID, Secondary: true, Mutation: yes})
 		tr.step("delete by id and secondary", nil, err)
-		_, err = api.DeleteKey(ctx, service.KeyRequest{Ref: "zap", Mutation: yes})
+		_, err = backend.DeleteKey(ctx, api.KeyRequest{Ref: "zap", Mutation: yes})
 		tr.step("delete unnamed", nil, err)
-		_, err = api.SetKeyEnabled(ctx, service.KeyRequest{Ref: "zap"}, false)
+		_, err = backend.SetKeyEnabled(ctx, api.KeyRequest{Ref: "zap"}, false)
 		tr.step("disable unnamed", nil, err)
-		_, err = api.ShowKey(ctx, service.KeyRequest{Ref: "zap", Mutation: service.Mutation{DryRun: true}})
+		_, err = backend.ShowKey(ctx, api.KeyRequest{Ref: "zap", Mutation: api.Mutation{DryRun: true}})
 		tr.step("show dry run", nil, err)
-		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "automation"})
+		_, err = backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "automation"})
 		tr.step("rotate automation", nil, err)
-		s, err := api.SetSetting(ctx, service.SetSettingRequest{Key: "key_retrieval", Value: "off"})
+		s, err := backend.SetSetting(ctx, api.SetSettingRequest{Key: "key_retrieval", Value: "off"})
 		tr.step("retrieval off", s, err)
-		k, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap", Mutation: yes})
+		k, err = backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zap", Mutation: yes})
 		tr.step("rotate hash-only", k.Sealed, err)
-		_, err = api.ShowKey(ctx, service.KeyRequest{Ref: "zap"})
+		_, err = backend.ShowKey(ctx, api.KeyRequest{Ref: "zap"})
 		tr.step("show hash-only", nil, err)
-		tok, err := api.MintToken(ctx, service.MintTokenRequest{TTL: 5 * time.Minute, Execution: "run-1"})
+		tok, err := backend.MintToken(ctx, api.MintTokenRequest{TTL: 5 * time.Minute, Execution: "run-1"})
 		tr.step("mint", tok, err)
-		v, err = api.Verify(ctx, tok.Token)
+		v, err = backend.Verify(ctx, tok.Token)
 		tr.step("verify token", v, err)
-		_, err = api.RotateSigningKey(ctx, service.Mutation{})
+		_, err = backend.RotateSigningKey(ctx, api.Mutation{})
 		tr.step("rotate signing key", nil, err)
-		v, err = api.Verify(ctx, tok.Token)
+		v, err = backend.Verify(ctx, tok.Token)
 		tr.step("verify token after rotation", v.Active, err)
-		_, err = api.MintToken(ctx, service.MintTokenRequest{TTL: 2 * time.Hour})
+		_, err = backend.MintToken(ctx, api.MintTokenRequest{TTL: 2 * time.Hour})
 		tr.step("mint too long", nil, err)
 	})
 	wantLine(t, lines, "list keys", `"role":"secondary"`)
@@ -330,10 +331,10 @@ var digestRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
 // (confirm=<digest>); a plan that changed in between is a conflict that
 // changes nothing, carrying the new plan (R-CLI-2).
 func TestContractConfirmDigest(t *testing.T) {
-	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
-		yes := service.Mutation{Confirmed: true}
+	lines := runContract(t, func(t *testing.T, backend api.API, tr *transcript) {
+		yes := api.Mutation{Confirmed: true}
 		keyIDs := func() string {
-			ks, err := api.ListKeys(ctx, "zap")
+			ks, err := backend.ListKeys(ctx, "zap")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -343,41 +344,41 @@ func TestContractConfirmDigest(t *testing.T) {
 			}
 			return strings.Join(ids, ",")
 		}
-		_, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Zap", Groups: []string{"admins"}})
+		_, err := backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "Zap", Groups: []string{"admins"}})
 		tr.step("create", nil, err)
 		time.Sleep(2 * time.Millisecond)
-		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap"})
+		_, err = backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zap"})
 		tr.step("first rotation deletes nothing", nil, err)
-		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap"})
+		_, err = backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zap"})
 		tr.step("rotate unconfirmed", nil, err)
 		shown := confirmationOf(err)
 		tr.step("digest is 16 hex digits", digestRE.MatchString(shown.Digest), nil)
-		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap"})
+		_, err = backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zap"})
 		tr.step("same plan, same digest", confirmationOf(err).Digest == shown.Digest, nil)
 
 		time.Sleep(2 * time.Millisecond)
-		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap", Mutation: yes})
+		_, err = backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zap", Mutation: yes})
 		tr.step("meanwhile another rotation", nil, err)
 		before := keyIDs()
-		_, err = api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap", Mutation: service.Mutation{PlanDigest: shown.Digest}})
+		_, err = backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zap", Mutation: api.Mutation{PlanDigest: shown.Digest}})
 		tr.step("rotate with the digest shown", nil, err)
 		tr.step("keys unchanged", keyIDs() == before, nil)
 		now := confirmationOf(err)
 		tr.step("the conflict carries the new plan", digestRE.MatchString(now.Digest) && now.Digest != shown.Digest, nil)
 		time.Sleep(2 * time.Millisecond)
-		k, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: "zap", Mutation: service.Mutation{PlanDigest: now.Digest}})
+		k, err := backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zap", Mutation: api.Mutation{PlanDigest: now.Digest}})
 		tr.step("rotate with the new digest", k.Role, err)
 
-		_, err = api.SuspendAccount(ctx, "zap", service.Mutation{PlanDigest: "yes"})
+		_, err = backend.SuspendAccount(ctx, "zap", api.Mutation{PlanDigest: "yes"})
 		tr.step("not a digest", nil, err)
-		_, err = api.ArchiveAccount(ctx, "zap", service.Mutation{DryRun: true})
+		_, err = backend.ArchiveAccount(ctx, "zap", api.Mutation{DryRun: true})
 		tr.step("archive dry run unconfirmed", nil, err)
 		plan := confirmationOf(err)
-		a, err := api.ArchiveAccount(ctx, "zap", service.Mutation{DryRun: true, PlanDigest: plan.Digest})
+		a, err := backend.ArchiveAccount(ctx, "zap", api.Mutation{DryRun: true, PlanDigest: plan.Digest})
 		tr.step("archive dry run with the digest", a.Status, err)
-		a, err = api.ArchiveAccount(ctx, "zap", service.Mutation{PlanDigest: plan.Digest})
+		a, err = backend.ArchiveAccount(ctx, "zap", api.Mutation{PlanDigest: plan.Digest})
 		tr.step("archive with the digest", a.Status, err)
-		_, err = api.ArchiveAccount(ctx, "zap", service.Mutation{PlanDigest: plan.Digest})
+		_, err = backend.ArchiveAccount(ctx, "zap", api.Mutation{PlanDigest: plan.Digest})
 		tr.step("archive again with the digest", nil, err)
 	})
 	wantLine(t, lines, "rotate unconfirmed", `"kind":"confirmation_required"`)
@@ -397,38 +398,38 @@ func TestContractConfirmDigest(t *testing.T) {
 }
 
 func TestContractMintedTokens(t *testing.T) { // R-TOK-4
-	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
-		yes := service.Mutation{Confirmed: true}
-		l, err := api.ListTokens(ctx)
+	lines := runContract(t, func(t *testing.T, backend api.API, tr *transcript) {
+		yes := api.Mutation{Confirmed: true}
+		l, err := backend.ListTokens(ctx)
 		tr.step("list empty", l, err)
-		t1, err := api.MintToken(ctx, service.MintTokenRequest{TTL: 10 * time.Minute, Execution: "run-1"})
+		t1, err := backend.MintToken(ctx, api.MintTokenRequest{TTL: 10 * time.Minute, Execution: "run-1"})
 		tr.step("mint 1", t1.ID != "", err)
-		t2, err := api.MintToken(ctx, service.MintTokenRequest{TTL: time.Hour})
+		t2, err := backend.MintToken(ctx, api.MintTokenRequest{TTL: time.Hour})
 		tr.step("mint 2", t2.ID != "", err)
-		l, err = api.ListTokens(ctx)
+		l, err = backend.ListTokens(ctx)
 		tr.step("list", l, err)
-		_, err = api.RevokeToken(ctx, t1.ID, service.Mutation{})
+		_, err = backend.RevokeToken(ctx, t1.ID, api.Mutation{})
 		tr.step("revoke unconfirmed", nil, err)
-		r, err := api.RevokeToken(ctx, t1.ID, service.Mutation{DryRun: true, Confirmed: true})
+		r, err := backend.RevokeToken(ctx, t1.ID, api.Mutation{DryRun: true, Confirmed: true})
 		tr.step("revoke dry run", r.Status, err)
-		v, err := api.Verify(ctx, t1.Token)
+		v, err := backend.Verify(ctx, t1.Token)
 		tr.step("verify after dry run", v.Active, err)
-		r, err = api.RevokeToken(ctx, t1.ID, yes)
+		r, err = backend.RevokeToken(ctx, t1.ID, yes)
 		tr.step("revoke", r, err)
-		v, err = api.Verify(ctx, t1.Token)
+		v, err = backend.Verify(ctx, t1.Token)
 		tr.step("verify revoked", v, err)
-		v, err = api.Verify(ctx, t2.Token)
+		v, err = backend.Verify(ctx, t2.Token)
 		tr.step("verify other", v.Active, err)
-		r, err = api.RevokeToken(ctx, t1.ID, service.Mutation{})
+		r, err = backend.RevokeToken(ctx, t1.ID, api.Mutation{})
 		tr.step("revoke again", r.Status, err)
-		_, err = api.RevokeToken(ctx, "tok_nope", yes)
+		_, err = backend.RevokeToken(ctx, "tok_nope", yes)
 		tr.step("revoke unknown", nil, err)
-		_, err = api.RevokeToken(ctx, t2.Token, yes)
+		_, err = backend.RevokeToken(ctx, t2.Token, yes)
 		tr.step("revoke by token", nil, err)
-		l, err = api.ListTokens(ctx)
+		l, err = backend.ListTokens(ctx)
 		tr.step("list after revoke", l, err)
 		var evs []domain.AuditEvent
-		err = api.ListAudit(ctx, domain.AuditFilter{Action: "token.revoked"}, func(e domain.AuditEvent) error {
+		err = backend.ListAudit(ctx, domain.AuditFilter{Action: "token.revoked"}, func(e domain.AuditEvent) error {
 			evs = append(evs, e)
 			return nil
 		})
@@ -454,77 +455,77 @@ func TestContractMintedTokens(t *testing.T) { // R-TOK-4
 }
 
 func TestContractGroupsUsersSettingsAudit(t *testing.T) {
-	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
-		yes := service.Mutation{Confirmed: true}
-		g, err := api.CreateGroup(ctx, service.CreateGroupRequest{Name: "readers", Description: "read only",
+	lines := runContract(t, func(t *testing.T, backend api.API, tr *transcript) {
+		yes := api.Mutation{Confirmed: true}
+		g, err := backend.CreateGroup(ctx, api.CreateGroupRequest{Name: "readers", Description: "read only",
 			Permissions: domain.Permissions{"service_accounts": domain.LevelView, "deals": domain.LevelEdit}})
 		tr.step("group create", g, err)
 		nn := "viewers"
-		g, err = api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: "readers", NewName: &nn, Drop: []string{"deals"}})
+		g, err = backend.UpdateGroup(ctx, api.UpdateGroupRequest{Name: "readers", NewName: &nn, Drop: []string{"deals"}})
 		tr.step("group update", g, err)
-		_, err = api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: "admins", Drop: []string{"audit"}})
+		_, err = backend.UpdateGroup(ctx, api.UpdateGroupRequest{Name: "admins", Drop: []string{"audit"}})
 		tr.step("group update builtin", nil, err)
-		gs, err := api.ListGroups(ctx)
+		gs, err := backend.ListGroups(ctx)
 		tr.step("group list", gs, err)
-		api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Only", Groups: []string{"viewers"}})
-		_, err = api.DeleteGroup(ctx, "viewers", service.Mutation{})
+		backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "Only", Groups: []string{"viewers"}})
+		_, err = backend.DeleteGroup(ctx, "viewers", api.Mutation{})
 		tr.step("group delete unconfirmed", nil, err)
-		g, err = api.DeleteGroup(ctx, "viewers", yes)
+		g, err = backend.DeleteGroup(ctx, "viewers", yes)
 		tr.step("group delete", g.Name, err)
-		u, err := api.CreateUser(ctx, service.CreateUserRequest{Name: "Ada Lovelace", Email: "ada@example.com", Groups: []string{"admins"}})
+		u, err := backend.CreateUser(ctx, api.CreateUserRequest{Name: "Ada Lovelace", Email: "ada@example.com", Groups: []string{"admins"}})
 		tr.step("user create", u, err)
-		_, err = api.CreateUser(ctx, service.CreateUserRequest{Name: "Ada", Email: "ADA@example.com"})
+		_, err = backend.CreateUser(ctx, api.CreateUserRequest{Name: "Ada", Email: "ADA@example.com"})
 		tr.step("user duplicate", nil, err)
-		us, err := api.ListUsers(ctx, service.ListUsersRequest{})
+		us, err := backend.ListUsers(ctx, api.ListUsersRequest{})
 		tr.step("user list", us, err)
-		sr, err := api.SearchPrincipals(ctx, service.SearchRequest{Prefix: "o", IncludeServiceAccounts: true})
+		sr, err := backend.SearchPrincipals(ctx, api.SearchRequest{Prefix: "o", IncludeServiceAccounts: true})
 		tr.step("search with service accounts", sr, err)
-		sr, err = api.SearchPrincipals(ctx, service.SearchRequest{Prefix: "o"})
+		sr, err = backend.SearchPrincipals(ctx, api.SearchRequest{Prefix: "o"})
 		tr.step("search", sr, err)
-		seats, err := api.Seats(ctx)
+		seats, err := backend.Seats(ctx)
 		tr.step("seats", seats, err)
 		// R-USER-2: a user token is created by its own user (the remote
 		// admin, here) or a local operator, never for someone else.
-		ut, err := api.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: "admin@default.example", Name: "laptop"})
+		ut, err := backend.CreateUserToken(ctx, api.CreateUserTokenRequest{Ref: "admin@default.example", Name: "laptop"})
 		tr.step("user token", ut, err)
-		uts, err := api.ListUserTokens(ctx, "admin@default.example")
+		uts, err := backend.ListUserTokens(ctx, "admin@default.example")
 		tr.step("user tokens", len(uts), err)
-		_, err = api.RevokeUserToken(ctx, "admin@default.example", ut.ID, service.Mutation{})
+		_, err = backend.RevokeUserToken(ctx, "admin@default.example", ut.ID, api.Mutation{})
 		tr.step("user token revoke unconfirmed", nil, err)
-		ut, err = api.RevokeUserToken(ctx, "admin@default.example", ut.ID, yes)
+		ut, err = backend.RevokeUserToken(ctx, "admin@default.example", ut.ID, yes)
 		tr.step("user token revoke", ut.RevokedAt != nil, err)
-		u, err = api.ChangeUserGroups(ctx, service.ChangeGroupsRequest{Ref: "ada", Op: service.GroupsClear})
+		u, err = backend.ChangeUserGroups(ctx, api.ChangeGroupsRequest{Ref: "ada", Op: api.GroupsClear})
 		tr.step("user groups clear", u.Groups, err)
-		_, err = api.RemoveUser(ctx, "ada@example.com", service.Mutation{})
+		_, err = backend.RemoveUser(ctx, "ada@example.com", api.Mutation{})
 		tr.step("user remove unconfirmed", nil, err)
-		u, err = api.RemoveUser(ctx, "ada@example.com", yes)
+		u, err = backend.RemoveUser(ctx, "ada@example.com", yes)
 		tr.step("user remove", u.Status, err)
-		ss, err := api.GetSettings(ctx)
+		ss, err := backend.GetSettings(ctx)
 		tr.step("settings", ss, err)
-		s, err := api.SetSetting(ctx, service.SetSettingRequest{Key: "max_keys_per_account", Value: "50"})
+		s, err := backend.SetSetting(ctx, api.SetSettingRequest{Key: "max_keys_per_account", Value: "50"})
 		tr.step("setting set", s, err)
-		_, err = api.SetSetting(ctx, service.SetSettingRequest{Key: "max_keys_per_account", Value: "101"})
+		_, err = backend.SetSetting(ctx, api.SetSettingRequest{Key: "max_keys_per_account", Value: "101"})
 		tr.step("setting invalid", nil, err)
-		bs, err := api.ListBusinesses(ctx)
+		bs, err := backend.ListBusinesses(ctx)
 		tr.step("businesses", len(bs), err)
 		var acts []string
-		err = api.ListAudit(ctx, domain.AuditFilter{Action: "group."}, func(e domain.AuditEvent) error {
+		err = backend.ListAudit(ctx, domain.AuditFilter{Action: "group."}, func(e domain.AuditEvent) error {
 			acts = append(acts, e.Action)
 			return nil
 		})
 		tr.step("audit group events", acts, err)
 		var newest []domain.AuditEvent
-		err = api.ListAudit(ctx, domain.AuditFilter{Limit: 3}, func(e domain.AuditEvent) error {
+		err = backend.ListAudit(ctx, domain.AuditFilter{Limit: 3}, func(e domain.AuditEvent) error {
 			newest = append(newest, e)
 			return nil
 		})
 		tr.step("audit newest 3", newest, err)
 		noop := func(domain.AuditEvent) error { return nil }
-		tr.step("audit negative limit", nil, api.ListAudit(ctx, domain.AuditFilter{Limit: -1}, noop))
-		tr.step("audit newest with a cursor", nil, api.ListAudit(ctx, domain.AuditFilter{Limit: 2, After: 1}, noop))
+		tr.step("audit negative limit", nil, backend.ListAudit(ctx, domain.AuditFilter{Limit: -1}, noop))
+		tr.step("audit newest with a cursor", nil, backend.ListAudit(ctx, domain.AuditFilter{Limit: 2, After: 1}, noop))
 		// R-AUD-3: with a page size, the first page of the newest N.
 		var first []domain.AuditEvent
-		err = api.ListAudit(ctx, domain.AuditFilter{Limit: 3, PageSize: 2}, func(e domain.AuditEvent) error {
+		err = backend.ListAudit(ctx, domain.AuditFilter{Limit: 3, PageSize: 2}, func(e domain.AuditEvent) error {
 			first = append(first, e)
 			return nil
 		})
@@ -533,12 +534,12 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 			t.Errorf("the first page of the newest 3 is not their oldest 2: %v", first)
 		}
 		var page []string
-		err = api.ListAudit(ctx, domain.AuditFilter{PageSize: 2, After: newest[0].Seq - 1}, func(e domain.AuditEvent) error {
+		err = backend.ListAudit(ctx, domain.AuditFilter{PageSize: 2, After: newest[0].Seq - 1}, func(e domain.AuditEvent) error {
 			page = append(page, e.Action)
 			return nil
 		})
 		tr.step("audit one page after a cursor", page, err)
-		check, err := api.VerifyAudit(ctx)
+		check, err := backend.VerifyAudit(ctx)
 		tr.step("audit verify", check, err)
 	})
 	wantLine(t, lines, "audit verify", `"ok":true`)
@@ -554,25 +555,25 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 }
 
 func TestContractAuditPaging(t *testing.T) { // R-AUD-3 over more than one page
-	runContract(t, func(t *testing.T, api service.API, tr *transcript) {
+	runContract(t, func(t *testing.T, backend api.API, tr *transcript) {
 		for i := 0; i < 130; i++ {
-			if _, err := api.CreateGroup(ctx, service.CreateGroupRequest{Name: fmt.Sprintf("g%03d", i)}); err != nil {
+			if _, err := backend.CreateGroup(ctx, api.CreateGroupRequest{Name: fmt.Sprintf("g%03d", i)}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: fmt.Sprintf("g%03d", i),
+			if _, err := backend.UpdateGroup(ctx, api.UpdateGroupRequest{Name: fmt.Sprintf("g%03d", i),
 				Set: domain.Permissions{"deals": domain.LevelView}}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: fmt.Sprintf("g%03d", i),
+			if _, err := backend.UpdateGroup(ctx, api.UpdateGroupRequest{Name: fmt.Sprintf("g%03d", i),
 				Set: domain.Permissions{"deals": domain.LevelEdit}}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := api.DeleteGroup(ctx, fmt.Sprintf("g%03d", i), service.Mutation{}); err != nil {
+			if _, err := backend.DeleteGroup(ctx, fmt.Sprintf("g%03d", i), api.Mutation{}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		n, last := 0, int64(0)
-		err := api.ListAudit(ctx, domain.AuditFilter{}, func(e domain.AuditEvent) error {
+		err := backend.ListAudit(ctx, domain.AuditFilter{}, func(e domain.AuditEvent) error {
 			if e.Seq <= last {
 				return fmt.Errorf("events out of order at %d", e.Seq)
 			}
@@ -586,7 +587,7 @@ func TestContractAuditPaging(t *testing.T) { // R-AUD-3 over more than one page
 		// The newest N over more than one page (R-AUD-3): the same events
 		// as locally ("audit list --limit N" prints the same in both modes).
 		var seqs []int64
-		err = api.ListAudit(ctx, domain.AuditFilter{Limit: 510}, func(e domain.AuditEvent) error {
+		err = backend.ListAudit(ctx, domain.AuditFilter{Limit: 510}, func(e domain.AuditEvent) error {
 			seqs = append(seqs, e.Seq)
 			return nil
 		})
@@ -601,22 +602,22 @@ func TestContractAuditPaging(t *testing.T) { // R-AUD-3 over more than one page
 }
 
 func TestContractKeyInventory(t *testing.T) { // R-KEY-13
-	lines := runContract(t, func(t *testing.T, api service.API, tr *transcript) {
-		_, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Zap", Groups: []string{"admins"}})
+	lines := runContract(t, func(t *testing.T, backend api.API, tr *transcript) {
+		_, err := backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "Zap", Groups: []string{"admins"}})
 		tr.step("create zap", nil, err)
-		_, err = api.CreateAccount(ctx, service.CreateAccountRequest{Name: "Alpha", Groups: []string{"admins"}})
+		_, err = backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "Alpha", Groups: []string{"admins"}})
 		tr.step("create alpha", nil, err)
-		k, err := api.CreateKey(ctx, service.CreateKeyRequest{Ref: "alpha", Name: "soon", ExpiresIn: 10 * domain.Day})
+		k, err := backend.CreateKey(ctx, api.CreateKeyRequest{Ref: "alpha", Name: "soon", ExpiresIn: 10 * domain.Day})
 		tr.step("create expiring key", k.Name, err)
-		k, err = api.CreateKey(ctx, service.CreateKeyRequest{Ref: "zap", Name: "yearly", ExpiresIn: domain.Year})
+		k, err = backend.CreateKey(ctx, api.CreateKeyRequest{Ref: "zap", Name: "yearly", ExpiresIn: domain.Year})
 		tr.step("create yearly key", k.Name, err)
-		all, err := api.ListAllKeys(ctx, service.ListAllKeysRequest{})
+		all, err := backend.ListAllKeys(ctx, api.ListAllKeysRequest{})
 		tr.step("inventory", all, err)
-		soon, err := api.ListAllKeys(ctx, service.ListAllKeysRequest{ExpiringWithin: ptr(14 * domain.Day)})
+		soon, err := backend.ListAllKeys(ctx, api.ListAllKeysRequest{ExpiringWithin: ptr(14 * domain.Day)})
 		tr.step("expiring within 14d", soon, err)
-		unused, err := api.ListAllKeys(ctx, service.ListAllKeysRequest{UnusedFor: ptr(time.Hour)})
+		unused, err := backend.ListAllKeys(ctx, api.ListAllKeysRequest{UnusedFor: ptr(time.Hour)})
 		tr.step("unused for 1h", unused, err)
-		_, err = api.ListAllKeys(ctx, service.ListAllKeysRequest{UnusedFor: ptr(-time.Hour)})
+		_, err = backend.ListAllKeys(ctx, api.ListAllKeysRequest{UnusedFor: ptr(-time.Hour)})
 		tr.step("negative duration", nil, err)
 	})
 	wantLine(t, lines, "inventory", `"account":"alpha"`)
@@ -667,15 +668,15 @@ func serve(t *testing.T) served {
 func TestContractEscalation(t *testing.T) {
 	sv := serve(t)
 	st, mk, op := sv.st, sv.mk, sv.op
-	as := func(c escalationtest.Caller) service.API {
+	as := func(c escalationtest.Caller) api.API {
 		return service.New(st, service.Actor{Local: "tester", As: c.ID}, "", service.WithMasterKey(mk))
 	}
-	remote := func(c escalationtest.Caller) service.API {
-		api, err := client.New(sv.url, c.Credential, "", nil)
+	remote := func(c escalationtest.Caller) api.API {
+		backend, err := client.New(sv.url, c.Credential, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return api
+		return backend
 	}
 	f := escalationtest.Setup(t, op, remote)
 	local := escalationtest.Run(t, f, as)
@@ -698,18 +699,18 @@ func TestAuditRecordsTheCredential(t *testing.T) {
 	ctx := context.Background()
 	sv := serve(t)
 	op := sv.op
-	remote := func(cred string) service.API {
-		api, err := client.New(sv.url, cred, "", nil)
+	remote := func(cred string) api.API {
+		backend, err := client.New(sv.url, cred, "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return api
+		return backend
 	}
-	tok, err := op.MintToken(ctx, service.MintTokenRequest{Execution: "run-42"})
+	tok, err := op.MintToken(ctx, api.MintTokenRequest{Execution: "run-42"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bot, err := op.CreateAccount(ctx, service.CreateAccountRequest{Name: "Bot", Groups: []string{"admins"}})
+	bot, err := op.CreateAccount(ctx, api.CreateAccountRequest{Name: "Bot", Groups: []string{"admins"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -723,7 +724,7 @@ func TestAuditRecordsTheCredential(t *testing.T) {
 		"by-user":  {Type: domain.CredentialUserToken, ID: utok.ID},
 	}
 	for name, cred := range map[string]string{"by-token": tok.Token, "by-key": bot.Key.Secret, "by-user": utok.Secret} {
-		if _, err := remote(cred).CreateGroup(ctx, service.CreateGroupRequest{Name: name}); err != nil {
+		if _, err := remote(cred).CreateGroup(ctx, api.CreateGroupRequest{Name: name}); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}

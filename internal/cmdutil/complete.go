@@ -1,9 +1,9 @@
 package cmdutil
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"strings"
 
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -38,11 +38,11 @@ func CompleteGroups(f *Factory) completer {
 }
 
 func accountNames(c *cobra.Command, f *Factory, prefix string) []string {
-	api, err := f.Backend(c.Context())
+	backend, err := f.Backend(c.Context())
 	if err != nil {
 		return nil
 	}
-	accts, err := api.ListAccounts(c.Context(), service.ListAccountsRequest{})
+	accts, err := backend.ListAccounts(c.Context(), api.ListAccountsRequest{})
 	if err != nil {
 		return nil
 	}
@@ -56,11 +56,11 @@ func accountNames(c *cobra.Command, f *Factory, prefix string) []string {
 }
 
 func groupNames(c *cobra.Command, f *Factory, prefix string, skip []string) []string {
-	api, err := f.Backend(c.Context())
+	backend, err := f.Backend(c.Context())
 	if err != nil {
 		return nil
 	}
-	gs, err := api.ListGroups(c.Context())
+	gs, err := backend.ListGroups(c.Context())
 	if err != nil {
 		return nil
 	}

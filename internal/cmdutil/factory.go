@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -48,7 +49,7 @@ func New(ios *iostreams.IOStreams) *Factory {
 
 // Backend opens the service the commands call: a server when a profile is
 // selected (remote mode), else the local SQLite database.
-func (f *Factory) Backend(ctx context.Context) (service.API, error) {
+func (f *Factory) Backend(ctx context.Context) (api.API, error) {
 	remote, err := f.Remote()
 	if err != nil {
 		return nil, err

@@ -3,12 +3,12 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"slices"
 	"strings"
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
@@ -36,12 +36,12 @@ func AddMutationFlags(cmd *cobra.Command, m *MutationFlags, destructive bool) {
 //     call carries the plan's digest, and if the plan changed meanwhile the
 //     service refuses (exit 5) and the new plan is shown;
 //   - with --yes: agree to the plan as it is when the change runs, unseen.
-func Mutate[T any](ios *iostreams.IOStreams, flags MutationFlags, call func(service.Mutation) (T, error)) (T, error) {
+func Mutate[T any](ios *iostreams.IOStreams, flags MutationFlags, call func(api.Mutation) (T, error)) (T, error) {
 	var zero T
 	if flags.DryRun {
 		// A dry run never commits, so it may ask the service twice: first
 		// for the plan of a destructive change, then for its result.
-		m := service.Mutation{DryRun: true}
+		m := api.Mutation{DryRun: true}
 		res, err := call(m)
 		if c := confirmation(err); c != nil {
 			printPlan(ios, "would "+c.Action, c.Consequences)
@@ -53,7 +53,7 @@ func Mutate[T any](ios *iostreams.IOStreams, flags MutationFlags, call func(serv
 		}
 		return res, err
 	}
-	m := service.Mutation{Confirmed: flags.Yes}
+	m := api.Mutation{Confirmed: flags.Yes}
 	res, err := call(m)
 	c := confirmation(err)
 	if c == nil {

@@ -2,18 +2,18 @@ package cmdutil
 
 import (
 	"context"
+	"github.com/sactl/sactl/internal/api"
 	"time"
 
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/spf13/cobra"
 )
 
 // Base is embedded in every command's options: its dependencies, made lazily.
 type Base struct {
 	IO      *iostreams.IOStreams
-	Backend func(context.Context) (service.API, error)
+	Backend func(context.Context) (api.API, error)
 	Now     func() time.Time
 	Format  output.Format
 }
@@ -78,12 +78,12 @@ confirmed, 3 not found, 4 unauthenticated or forbidden, 5 conflict
 
 // Show fetches a value through the backend and prints it: JSON as is, or
 // table(v) for people. Read commands are this and their flags.
-func Show[T any](ctx context.Context, b *Base, get func(service.API) (T, error), table func(T) error) error {
-	api, err := b.Backend(ctx)
+func Show[T any](ctx context.Context, b *Base, get func(api.API) (T, error), table func(T) error) error {
+	backend, err := b.Backend(ctx)
 	if err != nil {
 		return err
 	}
-	v, err := get(api)
+	v, err := get(backend)
 	if err != nil {
 		return err
 	}
@@ -102,12 +102,12 @@ func (b *Base) PrintChange(flags MutationFlags, v any, table func() error) error
 
 // Change runs a change through the confirmation flow (R-CLI-2) and prints
 // its result with PrintChange.
-func Change[T any](ctx context.Context, b *Base, flags MutationFlags, call func(service.API, service.Mutation) (T, error), table func(T) error) error {
-	api, err := b.Backend(ctx)
+func Change[T any](ctx context.Context, b *Base, flags MutationFlags, call func(api.API, api.Mutation) (T, error), table func(T) error) error {
+	backend, err := b.Backend(ctx)
 	if err != nil {
 		return err
 	}
-	v, err := Mutate(b.IO, flags, func(m service.Mutation) (T, error) { return call(api, m) })
+	v, err := Mutate(b.IO, flags, func(m api.Mutation) (T, error) { return call(backend, m) })
 	if err != nil {
 		return err
 	}

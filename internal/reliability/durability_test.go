@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -58,7 +59,7 @@ func TestDurabilityServerKilledUnderLoad(t *testing.T) {
 	for cycle := 0; cycle < sc.durCycles; cycle++ {
 		sv = s.startServer()
 		// /readyz: the restarted server found its master key (R-KEY-10).
-		if code, body, err := api(hc, "GET", sv.url+"/readyz", "", nil); err != nil || code != 200 {
+		if code, body, err := callAPI(hc, "GET", sv.url+"/readyz", "", nil); err != nil || code != 200 {
 			t.Fatalf("cycle %d: /readyz after restart: %d %s %v", cycle, code, body, err)
 		}
 		var killed atomic.Bool
@@ -71,7 +72,7 @@ func TestDurabilityServerKilledUnderLoad(t *testing.T) {
 				for i := 0; !killed.Load(); i++ {
 					if len(mine) > 0 && i%3 == 2 {
 						a := mine[i%len(mine)]
-						code, body, err := api(hc, "POST", sv.url+"/api/v1/service-accounts/"+a.accountID+"/keys/rotate?confirm=true", admin, nil)
+						code, body, err := callAPI(hc, "POST", sv.url+"/api/v1/service-accounts/"+a.accountID+"/keys/rotate?confirm=true", admin, nil)
 						if err != nil {
 							unacked.Add(1)
 							continue
@@ -95,7 +96,7 @@ func TestDurabilityServerKilledUnderLoad(t *testing.T) {
 						continue
 					}
 					name := fmt.Sprintf("d-%d-%d-%d", cycle, c, i)
-					code, body, err := api(hc, "POST", sv.url+"/api/v1/service-accounts", admin,
+					code, body, err := callAPI(hc, "POST", sv.url+"/api/v1/service-accounts", admin,
 						map[string]any{"name": name, "groups": []string{"base"}})
 					if err != nil {
 						unacked.Add(1)
@@ -162,7 +163,7 @@ func TestDurabilityServerKilledUnderLoad(t *testing.T) {
 	var introspected atomic.Int64
 	parallel(4, len(all), func(i int) {
 		a := all[i]
-		code, body, err := api(hc, "POST", sv.url+"/api/v1/auth/introspect", admin, map[string]string{"token": a.secret})
+		code, body, err := callAPI(hc, "POST", sv.url+"/api/v1/auth/introspect", admin, map[string]string{"token": a.secret})
 		var v verification
 		if err == nil {
 			err = json.Unmarshal(body, &v)
@@ -242,10 +243,10 @@ func TestCommitsSurvivePowerLoss(t *testing.T) {
 	defer st.Close()
 	svc := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(service.LocalMasterKey(path)))
 	// A write and a read, so both pools have opened a connection.
-	if _, err := svc.CreateAccount(ctx, service.CreateAccountRequest{Name: "Durable"}); err != nil {
+	if _, err := svc.CreateAccount(ctx, api.CreateAccountRequest{Name: "Durable"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.ListAccounts(ctx, service.ListAccountsRequest{}); err != nil {
+	if _, err := svc.ListAccounts(ctx, api.ListAccountsRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()

@@ -442,8 +442,8 @@ func (l *serverLog) String() string {
 	return l.buf.String()
 }
 
-// api calls the server's REST API with a bearer credential.
-func api(hc *http.Client, method, url, token string, body any) (int, []byte, error) {
+// callAPI calls the server's REST API with a bearer credential.
+func callAPI(hc *http.Client, method, url, token string, body any) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)

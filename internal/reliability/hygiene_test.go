@@ -249,7 +249,7 @@ func runHygieneScenario(t *testing.T, s *sandbox, c *hygieneCorpus) {
 	hc := &http.Client{Timeout: 10 * time.Second}
 	var answers []source
 	call := func(method, path, bearer string, body any) {
-		code, b, err := api(hc, method, sv.url+path, bearer, body)
+		code, b, err := callAPI(hc, method, sv.url+path, bearer, body)
 		if err != nil {
 			t.Fatalf("%s %s: %v", method, path, err)
 		}

@@ -16,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -146,7 +147,7 @@ func newIntrospectTarget(b *testing.B) benchTarget {
 	}
 	tg := benchTarget{auth: tok.Secret, want: []byte(`"active":true`)}
 	for i := range benchIntrospectKeys {
-		c, err := local.CreateAccount(ctx, service.CreateAccountRequest{Name: fmt.Sprintf("Bench %02d", i), Groups: []string{"admins"}})
+		c, err := local.CreateAccount(ctx, api.CreateAccountRequest{Name: fmt.Sprintf("Bench %02d", i), Groups: []string{"admins"}})
 		if err != nil {
 			b.Fatal(err)
 		}

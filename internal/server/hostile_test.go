@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"io"
 	"net/http"
 	"net/url"
@@ -100,16 +101,16 @@ func newHostileWorld(f *fixture) hostileWorld {
 			t.Fatal(err)
 		}
 	}
-	_, err := f.local.CreateGroup(f.ctx, service.CreateGroupRequest{Name: "team",
+	_, err := f.local.CreateGroup(f.ctx, api.CreateGroupRequest{Name: "team",
 		Permissions: domain.Permissions{"service_accounts": domain.LevelView}})
 	must(err)
-	target, err := f.local.CreateAccount(f.ctx, service.CreateAccountRequest{Name: "Target", Groups: []string{"team"}})
+	target, err := f.local.CreateAccount(f.ctx, api.CreateAccountRequest{Name: "Target", Groups: []string{"team"}})
 	must(err)
-	_, err = f.local.CreateUser(f.ctx, service.CreateUserRequest{Name: "Ann", Email: "ann@default.example", Groups: []string{"team"}})
+	_, err = f.local.CreateUser(f.ctx, api.CreateUserRequest{Name: "Ann", Email: "ann@default.example", Groups: []string{"team"}})
 	must(err)
-	ut, err := f.local.CreateUserToken(f.ctx, service.CreateUserTokenRequest{Ref: "ann@default.example"})
+	ut, err := f.local.CreateUserToken(f.ctx, api.CreateUserTokenRequest{Ref: "ann@default.example"})
 	must(err)
-	tok, err := f.local.MintToken(f.ctx, service.MintTokenRequest{TTL: 30 * time.Minute})
+	tok, err := f.local.MintToken(f.ctx, api.MintTokenRequest{TTL: 30 * time.Minute})
 	must(err)
 	w := hostileWorld{
 		fill: strings.NewReplacer("{key}", target.Key.ID, "{token}", tok.ID, "{user_token}", ut.ID,
@@ -118,15 +119,15 @@ func newHostileWorld(f *fixture) hostileWorld {
 		suspended: f.account("Paused", "admins"),
 		secrets:   []string{target.ID, target.Key.ID, target.Key.Secret, ut.ID, tok.ID},
 	}
-	_, err = f.local.ArchiveAccount(f.ctx, "gone", service.Mutation{Confirmed: true})
+	_, err = f.local.ArchiveAccount(f.ctx, "gone", api.Mutation{Confirmed: true})
 	must(err)
-	_, err = f.local.SuspendAccount(f.ctx, "paused", service.Mutation{Confirmed: true})
+	_, err = f.local.SuspendAccount(f.ctx, "paused", api.Mutation{Confirmed: true})
 	must(err)
-	_, err = f.local.CreateBusiness(f.ctx, service.CreateBusinessRequest{Name: "acme"})
+	_, err = f.local.CreateBusiness(f.ctx, api.CreateBusinessRequest{Name: "acme"})
 	must(err)
 	acme := service.New(f.st, service.LocalActor("tester"), "acme",
 		service.WithClock(func() time.Time { return f.now }), service.WithMasterKey(f.mk))
-	foreign, err := acme.CreateAccount(f.ctx, service.CreateAccountRequest{Name: "Acme admin", Groups: []string{"admins"}})
+	foreign, err := acme.CreateAccount(f.ctx, api.CreateAccountRequest{Name: "Acme admin", Groups: []string{"admins"}})
 	must(err)
 	w.foreign = foreign.Key.Secret
 	return w
@@ -194,7 +195,7 @@ func TestHostileInputOnEveryRoute(t *testing.T) { // R-SRV-2, R-SRV-4
 	}
 
 	// The SQL-looking input was only ever data.
-	if accts, err := f.local.ListAccounts(f.ctx, service.ListAccountsRequest{}); err != nil || len(accts) < 3 {
+	if accts, err := f.local.ListAccounts(f.ctx, api.ListAccountsRequest{}); err != nil || len(accts) < 3 {
 		t.Errorf("the accounts after the suite: %d, %v", len(accts), err)
 	}
 	if status, _ := f.do("GET", "/api/v1/service-accounts", f.admin, nil); status != 200 {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/keys"
-	"github.com/sactl/sactl/internal/service"
 )
 
 // Failed-authentication slowing (R-SRV-4), measured through the server's
@@ -120,14 +120,14 @@ func TestFailureDelayIsTheSameForEveryReason(t *testing.T) { // R-SRV-4
 	f := newFixture(t)
 	rec := f.recordSleeps()
 	paused := f.account("Paused", "admins")
-	if _, err := f.local.SuspendAccount(f.ctx, "paused", service.Mutation{Confirmed: true}); err != nil {
+	if _, err := f.local.SuspendAccount(f.ctx, "paused", api.Mutation{Confirmed: true}); err != nil {
 		t.Fatal(err)
 	}
 	gone := f.account("Gone", "admins")
-	if _, err := f.local.ArchiveAccount(f.ctx, "gone", service.Mutation{Confirmed: true}); err != nil {
+	if _, err := f.local.ArchiveAccount(f.ctx, "gone", api.Mutation{Confirmed: true}); err != nil {
 		t.Fatal(err)
 	}
-	exp, err := f.local.CreateUserToken(f.ctx, service.CreateUserTokenRequest{Ref: "admin@default.example", ExpiresIn: time.Hour})
+	exp, err := f.local.CreateUserToken(f.ctx, api.CreateUserTokenRequest{Ref: "admin@default.example", ExpiresIn: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -13,7 +14,7 @@ import (
 // naming the file to an unauthenticated caller.
 func TestReadyzNeedsTheMasterKey(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.local.CreateAccount(f.ctx, service.CreateAccountRequest{Name: "Sealed", Groups: []string{"admins"}}); err != nil {
+	if _, err := f.local.CreateAccount(f.ctx, api.CreateAccountRequest{Name: "Sealed", Groups: []string{"admins"}}); err != nil {
 		t.Fatal(err)
 	}
 	for name, mk := range map[string]service.MasterKey{

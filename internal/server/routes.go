@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/base64"
+	"github.com/sactl/sactl/internal/api"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/service"
 )
 
 // route is one API operation. The table below is the API: the mux is built
@@ -21,12 +21,6 @@ type route struct {
 	Handle             func(*call) (any, error)
 }
 
-// Page is the list envelope of R-SRV-6.
-type Page[T any] struct {
-	Items      []T     `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
-
 // maxPage bounds every page, audit pages included.
 const maxPage = 1000
 
@@ -34,13 +28,13 @@ const maxPage = 1000
 const defaultAuditPage = 500
 
 // paginate cuts a page from a full list; the cursor is an opaque offset.
-func paginate[T any](c *call, all []T) (Page[T], error) {
+func paginate[T any](c *call, all []T) (api.Page[T], error) {
 	q := c.r.URL.Query()
 	limit, offset := 100, 0
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxPage {
-			return Page[T]{}, domain.Invalidf("invalid limit %q: use 1 to %d", v, maxPage)
+			return api.Page[T]{}, domain.Invalidf("invalid limit %q: use 1 to %d", v, maxPage)
 		}
 		limit = n
 	}
@@ -48,11 +42,11 @@ func paginate[T any](c *call, all []T) (Page[T], error) {
 		b, err := base64.RawURLEncoding.DecodeString(v)
 		n, err2 := strconv.Atoi(string(b))
 		if err != nil || err2 != nil || n < 0 {
-			return Page[T]{}, domain.Invalidf("invalid cursor")
+			return api.Page[T]{}, domain.Invalidf("invalid cursor")
 		}
 		offset = n
 	}
-	p := Page[T]{Items: []T{}}
+	p := api.Page[T]{Items: []T{}}
 	if offset < len(all) {
 		end := min(offset+limit, len(all))
 		p.Items = all[offset:end]
@@ -75,8 +69,8 @@ func param(c *call, name string) string { return c.r.PathValue(name) }
 
 // keyRequest reads {key}: an id, or "primary" / "secondary"; an id with
 // ?secondary=true is passed on for the service to refuse.
-func keyRequest(c *call) service.KeyRequest {
-	req := service.KeyRequest{Ref: param(c, "account"), Mutation: c.m, Force: boolParam(c.r, "force"),
+func keyRequest(c *call) api.KeyRequest {
+	req := api.KeyRequest{Ref: param(c, "account"), Mutation: c.m, Force: boolParam(c.r, "force"),
 		Secondary: boolParam(c.r, "secondary")}
 	switch k := param(c, "key"); k {
 	case "secondary":
@@ -123,10 +117,10 @@ type groupsBody struct {
 	Groups []string `json:"groups"`
 }
 
-func changeGroups(op service.GroupOp, user bool) func(*call) (any, error) {
+func changeGroups(op api.GroupOp, user bool) func(*call) (any, error) {
 	return func(c *call) (any, error) {
-		req := service.ChangeGroupsRequest{Ref: param(c, "ref"), Op: op, Mutation: c.m}
-		if op == service.GroupsRemove {
+		req := api.ChangeGroupsRequest{Ref: param(c, "ref"), Op: op, Mutation: c.m}
+		if op == api.GroupsRemove {
 			req.Groups = c.r.URL.Query()["group"]
 		} else {
 			var b groupsBody
@@ -134,8 +128,8 @@ func changeGroups(op service.GroupOp, user bool) func(*call) (any, error) {
 				return nil, err
 			}
 			req.Groups = b.Groups
-			if op == service.GroupsSet && len(b.Groups) == 0 {
-				req.Op = service.GroupsClear
+			if op == api.GroupsSet && len(b.Groups) == 0 {
+				req.Op = api.GroupsClear
 			}
 		}
 		if user {
@@ -191,12 +185,12 @@ var routes = []route{
 	// Service accounts (R-SA-*).
 	{Method: "GET", Path: "/api/v1/service-accounts", Name: "list_service_accounts", Handle: func(c *call) (any, error) {
 		q := c.r.URL.Query()
-		all, err := c.svc.ListAccounts(c.ctx(), service.ListAccountsRequest{
+		all, err := c.svc.ListAccounts(c.ctx(), api.ListAccountsRequest{
 			Status: domain.Status(q.Get("status")), Group: q.Get("group"), Archived: q.Get("archived") == "true"})
 		return list(c, all, err)
 	}},
 	{Method: "POST", Path: "/api/v1/service-accounts", Name: "create_service_account", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
-		var req service.CreateAccountRequest
+		var req api.CreateAccountRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
 		}
@@ -207,7 +201,7 @@ var routes = []route{
 		return c.svc.GetAccount(c.ctx(), param(c, "account"))
 	}},
 	{Method: "PATCH", Path: "/api/v1/service-accounts/{account}", Name: "update_service_account", Body: jsonBody, Handle: func(c *call) (any, error) {
-		var req service.UpdateAccountRequest
+		var req api.UpdateAccountRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
 		}
@@ -223,9 +217,9 @@ var routes = []route{
 	{Method: "POST", Path: "/api/v1/service-accounts/{account}/archive", Name: "archive_service_account", Handle: func(c *call) (any, error) {
 		return c.svc.ArchiveAccount(c.ctx(), param(c, "account"), c.m)
 	}},
-	{Method: "PUT", Path: "/api/v1/service-accounts/{ref}/groups", Name: "set_service_account_groups", Body: jsonBody, Handle: changeGroups(service.GroupsSet, false)},
-	{Method: "POST", Path: "/api/v1/service-accounts/{ref}/groups", Name: "add_service_account_groups", Body: jsonBody, Handle: changeGroups(service.GroupsAdd, false)},
-	{Method: "DELETE", Path: "/api/v1/service-accounts/{ref}/groups", Name: "remove_service_account_groups", Handle: changeGroups(service.GroupsRemove, false)},
+	{Method: "PUT", Path: "/api/v1/service-accounts/{ref}/groups", Name: "set_service_account_groups", Body: jsonBody, Handle: changeGroups(api.GroupsSet, false)},
+	{Method: "POST", Path: "/api/v1/service-accounts/{ref}/groups", Name: "add_service_account_groups", Body: jsonBody, Handle: changeGroups(api.GroupsAdd, false)},
+	{Method: "DELETE", Path: "/api/v1/service-accounts/{ref}/groups", Name: "remove_service_account_groups", Handle: changeGroups(api.GroupsRemove, false)},
 
 	// API keys (SPEC §3).
 	{Method: "GET", Path: "/api/v1/service-accounts/{account}/keys", Name: "list_keys", Handle: func(c *call) (any, error) {
@@ -237,14 +231,14 @@ var routes = []route{
 		if err != nil {
 			return nil, err
 		}
-		return c.svc.CreateKey(c.ctx(), service.CreateKeyRequest{Ref: param(c, "account"), Name: name, ExpiresIn: d, Mutation: c.m})
+		return c.svc.CreateKey(c.ctx(), api.CreateKeyRequest{Ref: param(c, "account"), Name: name, ExpiresIn: d, Mutation: c.m})
 	}},
 	{Method: "POST", Path: "/api/v1/service-accounts/{account}/keys/rotate", Name: "rotate_keys", Created: true, Handle: func(c *call) (any, error) {
 		grace, err := duration("grace", c.r.URL.Query().Get("grace"))
 		if err != nil {
 			return nil, err
 		}
-		return c.svc.RotateKeys(c.ctx(), service.RotateKeyRequest{Ref: param(c, "account"), Grace: grace,
+		return c.svc.RotateKeys(c.ctx(), api.RotateKeyRequest{Ref: param(c, "account"), Grace: grace,
 			DisablePrevious: boolParam(c.r, "disable_previous"), Mutation: c.m})
 	}},
 	{Method: "DELETE", Path: "/api/v1/service-accounts/{account}/keys/{key}", Name: "delete_key", Handle: func(c *call) (any, error) {
@@ -262,7 +256,7 @@ var routes = []route{
 	// R-KEY-13: the key inventory of the whole business.
 	{Method: "GET", Path: "/api/v1/keys", Name: "list_all_keys", Handle: func(c *call) (any, error) {
 		q := c.r.URL.Query()
-		var req service.ListAllKeysRequest
+		var req api.ListAllKeysRequest
 		for i, dst := range []**time.Duration{&req.ExpiringWithin, &req.UnusedFor} {
 			if name := [...]string{"expiring_within", "unused_for"}[i]; q.Has(name) {
 				d, err := duration(name, q.Get(name))
@@ -292,7 +286,7 @@ var routes = []route{
 		if err != nil {
 			return nil, err
 		}
-		return c.svc.MintToken(c.ctx(), service.MintTokenRequest{TTL: ttl, Execution: body.Execution})
+		return c.svc.MintToken(c.ctx(), api.MintTokenRequest{TTL: ttl, Execution: body.Execution})
 	}},
 	{Method: "POST", Path: "/api/v1/tokens/signing-key/rotate", Name: "rotate_signing_key", Handle: func(c *call) (any, error) {
 		id, err := c.svc.RotateSigningKey(c.ctx(), c.m)
@@ -315,7 +309,7 @@ var routes = []route{
 		return list(c, all, err)
 	}},
 	{Method: "POST", Path: "/api/v1/groups", Name: "create_group", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
-		var req service.CreateGroupRequest
+		var req api.CreateGroupRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
 		}
@@ -326,7 +320,7 @@ var routes = []route{
 		return c.svc.GetGroup(c.ctx(), param(c, "group"))
 	}},
 	{Method: "PATCH", Path: "/api/v1/groups/{group}", Name: "update_group", Body: jsonBody, Handle: func(c *call) (any, error) {
-		var req service.UpdateGroupRequest
+		var req api.UpdateGroupRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
 		}
@@ -340,11 +334,11 @@ var routes = []route{
 	// Users (R-USER-*).
 	{Method: "GET", Path: "/api/v1/users", Name: "list_users", Handle: func(c *call) (any, error) {
 		q := c.r.URL.Query()
-		all, err := c.svc.ListUsers(c.ctx(), service.ListUsersRequest{Removed: q.Get("removed") == "true", Group: q.Get("group")})
+		all, err := c.svc.ListUsers(c.ctx(), api.ListUsersRequest{Removed: q.Get("removed") == "true", Group: q.Get("group")})
 		return list(c, all, err)
 	}},
 	{Method: "POST", Path: "/api/v1/users", Name: "create_user", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
-		var req service.CreateUserRequest
+		var req api.CreateUserRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
 		}
@@ -354,7 +348,7 @@ var routes = []route{
 	{Method: "GET", Path: "/api/v1/users/search", Name: "search_users", Handle: func(c *call) (any, error) {
 		q := c.r.URL.Query()
 		n, _ := strconv.Atoi(q.Get("max"))
-		all, err := c.svc.SearchPrincipals(c.ctx(), service.SearchRequest{Prefix: q.Get("prefix"),
+		all, err := c.svc.SearchPrincipals(c.ctx(), api.SearchRequest{Prefix: q.Get("prefix"),
 			IncludeServiceAccounts: q.Get("include_service_accounts") == "true", Limit: n})
 		return list(c, all, err)
 	}},
@@ -362,7 +356,7 @@ var routes = []route{
 		return c.svc.GetUser(c.ctx(), param(c, "user"))
 	}},
 	{Method: "PATCH", Path: "/api/v1/users/{user}", Name: "update_user", Body: jsonBody, Handle: func(c *call) (any, error) {
-		var req service.UpdateUserRequest
+		var req api.UpdateUserRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
 		}
@@ -372,9 +366,9 @@ var routes = []route{
 	{Method: "DELETE", Path: "/api/v1/users/{user}", Name: "remove_user", Handle: func(c *call) (any, error) {
 		return c.svc.RemoveUser(c.ctx(), param(c, "user"), c.m)
 	}},
-	{Method: "PUT", Path: "/api/v1/users/{ref}/groups", Name: "set_user_groups", Body: jsonBody, Handle: changeGroups(service.GroupsSet, true)},
-	{Method: "POST", Path: "/api/v1/users/{ref}/groups", Name: "add_user_groups", Body: jsonBody, Handle: changeGroups(service.GroupsAdd, true)},
-	{Method: "DELETE", Path: "/api/v1/users/{ref}/groups", Name: "remove_user_groups", Handle: changeGroups(service.GroupsRemove, true)},
+	{Method: "PUT", Path: "/api/v1/users/{ref}/groups", Name: "set_user_groups", Body: jsonBody, Handle: changeGroups(api.GroupsSet, true)},
+	{Method: "POST", Path: "/api/v1/users/{ref}/groups", Name: "add_user_groups", Body: jsonBody, Handle: changeGroups(api.GroupsAdd, true)},
+	{Method: "DELETE", Path: "/api/v1/users/{ref}/groups", Name: "remove_user_groups", Handle: changeGroups(api.GroupsRemove, true)},
 	{Method: "GET", Path: "/api/v1/users/{user}/tokens", Name: "list_user_tokens", Handle: func(c *call) (any, error) {
 		all, err := c.svc.ListUserTokens(c.ctx(), param(c, "user"))
 		return list(c, all, err)
@@ -384,7 +378,7 @@ var routes = []route{
 		if err != nil {
 			return nil, err
 		}
-		return c.svc.CreateUserToken(c.ctx(), service.CreateUserTokenRequest{Ref: param(c, "user"), Name: name, ExpiresIn: d, Mutation: c.m})
+		return c.svc.CreateUserToken(c.ctx(), api.CreateUserTokenRequest{Ref: param(c, "user"), Name: name, ExpiresIn: d, Mutation: c.m})
 	}},
 	{Method: "DELETE", Path: "/api/v1/users/{user}/tokens/{token}", Name: "revoke_user_token", Handle: func(c *call) (any, error) {
 		return c.svc.RevokeUserToken(c.ctx(), param(c, "user"), param(c, "token"), c.m)
@@ -399,7 +393,7 @@ var routes = []route{
 		return list(c, all, err)
 	}},
 	{Method: "POST", Path: "/api/v1/businesses", Name: "create_business", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
-		var req service.CreateBusinessRequest
+		var req api.CreateBusinessRequest
 		if err := c.decode(&req); err != nil {
 			return nil, err
 		}
@@ -417,7 +411,7 @@ var routes = []route{
 		if err := c.decode(&body); err != nil {
 			return nil, err
 		}
-		return c.svc.SetSetting(c.ctx(), service.SetSettingRequest{Key: param(c, "key"), Value: body.Value, Mutation: c.m})
+		return c.svc.SetSetting(c.ctx(), api.SetSettingRequest{Key: param(c, "key"), Value: body.Value, Mutation: c.m})
 	}},
 
 	// Audit (R-AUD-3): pages of at most maxPage events, oldest first; the
@@ -428,7 +422,7 @@ var routes = []route{
 		if err != nil {
 			return nil, err
 		}
-		p := Page[domain.AuditEvent]{Items: make([]domain.AuditEvent, 0, min(f.PageSize, 64))}
+		p := api.Page[domain.AuditEvent]{Items: make([]domain.AuditEvent, 0, min(f.PageSize, 64))}
 		if err := c.svc.ListAudit(c.ctx(), f, func(e domain.AuditEvent) error {
 			p.Items = append(p.Items, e)
 			return nil

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/sactl/sactl/internal/api"
 	"log/slog"
 	"net"
 	"net/http"
@@ -179,7 +180,7 @@ func (s *Server) plain(name string, h http.HandlerFunc) http.Handler {
 type call struct {
 	r     *http.Request
 	svc   *service.Service
-	m     service.Mutation
+	m     api.Mutation
 	media string // the body's media type, "" without a body (checkRequest)
 }
 
@@ -188,10 +189,6 @@ func (c *call) ctx() context.Context { return c.r.Context() }
 // decode reads the JSON body (R-SRV-4: one object, no unknown fields, no
 // trailing data, at most MaxBodyBytes).
 func (c *call) decode(v any) error { return decodeJSON(c.r, v) }
-
-// CredentialExpiresHeader is on every authenticated answer whose bearer
-// credential expires: when, in RFC 3339 UTC.
-const CredentialExpiresHeader = "X-Sactl-Credential-Expires"
 
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -212,14 +209,14 @@ func (s *Server) wrap(rt route) http.Handler {
 		principal = v.Principal.ID
 		if cr := v.Credential; cr != nil && cr.ExpiresAt != nil {
 			// Lets a client warn before its own credential expires (R-KEY-16).
-			sw.Header().Set(CredentialExpiresHeader, cr.ExpiresAt.UTC().Format(time.RFC3339))
+			sw.Header().Set(api.CredentialExpiresHeader, cr.ExpiresAt.UTC().Format(time.RFC3339))
 		}
 		biz := v.Business
 		if want := r.Header.Get("X-Sactl-Business"); want != "" && want != biz {
 			writeError(sw, domain.Forbiddenf("the credential belongs to business %q, not %s", biz, domain.Quote(want)))
 			return
 		}
-		c := &call{r: r, media: media, m: service.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm"), PlanDigest: planDigestParam(r)}}
+		c := &call{r: r, media: media, m: api.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm"), PlanDigest: planDigestParam(r)}}
 		actor := service.Actor{PrincipalID: v.Principal.ID, Credential: &domain.ActorCredential{
 			Type: v.Credential.Type, ID: v.Credential.ID, Execution: v.Credential.Execution}}
 		c.svc = service.New(s.cfg.Store, actor, biz,
@@ -292,51 +289,18 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// ErrorBody is the JSON error of R-SRV-2.
-type ErrorBody struct {
-	Error ErrorDetail `json:"error"`
-}
-
-// ErrorDetail carries the code, message, hint and, for destructive changes,
-// the confirmation the client must give.
-type ErrorDetail struct {
-	Code         string               `json:"code"`
-	Message      string               `json:"message"`
-	Hint         string               `json:"hint,omitempty"`
-	Confirmation *domain.Confirmation `json:"confirmation,omitempty"`
-}
-
-// StatusOf is the one mapping from error kinds to HTTP statuses.
-func StatusOf(k domain.Kind) int {
-	switch k {
-	case domain.KindInvalid:
-		return http.StatusBadRequest
-	case domain.KindNotFound:
-		return http.StatusNotFound
-	case domain.KindConflict, domain.KindProtected:
-		return http.StatusConflict
-	case domain.KindUnauthenticated:
-		return http.StatusUnauthorized
-	case domain.KindForbidden:
-		return http.StatusForbidden
-	case domain.KindNeedsConfirm:
-		return http.StatusPreconditionRequired
-	}
-	return http.StatusInternalServerError
-}
-
 func writeError(w http.ResponseWriter, err error) {
 	var de *domain.Error
-	body := ErrorBody{Error: ErrorDetail{Code: string(domain.KindInternal), Message: "internal error"}}
+	body := api.ErrorBody{Error: api.ErrorDetail{Code: string(domain.KindInternal), Message: "internal error"}}
 	if errors.As(err, &de) {
 		// R-CLI-4: a second layer over the domain constructors' own.
-		body.Error = ErrorDetail{Code: string(de.Kind), Message: domain.RedactMessage(de.Msg),
+		body.Error = api.ErrorDetail{Code: string(de.Kind), Message: domain.RedactMessage(de.Msg),
 			Hint: domain.RedactMessage(de.Hint), Confirmation: de.Confirm}
 	}
 	if body.Error.Code == string(domain.KindUnauthenticated) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sactl"`)
 	}
-	status := StatusOf(domain.Kind(body.Error.Code))
+	status := api.StatusOf(domain.Kind(body.Error.Code))
 	if re, ok := errors.AsType[*requestError](err); ok {
 		status = re.status // R-SRV-4: 405, 413, 415 are invalid requests too
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"hash/fnv"
 	"net/http"
 	"net/http/httptest"
@@ -74,32 +75,32 @@ func newFuzzServer(f *testing.F) *fuzzServer {
 			f.Fatal(err)
 		}
 	}
-	_, err = fx.local.CreateGroup(ctx, service.CreateGroupRequest{Name: "fuzz-editors", Description: "fuzzing",
+	_, err = fx.local.CreateGroup(ctx, api.CreateGroupRequest{Name: "fuzz-editors", Description: "fuzzing",
 		Permissions: domain.Permissions{"service_accounts": domain.LevelEdit, "deals": domain.LevelView}})
 	must(err)
-	acct, err := fx.local.CreateAccount(ctx, service.CreateAccountRequest{Name: "Fuzz Target", Groups: []string{"fuzz-editors"}})
+	acct, err := fx.local.CreateAccount(ctx, api.CreateAccountRequest{Name: "Fuzz Target", Groups: []string{"fuzz-editors"}})
 	must(err)
-	second, err := fx.local.CreateKey(ctx, service.CreateKeyRequest{Ref: acct.ID, Name: "second", ExpiresIn: 30 * domain.Day})
+	second, err := fx.local.CreateKey(ctx, api.CreateKeyRequest{Ref: acct.ID, Name: "second", ExpiresIn: 30 * domain.Day})
 	must(err)
 	for i := range 4 {
-		_, err := fx.local.CreateAccount(ctx, service.CreateAccountRequest{Name: fmt.Sprintf("Fuzz Page %d", i)})
+		_, err := fx.local.CreateAccount(ctx, api.CreateAccountRequest{Name: fmt.Sprintf("Fuzz api.Page %d", i)})
 		must(err)
 	}
-	user, err := fx.local.CreateUser(ctx, service.CreateUserRequest{Name: "Fuzz User", Email: "fuzz@example.com",
+	user, err := fx.local.CreateUser(ctx, api.CreateUserRequest{Name: "Fuzz User", Email: "fuzz@example.com",
 		Groups: []string{"fuzz-editors"}})
 	must(err)
-	ut, err := fx.local.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: user.ID, Name: "laptop"})
+	ut, err := fx.local.CreateUserToken(ctx, api.CreateUserTokenRequest{Ref: user.ID, Name: "laptop"})
 	must(err)
-	minted, err := fx.local.MintToken(ctx, service.MintTokenRequest{Execution: "exe_fuzz"})
+	minted, err := fx.local.MintToken(ctx, api.MintTokenRequest{Execution: "exe_fuzz"})
 	must(err)
 	s.credentials = append(s.credentials, acct.Key.Secret, second.Secret, ut.Secret, minted.Token)
 
-	biz, err := fx.local.CreateBusiness(ctx, service.CreateBusinessRequest{Name: "foreign-biz"})
+	biz, err := fx.local.CreateBusiness(ctx, api.CreateBusinessRequest{Name: "foreign-biz"})
 	must(err)
 	other := service.New(st, service.LocalActor("tester"), biz.Name, service.WithClock(clock), service.WithMasterKey(mk))
-	fa, err := other.CreateAccount(ctx, service.CreateAccountRequest{Name: "Foreign Account", Groups: []string{"admins"}})
+	fa, err := other.CreateAccount(ctx, api.CreateAccountRequest{Name: "Foreign Account", Groups: []string{"admins"}})
 	must(err)
-	ft, err := other.MintToken(ctx, service.MintTokenRequest{})
+	ft, err := other.MintToken(ctx, api.MintTokenRequest{})
 	must(err)
 	auto, err := other.GetAccount(ctx, "automation")
 	must(err)
@@ -216,7 +217,7 @@ func checkAnswer(t *testing.T, what string, rec *httptest.ResponseRecorder, in .
 	if !slices.Contains(errorCodes, code) || msg == "" {
 		t.Fatalf("%s: %d, not the error shape: %s", what, rec.Code, body)
 	}
-	if want := StatusOf(domain.Kind(code)); rec.Code != want && rec.Code != 405 && rec.Code != 413 && rec.Code != 415 {
+	if want := api.StatusOf(domain.Kind(code)); rec.Code != want && rec.Code != 405 && rec.Code != 413 && rec.Code != 415 {
 		t.Fatalf("%s: code %s answered with status %d, want %d", what, code, rec.Code, want)
 	}
 	if p := messageProblem(msg, in...); p != "" {

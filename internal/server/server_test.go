@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"io"
 	"log/slog"
 	"net/http"
@@ -106,7 +107,7 @@ func errCode(body map[string]any) string {
 // account makes a service account with groups and returns its key.
 func (f *fixture) account(name string, groups ...string) string {
 	f.t.Helper()
-	c, err := f.local.CreateAccount(f.ctx, service.CreateAccountRequest{Name: name, Groups: groups})
+	c, err := f.local.CreateAccount(f.ctx, api.CreateAccountRequest{Name: name, Groups: groups})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -116,15 +117,15 @@ func (f *fixture) account(name string, groups ...string) string {
 func TestAuthenticationFailures(t *testing.T) { // R-SRV-2
 	f := newFixture(t)
 	suspended := f.account("Paused", "admins")
-	if _, err := f.local.SuspendAccount(f.ctx, "paused", service.Mutation{Confirmed: true}); err != nil {
+	if _, err := f.local.SuspendAccount(f.ctx, "paused", api.Mutation{Confirmed: true}); err != nil {
 		t.Fatal(err)
 	}
-	u, err := f.local.CreateUserToken(f.ctx, service.CreateUserTokenRequest{Ref: "admin@default.example", ExpiresIn: time.Hour})
+	u, err := f.local.CreateUserToken(f.ctx, api.CreateUserTokenRequest{Ref: "admin@default.example", ExpiresIn: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	revoked, _ := f.local.CreateUserToken(f.ctx, service.CreateUserTokenRequest{Ref: "admin@default.example"})
-	if _, err := f.local.RevokeUserToken(f.ctx, "admin@default.example", revoked.ID, service.Mutation{Confirmed: true}); err != nil {
+	revoked, _ := f.local.CreateUserToken(f.ctx, api.CreateUserTokenRequest{Ref: "admin@default.example"})
+	if _, err := f.local.RevokeUserToken(f.ctx, "admin@default.example", revoked.ID, api.Mutation{Confirmed: true}); err != nil {
 		t.Fatal(err)
 	}
 	expiring := u.Secret
@@ -162,7 +163,7 @@ func TestAuthenticationFailures(t *testing.T) { // R-SRV-2
 
 func TestServiceAccountCannotRotateItsOwnKeys(t *testing.T) { // R-KEY-11
 	f := newFixture(t)
-	if _, err := f.local.CreateGroup(f.ctx, service.CreateGroupRequest{Name: "editors",
+	if _, err := f.local.CreateGroup(f.ctx, api.CreateGroupRequest{Name: "editors",
 		Permissions: domain.Permissions{"service_accounts": domain.LevelEdit}}); err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func TestServiceAccountCannotRotateItsOwnKeys(t *testing.T) { // R-KEY-11
 
 func TestViewOnlyPrincipal(t *testing.T) { // R-PERM-4
 	f := newFixture(t)
-	if _, err := f.local.CreateGroup(f.ctx, service.CreateGroupRequest{Name: "viewers",
+	if _, err := f.local.CreateGroup(f.ctx, api.CreateGroupRequest{Name: "viewers",
 		Permissions: domain.Permissions{"service_accounts": domain.LevelView}}); err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +326,7 @@ func TestKeyInventoryRoute(t *testing.T) { // R-KEY-13, R-SRV-6
 	f := newFixture(t)
 	f.account("Zap", "admins")
 	f.account("Alpha", "admins")
-	if _, err := f.local.CreateKey(f.ctx, service.CreateKeyRequest{Ref: "alpha", Name: "soon", ExpiresIn: 10 * domain.Day}); err != nil {
+	if _, err := f.local.CreateKey(f.ctx, api.CreateKeyRequest{Ref: "alpha", Name: "soon", ExpiresIn: 10 * domain.Day}); err != nil {
 		t.Fatal(err)
 	}
 	status, body := f.do("GET", "/api/v1/keys?limit=2", f.admin, nil)
@@ -368,7 +369,7 @@ func TestRequestLogsHoldNoCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := local.MintToken(ctx, service.MintTokenRequest{})
+	tok, err := local.MintToken(ctx, api.MintTokenRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

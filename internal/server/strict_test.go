@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"io"
 	"net"
 	"net/http"
@@ -12,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/service"
 )
 
 // send is f.do for tests that need the answer's headers, or a body whose
@@ -81,7 +81,7 @@ func TestBodyOverLimitIs413(t *testing.T) { // R-SRV-4
 			t.Errorf("%s: %d %v, want 413 invalid", c.name, resp.StatusCode, body)
 		}
 	}
-	if accts, _ := f.local.ListAccounts(f.ctx, service.ListAccountsRequest{}); len(accts) != 1 {
+	if accts, _ := f.local.ListAccounts(f.ctx, api.ListAccountsRequest{}); len(accts) != 1 {
 		t.Errorf("an oversized request created an account: %v", accts)
 	}
 	// At the limit is still fine.
@@ -256,7 +256,7 @@ func TestJSONBodyIsOneObject(t *testing.T) { // R-SRV-4
 		"Content-Type", "application/x-www-form-urlencoded"); resp.StatusCode != 400 {
 		t.Errorf("introspection with two tokens: %d %v", resp.StatusCode, out)
 	}
-	if accts, _ := f.local.ListAccounts(f.ctx, service.ListAccountsRequest{}); len(accts) != 1 {
+	if accts, _ := f.local.ListAccounts(f.ctx, api.ListAccountsRequest{}); len(accts) != 1 {
 		t.Fatalf("a refused body created an account: %v", accts)
 	}
 	// Trailing white space is not data.

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"strconv"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -10,8 +11,8 @@ import (
 )
 
 // CreateAccount creates an integration service account (R-SA-1..3, R-SA-10).
-func (s *Service) CreateAccount(ctx context.Context, req CreateAccountRequest) (CreatedAccount, error) {
-	var out CreatedAccount
+func (s *Service) CreateAccount(ctx context.Context, req api.CreateAccountRequest) (api.CreatedAccount, error) {
+	var out api.CreatedAccount
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if err := t.allow(OpAccountCreate); err != nil {
 			return err
@@ -154,7 +155,7 @@ func (t *txn) reloadAccount(id string) (domain.Account, error) {
 }
 
 // ListAccounts lists service accounts (R-SA-5 status filter).
-func (s *Service) ListAccounts(ctx context.Context, req ListAccountsRequest) ([]domain.Account, error) {
+func (s *Service) ListAccounts(ctx context.Context, req api.ListAccountsRequest) ([]domain.Account, error) {
 	var out []domain.Account
 	err := s.read(ctx, func(t *txn) error {
 		if err := t.allow(OpAccountRead); err != nil {
@@ -219,7 +220,7 @@ func editable(a domain.Account, what string) error {
 }
 
 // UpdateAccount renames or re-describes an account (R-SA-1, R-SA-2).
-func (s *Service) UpdateAccount(ctx context.Context, req UpdateAccountRequest) (domain.Account, error) {
+func (s *Service) UpdateAccount(ctx context.Context, req api.UpdateAccountRequest) (domain.Account, error) {
 	var out domain.Account
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if err := t.allow(OpAccountUpdate); err != nil {
@@ -299,7 +300,7 @@ func (s *Service) UpdateAccount(ctx context.Context, req UpdateAccountRequest) (
 
 // SuspendAccount suspends an account: its keys are kept but rejected (R-SA-7).
 // It lists what depends on the account and needs confirmation.
-func (s *Service) SuspendAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error) {
+func (s *Service) SuspendAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
 	var out domain.Account
 	err := s.write(ctx, m, func(t *txn) error {
 		if err := t.allow(OpAccountSuspend); err != nil {
@@ -367,7 +368,7 @@ func (t *txn) dependents(a domain.Account) ([]string, []string, error) {
 }
 
 // ResumeAccount lifts a suspension (R-SA-7).
-func (s *Service) ResumeAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error) {
+func (s *Service) ResumeAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
 	var out domain.Account
 	err := s.write(ctx, m, func(t *txn) error {
 		if err := t.allow(OpAccountResume); err != nil {
@@ -401,7 +402,7 @@ func (s *Service) ResumeAccount(ctx context.Context, ref string, m Mutation) (do
 }
 
 // ArchiveAccount deletes every key of an account and archives it, for good (R-SA-8).
-func (s *Service) ArchiveAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error) {
+func (s *Service) ArchiveAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
 	var out domain.Account
 	err := s.write(ctx, m, func(t *txn) error {
 		if err := t.allow(OpAccountArchive); err != nil {
@@ -453,7 +454,7 @@ func (s *Service) ArchiveAccount(ctx context.Context, ref string, m Mutation) (d
 
 // ChangeAccountGroups sets, adds, removes or clears a service account's
 // groups (R-SA-6). Leaving it with none disables it and needs confirmation.
-func (s *Service) ChangeAccountGroups(ctx context.Context, req ChangeGroupsRequest) (domain.Account, error) {
+func (s *Service) ChangeAccountGroups(ctx context.Context, req api.ChangeGroupsRequest) (domain.Account, error) {
 	var out domain.Account
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if err := t.allow(OpAccountGroups); err != nil {
@@ -466,9 +467,9 @@ func (s *Service) ChangeAccountGroups(ctx context.Context, req ChangeGroupsReque
 		if err := editable(a, "have its groups changed"); err != nil {
 			return err
 		}
-		// R-SA-11: an API-key account's groups are fixed at creation.
+		// R-SA-11: an api.API-key account's groups are fixed at creation.
 		if a.AccountType == domain.TypeAPIKey {
-			return domain.Protectedf("the groups of API-key account %q cannot be changed; create a new key and revoke the old one", a.Name)
+			return domain.Protectedf("the groups of api.API-key account %q cannot be changed; create a new key and revoke the old one", a.Name)
 		}
 		out, err = t.changeGroups(a, req)
 		return err
@@ -477,7 +478,7 @@ func (s *Service) ChangeAccountGroups(ctx context.Context, req ChangeGroupsReque
 }
 
 // changeGroups applies a group operation to any principal.
-func (t *txn) changeGroups(a domain.Account, req ChangeGroupsRequest) (domain.Account, error) {
+func (t *txn) changeGroups(a domain.Account, req api.ChangeGroupsRequest) (domain.Account, error) {
 	gs, err := t.resolveGroups(req.Groups)
 	if err != nil {
 		return a, err
@@ -492,12 +493,12 @@ func (t *txn) changeGroups(a domain.Account, req ChangeGroupsRequest) (domain.Ac
 	}
 	next := map[string]bool{}
 	switch req.Op {
-	case GroupsSet:
-	case GroupsClear:
+	case api.GroupsSet:
+	case api.GroupsClear:
 		if len(req.Groups) > 0 {
 			return a, domain.Invalidf("clear takes no groups; use remove to take away some")
 		}
-	case GroupsAdd, GroupsRemove:
+	case api.GroupsAdd, api.GroupsRemove:
 		if len(req.Groups) == 0 {
 			return a, domain.Invalidf("name at least one group to %s", req.Op)
 		}
@@ -508,7 +509,7 @@ func (t *txn) changeGroups(a domain.Account, req ChangeGroupsRequest) (domain.Ac
 		return a, domain.Invalidf("unknown group operation %s", domain.Quote(string(req.Op)))
 	}
 	for _, g := range gs {
-		if req.Op == GroupsRemove {
+		if req.Op == api.GroupsRemove {
 			delete(next, g.ID)
 		} else {
 			next[g.ID] = true

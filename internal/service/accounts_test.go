@@ -2,6 +2,7 @@ package service
 
 import (
 	"errors"
+	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 
@@ -10,7 +11,7 @@ import (
 
 func TestBootstrapMakesAutomationAccountAndBuiltinGroups(t *testing.T) { // R-SA-4, R-PERM-2
 	e := newEnv(t)
-	accts, err := e.local.ListAccounts(e.ctx, ListAccountsRequest{})
+	accts, err := e.local.ListAccounts(e.ctx, api.ListAccountsRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestCreateAccountDefaults(t *testing.T) { // R-SA-1, R-SA-2, R-SA-3
 	if b.Status != domain.StatusDisabled {
 		t.Fatalf("an account without groups is disabled, got %s", b.Status)
 	}
-	c, err := e.local.CreateAccount(e.ctx, CreateAccountRequest{Name: "Café Sync", APIName: "cafe_custom"})
+	c, err := e.local.CreateAccount(e.ctx, api.CreateAccountRequest{Name: "Café Sync", APIName: "cafe_custom"})
 	if err != nil || c.APIName != "cafe_custom" {
 		t.Fatalf("explicit api name: %v %+v", err, c)
 	}
@@ -77,20 +78,20 @@ func TestCreateAccountRejectsBadInputAndWritesNothing(t *testing.T) { // R-SA-1,
 	before := len(e.events(domain.AuditFilter{}))
 	cases := []struct {
 		name string
-		req  CreateAccountRequest
+		req  api.CreateAccountRequest
 		kind domain.Kind
 	}{
-		{"empty", CreateAccountRequest{Name: "   "}, domain.KindInvalid},
-		{"81 chars", CreateAccountRequest{Name: strings.Repeat("a", 81)}, domain.KindInvalid},
-		{"control char", CreateAccountRequest{Name: "bad\x01name"}, domain.KindInvalid},
-		{"newline", CreateAccountRequest{Name: "two\nlines"}, domain.KindInvalid},
-		{"duplicate, other case", CreateAccountRequest{Name: "ZAPIER sync"}, domain.KindConflict},
-		{"unknown group", CreateAccountRequest{Name: "x", Groups: []string{"nope"}}, domain.KindNotFound},
-		{"protected group", CreateAccountRequest{Name: "x", Groups: []string{"automation"}}, domain.KindProtected},
-		{"bad api name", CreateAccountRequest{Name: "x", APIName: "Bad Name"}, domain.KindInvalid},
-		{"taken api name", CreateAccountRequest{Name: "x", APIName: "automation"}, domain.KindConflict},
-		{"description too long", CreateAccountRequest{Name: "x", Description: strings.Repeat("d", 1001)}, domain.KindInvalid},
-		{"icon too long", CreateAccountRequest{Name: "x", Icon: strings.Repeat("i", 33)}, domain.KindInvalid},
+		{"empty", api.CreateAccountRequest{Name: "   "}, domain.KindInvalid},
+		{"81 chars", api.CreateAccountRequest{Name: strings.Repeat("a", 81)}, domain.KindInvalid},
+		{"control char", api.CreateAccountRequest{Name: "bad\x01name"}, domain.KindInvalid},
+		{"newline", api.CreateAccountRequest{Name: "two\nlines"}, domain.KindInvalid},
+		{"duplicate, other case", api.CreateAccountRequest{Name: "ZAPIER sync"}, domain.KindConflict},
+		{"unknown group", api.CreateAccountRequest{Name: "x", Groups: []string{"nope"}}, domain.KindNotFound},
+		{"protected group", api.CreateAccountRequest{Name: "x", Groups: []string{"automation"}}, domain.KindProtected},
+		{"bad api name", api.CreateAccountRequest{Name: "x", APIName: "Bad Name"}, domain.KindInvalid},
+		{"taken api name", api.CreateAccountRequest{Name: "x", APIName: "automation"}, domain.KindConflict},
+		{"description too long", api.CreateAccountRequest{Name: "x", Description: strings.Repeat("d", 1001)}, domain.KindInvalid},
+		{"icon too long", api.CreateAccountRequest{Name: "x", Icon: strings.Repeat("i", 33)}, domain.KindInvalid},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -101,7 +102,7 @@ func TestCreateAccountRejectsBadInputAndWritesNothing(t *testing.T) { // R-SA-1,
 			}
 		})
 	}
-	accts, _ := e.local.ListAccounts(e.ctx, ListAccountsRequest{Archived: true})
+	accts, _ := e.local.ListAccounts(e.ctx, api.ListAccountsRequest{Archived: true})
 	if len(accts) != 2 {
 		t.Fatalf("bad input wrote accounts: have %d, want 2", len(accts))
 	}
@@ -138,7 +139,7 @@ func TestStatusPrecedence(t *testing.T) { // R-SA-5
 	if a.Status != domain.StatusActive {
 		t.Fatal(a.Status)
 	}
-	if _, err := e.local.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "zap", Op: GroupsClear, Mutation: yes}); err != nil {
+	if _, err := e.local.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "zap", Op: api.GroupsClear, Mutation: yes}); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.get("zap").Status; got != domain.StatusDisabled {
@@ -165,13 +166,13 @@ func TestClearingLastGroupNeedsConfirmation(t *testing.T) { // R-SA-6
 	e.createSA("Zap", "readers", "writers")
 
 	// Removing one of two groups is not destructive.
-	if _, err := e.local.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "zap", Op: GroupsRemove, Groups: []string{"writers"}}); err != nil {
+	if _, err := e.local.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "zap", Op: api.GroupsRemove, Groups: []string{"writers"}}); err != nil {
 		t.Fatalf("removing one of two groups: %v", err)
 	}
-	for _, req := range []ChangeGroupsRequest{
-		{Ref: "zap", Op: GroupsClear},
-		{Ref: "zap", Op: GroupsSet},
-		{Ref: "zap", Op: GroupsRemove, Groups: []string{"readers"}},
+	for _, req := range []api.ChangeGroupsRequest{
+		{Ref: "zap", Op: api.GroupsClear},
+		{Ref: "zap", Op: api.GroupsSet},
+		{Ref: "zap", Op: api.GroupsRemove, Groups: []string{"readers"}},
 	} {
 		_, err := e.local.ChangeAccountGroups(e.ctx, req)
 		wantKind(t, err, domain.KindNeedsConfirm)
@@ -184,21 +185,21 @@ func TestClearingLastGroupNeedsConfirmation(t *testing.T) { // R-SA-6
 			t.Fatalf("%s without confirmation changed the account: %+v", req.Op, got)
 		}
 	}
-	a, err := e.local.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "zap", Op: GroupsClear, Mutation: yes})
+	a, err := e.local.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "zap", Op: api.GroupsClear, Mutation: yes})
 	if err != nil || a.Status != domain.StatusDisabled || len(a.Groups) != 0 {
 		t.Fatalf("confirmed clear: %v %+v", err, a)
 	}
-	a, err = e.local.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "zap", Op: GroupsAdd, Groups: []string{"readers"}})
+	a, err = e.local.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "zap", Op: api.GroupsAdd, Groups: []string{"readers"}})
 	if err != nil || a.Status != domain.StatusActive {
 		t.Fatalf("assigning a group again makes it active: %v %+v", err, a)
 	}
 	// set replaces, and set with the same groups is a no-op (no event).
-	a, err = e.local.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "zap", Op: GroupsSet, Groups: []string{"writers", "readers", "writers"}})
+	a, err = e.local.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "zap", Op: api.GroupsSet, Groups: []string{"writers", "readers", "writers"}})
 	if err != nil || strings.Join(a.Groups, ",") != "readers,writers" {
 		t.Fatalf("set: %v %v", err, a.Groups)
 	}
 	n := len(e.events(domain.AuditFilter{}))
-	if _, err := e.local.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "zap", Op: GroupsSet, Groups: []string{"readers", "writers"}}); err != nil {
+	if _, err := e.local.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "zap", Op: api.GroupsSet, Groups: []string{"readers", "writers"}}); err != nil {
 		t.Fatal(err)
 	}
 	if len(e.events(domain.AuditFilter{})) != n {
@@ -218,7 +219,7 @@ func TestSuspendAndResume(t *testing.T) { // R-SA-7
 	e := newEnv(t)
 	e.createGroup("readers", "service_accounts=view")
 	e.createSA("Zap", "readers")
-	_, err := e.local.SuspendAccount(e.ctx, "zap", Mutation{})
+	_, err := e.local.SuspendAccount(e.ctx, "zap", api.Mutation{})
 	wantKind(t, err, domain.KindNeedsConfirm)
 	if e.get("zap").Status != domain.StatusActive {
 		t.Fatal("unconfirmed suspend changed the account")
@@ -230,11 +231,11 @@ func TestSuspendAndResume(t *testing.T) { // R-SA-7
 	}
 	// A key verification already rejects (R-KEY-14: older than key_max_ttl)
 	// is not listed as one that will stop working.
-	if _, err := e.local.SetSetting(e.ctx, SetSettingRequest{Key: "key_max_ttl", Value: "30d"}); err != nil {
+	if _, err := e.local.SetSetting(e.ctx, api.SetSettingRequest{Key: "key_max_ttl", Value: "30d"}); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.advance(31 * domain.Day)
-	_, err = e.local.SuspendAccount(e.ctx, "zap", Mutation{})
+	_, err = e.local.SuspendAccount(e.ctx, "zap", api.Mutation{})
 	if c := consequences(err); !strings.HasPrefix(c, "the account has no active keys;") {
 		t.Fatalf("suspend consequences with a too-old key = %q", c)
 	}
@@ -243,11 +244,11 @@ func TestSuspendAndResume(t *testing.T) { // R-SA-7
 	}
 	// A suspended account cannot be edited except to resume or archive it.
 	name := "Other"
-	_, err = e.local.UpdateAccount(e.ctx, UpdateAccountRequest{Ref: "zap", Name: &name})
+	_, err = e.local.UpdateAccount(e.ctx, api.UpdateAccountRequest{Ref: "zap", Name: &name})
 	wantKind(t, err, domain.KindConflict)
-	_, err = e.local.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "zap", Op: GroupsAdd, Groups: []string{"admins"}})
+	_, err = e.local.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "zap", Op: api.GroupsAdd, Groups: []string{"admins"}})
 	wantKind(t, err, domain.KindConflict)
-	a, err := e.local.ResumeAccount(e.ctx, "zap", Mutation{})
+	a, err := e.local.ResumeAccount(e.ctx, "zap", api.Mutation{})
 	if err != nil || a.Status != domain.StatusActive {
 		t.Fatalf("resume: %v %s", err, a.Status)
 	}
@@ -277,7 +278,7 @@ func actions(evs []domain.AuditEvent) string {
 func TestArchive(t *testing.T) { // R-SA-8
 	e := newEnv(t)
 	e.createSA("Zap", "admins")
-	_, err := e.local.ArchiveAccount(e.ctx, "zap", Mutation{})
+	_, err := e.local.ArchiveAccount(e.ctx, "zap", api.Mutation{})
 	wantKind(t, err, domain.KindNeedsConfirm)
 	var de *domain.Error
 	asDomain(err, &de)
@@ -290,34 +291,34 @@ func TestArchive(t *testing.T) { // R-SA-8
 	if _, err := e.local.ArchiveAccount(e.ctx, "zap", yes); err != nil {
 		t.Fatal(err)
 	}
-	live, _ := e.local.ListAccounts(e.ctx, ListAccountsRequest{})
-	all, _ := e.local.ListAccounts(e.ctx, ListAccountsRequest{Archived: true})
-	only, _ := e.local.ListAccounts(e.ctx, ListAccountsRequest{Status: domain.StatusArchived})
+	live, _ := e.local.ListAccounts(e.ctx, api.ListAccountsRequest{})
+	all, _ := e.local.ListAccounts(e.ctx, api.ListAccountsRequest{Archived: true})
+	only, _ := e.local.ListAccounts(e.ctx, api.ListAccountsRequest{Status: domain.StatusArchived})
 	if len(live) != 1 || len(all) != 2 || len(only) != 1 || only[0].APIName != "zap" {
 		t.Fatalf("archived account visibility: live %d, all %d, only-archived %d", len(live), len(all), len(only))
 	}
 	desc := "x"
-	_, err = e.local.UpdateAccount(e.ctx, UpdateAccountRequest{Ref: "zap", Description: &desc})
+	_, err = e.local.UpdateAccount(e.ctx, api.UpdateAccountRequest{Ref: "zap", Description: &desc})
 	wantKind(t, err, domain.KindConflict)
-	_, err = e.local.ResumeAccount(e.ctx, "zap", Mutation{})
+	_, err = e.local.ResumeAccount(e.ctx, "zap", api.Mutation{})
 	wantKind(t, err, domain.KindConflict)
 }
 
 func TestAutomationAccountIsProtected(t *testing.T) { // R-SA-4
 	e := newEnv(t)
-	name, api := "Renamed", "renamed"
+	name, backend := "Renamed", "renamed"
 	_, err := e.local.ArchiveAccount(e.ctx, "automation", yes)
 	wantKind(t, err, domain.KindProtected)
-	_, err = e.local.UpdateAccount(e.ctx, UpdateAccountRequest{Ref: "automation", Name: &name})
+	_, err = e.local.UpdateAccount(e.ctx, api.UpdateAccountRequest{Ref: "automation", Name: &name})
 	wantKind(t, err, domain.KindProtected)
-	_, err = e.local.UpdateAccount(e.ctx, UpdateAccountRequest{Ref: "automation", APIName: &api})
+	_, err = e.local.UpdateAccount(e.ctx, api.UpdateAccountRequest{Ref: "automation", APIName: &backend})
 	wantKind(t, err, domain.KindProtected)
 	_, err = e.local.SuspendAccount(e.ctx, "automation", yes)
 	wantKind(t, err, domain.KindProtected)
-	for _, req := range []ChangeGroupsRequest{
-		{Ref: "automation", Op: GroupsClear},
-		{Ref: "automation", Op: GroupsAdd, Groups: []string{"admins"}},
-		{Ref: "automation", Op: GroupsSet, Groups: []string{"admins"}},
+	for _, req := range []api.ChangeGroupsRequest{
+		{Ref: "automation", Op: api.GroupsClear},
+		{Ref: "automation", Op: api.GroupsAdd, Groups: []string{"admins"}},
+		{Ref: "automation", Op: api.GroupsSet, Groups: []string{"admins"}},
 	} {
 		req.Mutation = yes
 		_, err = e.local.ChangeAccountGroups(e.ctx, req)
@@ -332,22 +333,22 @@ func TestUpdateAccount(t *testing.T) { // R-SA-1, R-SA-2
 	e := newEnv(t)
 	e.createSA("Zap")
 	e.createSA("Other")
-	name, api, desc, icon := "Zapier Sync", "zapier", "owned by #growth", "⚡"
-	a, err := e.local.UpdateAccount(e.ctx, UpdateAccountRequest{Ref: "zap", Name: &name, APIName: &api, Description: &desc, Icon: &icon})
+	name, backend, desc, icon := "Zapier Sync", "zapier", "owned by #growth", "⚡"
+	a, err := e.local.UpdateAccount(e.ctx, api.UpdateAccountRequest{Ref: "zap", Name: &name, APIName: &backend, Description: &desc, Icon: &icon})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Name != name || a.APIName != api || a.Description != desc || a.Icon != icon || !strings.HasPrefix(a.Email, "zapier+") {
+	if a.Name != name || a.APIName != backend || a.Description != desc || a.Icon != icon || !strings.HasPrefix(a.Email, "zapier+") {
 		t.Fatalf("got %+v", a)
 	}
 	dup := "OTHER"
-	_, err = e.local.UpdateAccount(e.ctx, UpdateAccountRequest{Ref: "zapier", Name: &dup})
+	_, err = e.local.UpdateAccount(e.ctx, api.UpdateAccountRequest{Ref: "zapier", Name: &dup})
 	wantKind(t, err, domain.KindConflict)
-	_, err = e.local.UpdateAccount(e.ctx, UpdateAccountRequest{Ref: "zapier"})
+	_, err = e.local.UpdateAccount(e.ctx, api.UpdateAccountRequest{Ref: "zapier"})
 	wantKind(t, err, domain.KindInvalid)
 	// Changing only the case of one's own name is allowed.
 	lower := "zapier sync"
-	if a, err = e.local.UpdateAccount(e.ctx, UpdateAccountRequest{Ref: "zapier", Name: &lower}); err != nil || a.Name != lower {
+	if a, err = e.local.UpdateAccount(e.ctx, api.UpdateAccountRequest{Ref: "zapier", Name: &lower}); err != nil || a.Name != lower {
 		t.Fatalf("case-only rename: %v %q", err, a.Name)
 	}
 	ev := e.events(domain.AuditFilter{Action: "service_account.updated"})
@@ -370,7 +371,7 @@ func TestResolveByIDAPINameOrName(t *testing.T) { // R-CLI-5
 	}
 	_, err := e.local.GetAccount(e.ctx, "nope")
 	wantKind(t, err, domain.KindNotFound)
-	if _, err := e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Ada", Email: "ada@example.com"}); err != nil {
+	if _, err := e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Ada", Email: "ada@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.local.GetAccount(e.ctx, "ada@example.com")
@@ -379,12 +380,12 @@ func TestResolveByIDAPINameOrName(t *testing.T) { // R-CLI-5
 
 func TestMaxServiceAccounts(t *testing.T) { // R-SA-10
 	e := newEnv(t)
-	if _, err := e.local.SetSetting(e.ctx, SetSettingRequest{Key: "max_service_accounts", Value: "2"}); err != nil {
+	if _, err := e.local.SetSetting(e.ctx, api.SetSettingRequest{Key: "max_service_accounts", Value: "2"}); err != nil {
 		t.Fatal(err)
 	}
 	e.createSA("One")
 	e.createSA("Two")
-	_, err := e.local.CreateAccount(e.ctx, CreateAccountRequest{Name: "Three"})
+	_, err := e.local.CreateAccount(e.ctx, api.CreateAccountRequest{Name: "Three"})
 	wantKind(t, err, domain.KindConflict)
 	if !strings.Contains(err.Error(), "2 of 2") {
 		t.Fatalf("limit error should say what is used and allowed: %q", err)
@@ -400,12 +401,12 @@ func TestDryRunChangesNothing(t *testing.T) { // R-CLI-2
 	e := newEnv(t)
 	e.createSA("Zap", "admins")
 	n := len(e.events(domain.AuditFilter{}))
-	dry := Mutation{DryRun: true, Confirmed: true}
+	dry := api.Mutation{DryRun: true, Confirmed: true}
 	a, err := e.local.ArchiveAccount(e.ctx, "zap", dry)
 	if err != nil || a.Status != domain.StatusArchived {
 		t.Fatalf("dry-run archive should return the would-be result: %v %s", err, a.Status)
 	}
-	created, err := e.local.CreateAccount(e.ctx, CreateAccountRequest{Name: "New", Mutation: dry})
+	created, err := e.local.CreateAccount(e.ctx, api.CreateAccountRequest{Name: "New", Mutation: dry})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,10 +414,10 @@ func TestDryRunChangesNothing(t *testing.T) { // R-CLI-2
 	if created.Key != nil && created.Key.Secret != "" {
 		t.Fatal("a dry-run create printed a secret")
 	}
-	if k, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: dry}); err != nil || k.Secret != "" {
+	if k, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Mutation: dry}); err != nil || k.Secret != "" {
 		t.Fatalf("a dry-run rotation: secret %q, %v", k.Secret, err)
 	}
-	if _, err := e.local.ArchiveAccount(e.ctx, "zap", Mutation{DryRun: true}); domain.KindOf(err) != domain.KindNeedsConfirm {
+	if _, err := e.local.ArchiveAccount(e.ctx, "zap", api.Mutation{DryRun: true}); domain.KindOf(err) != domain.KindNeedsConfirm {
 		t.Fatalf("an unconfirmed dry run reports the plan as a confirmation error, got %v", err)
 	}
 	if e.get("zap").Status != domain.StatusActive {

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 
@@ -101,11 +102,11 @@ func TestVerifyAuditNoticesRemovedAndRehashedEvents(t *testing.T) { // R-AUD-2
 
 func TestVerifyAuditIsPerBusinessAndNeedsAuditView(t *testing.T) { // R-AUD-2, R-PERM-4
 	e := newEnv(t)
-	if _, err := e.local.CreateBusiness(e.ctx, CreateBusinessRequest{Name: "acme"}); err != nil {
+	if _, err := e.local.CreateBusiness(e.ctx, api.CreateBusinessRequest{Name: "acme"}); err != nil {
 		t.Fatal(err)
 	}
 	acme := New(e.st, LocalActor("tester"), "acme", WithClock(e.clk.now), WithMasterKey(e.mk))
-	if _, err := acme.CreateAccount(e.ctx, CreateAccountRequest{Name: "Acme Bot"}); err != nil {
+	if _, err := acme.CreateAccount(e.ctx, api.CreateAccountRequest{Name: "Acme Bot"}); err != nil {
 		t.Fatal(err)
 	}
 	all := e.events(domain.AuditFilter{})
@@ -216,7 +217,7 @@ func TestVerifyAuditComparesTheNewestEventWithTheHead(t *testing.T) {
 		t.Fatalf("event appended behind sactl's back: %+v", res.Broken)
 	}
 	// sactl does not write over it: the next change fails and says why.
-	_, err = e2.local.CreateAccount(e2.ctx, CreateAccountRequest{Name: "Next"})
+	_, err = e2.local.CreateAccount(e2.ctx, api.CreateAccountRequest{Name: "Next"})
 	if err == nil || !strings.Contains(err.Error(), "already holds an event with sequence number") {
 		t.Fatalf("appending after a forged event: %v", err)
 	}
@@ -226,13 +227,13 @@ func TestVerifyAuditComparesTheNewestEventWithTheHead(t *testing.T) {
 // at 1 and counts up by one, whatever other businesses do meanwhile.
 func TestAuditSequenceIsPerBusiness(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.local.CreateBusiness(e.ctx, CreateBusinessRequest{Name: "acme"}); err != nil {
+	if _, err := e.local.CreateBusiness(e.ctx, api.CreateBusinessRequest{Name: "acme"}); err != nil {
 		t.Fatal(err)
 	}
 	acme := New(e.st, LocalActor("tester"), "acme", WithClock(e.clk.now), WithMasterKey(e.mk))
 	for i := 0; i < 3; i++ {
 		e.createSA(fmt.Sprintf("Default Bot %d", i))
-		if _, err := acme.CreateAccount(e.ctx, CreateAccountRequest{Name: fmt.Sprintf("Acme Bot %d", i)}); err != nil {
+		if _, err := acme.CreateAccount(e.ctx, api.CreateAccountRequest{Name: fmt.Sprintf("Acme Bot %d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}

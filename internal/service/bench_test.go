@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -122,11 +123,11 @@ func (e *benchEnv) addRealKeys(b *testing.B, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := e.svc.CreateGroup(e.ctx, CreateGroupRequest{Name: "bench", Permissions: p}); err != nil {
+	if _, err := e.svc.CreateGroup(e.ctx, api.CreateGroupRequest{Name: "bench", Permissions: p}); err != nil {
 		b.Fatal(err)
 	}
 	for i := range n {
-		a, err := e.svc.CreateAccount(e.ctx, CreateAccountRequest{
+		a, err := e.svc.CreateAccount(e.ctx, api.CreateAccountRequest{
 			Name: fmt.Sprintf("bench-%03d", i), Groups: []string{"bench"},
 		})
 		if err != nil {
@@ -160,7 +161,7 @@ func fileMiB(path string) int64 {
 	return fi.Size() >> 20
 }
 
-// BenchmarkVerifyKey measures Service.Verify of a valid API key in databases
+// BenchmarkVerifyKey measures Service.Verify of a valid api.API key in databases
 // holding 1k, 100k and 1M keys (R-KEY-2: the cost must not grow with the
 // number of keys). Each database is built once per process, outside the
 // timer, and reused by every -count round. The timed loop verifies
@@ -248,7 +249,7 @@ func BenchmarkVerifyMalformed(b *testing.B) {
 // (R-TOK-3): stateless, a read transaction only.
 func BenchmarkVerifyToken(b *testing.B) {
 	e := newBenchEnv(b)
-	tok, err := e.svc.MintToken(e.ctx, MintTokenRequest{TTL: time.Hour})
+	tok, err := e.svc.MintToken(e.ctx, api.MintTokenRequest{TTL: time.Hour})
 	if err != nil {
 		b.Fatal(err)
 	}

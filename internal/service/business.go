@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"github.com/sactl/sactl/internal/api"
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -66,7 +67,7 @@ func createBusiness(tx store.Tx, now time.Time, actor domain.ActorRef, name, biz
 
 // CreateBusiness adds a tenant. Only a local operator may: a principal
 // belongs to one business and cannot create others.
-func (s *Service) CreateBusiness(ctx context.Context, req CreateBusinessRequest) (domain.Business, error) {
+func (s *Service) CreateBusiness(ctx context.Context, req api.CreateBusinessRequest) (domain.Business, error) {
 	var out domain.Business
 	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
 		if err := t.allow(OpBusinessCreate); err != nil {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,13 +48,13 @@ func runWorker(ctx context.Context, db string, id int) error {
 	defer st.Close()
 	s := New(st, LocalActor(fmt.Sprintf("worker%d", id)), "", WithMasterKey(LocalMasterKey(db)))
 	for r := 0; r < rounds; r++ {
-		if _, err := s.CreateAccount(ctx, CreateAccountRequest{
+		if _, err := s.CreateAccount(ctx, api.CreateAccountRequest{
 			Name: fmt.Sprintf("Worker %d Round %d", id, r), Groups: []string{"base"},
 		}); err != nil {
 			return fmt.Errorf("create: %w", err)
 		}
-		if _, err := s.ChangeAccountGroups(ctx, ChangeGroupsRequest{
-			Ref: "shared", Op: GroupsAdd, Groups: []string{fmt.Sprintf("g-%d-%d", id, r)},
+		if _, err := s.ChangeAccountGroups(ctx, api.ChangeGroupsRequest{
+			Ref: "shared", Op: api.GroupsAdd, Groups: []string{fmt.Sprintf("g-%d-%d", id, r)},
 		}); err != nil {
 			return fmt.Errorf("add group: %w", err)
 		}
@@ -94,17 +95,17 @@ func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AU
 	}
 	defer st.Close()
 	local := New(st, LocalActor("tester"), "", WithMasterKey(LocalMasterKey(db)))
-	if _, err := local.CreateGroup(ctx, CreateGroupRequest{Name: "base", Permissions: domain.Permissions{"contacts": domain.LevelView}}); err != nil {
+	if _, err := local.CreateGroup(ctx, api.CreateGroupRequest{Name: "base", Permissions: domain.Permissions{"contacts": domain.LevelView}}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < workers; i++ {
 		for r := 0; r < rounds; r++ {
-			if _, err := local.CreateGroup(ctx, CreateGroupRequest{Name: fmt.Sprintf("g-%d-%d", i, r)}); err != nil {
+			if _, err := local.CreateGroup(ctx, api.CreateGroupRequest{Name: fmt.Sprintf("g-%d-%d", i, r)}); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if _, err := local.CreateAccount(ctx, CreateAccountRequest{Name: "Shared"}); err != nil {
+	if _, err := local.CreateAccount(ctx, api.CreateAccountRequest{Name: "Shared"}); err != nil {
 		t.Fatal(err)
 	}
 	countEvents := func() int {
@@ -137,7 +138,7 @@ func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AU
 		}
 	}
 
-	accts, err := local.ListAccounts(ctx, ListAccountsRequest{})
+	accts, err := local.ListAccounts(ctx, api.ListAccountsRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"regexp"
 	"strings"
 	"testing"
@@ -29,7 +30,7 @@ func plan(t *testing.T, err error) domain.Confirmation {
 }
 
 // confirmedBy is the mutation of a caller that was shown c and agreed.
-func confirmedBy(c domain.Confirmation) Mutation { return Mutation{PlanDigest: c.Digest} }
+func confirmedBy(c domain.Confirmation) api.Mutation { return api.Mutation{PlanDigest: c.Digest} }
 
 func wantPlanChanged(t *testing.T, err error) *domain.Error {
 	t.Helper()
@@ -54,26 +55,26 @@ func TestRotationConfirmedForAnotherPlanChangesNothing(t *testing.T) { // R-CLI-
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
 	e.clk.advance(time.Second)
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap"}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap"})
+	_, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap"})
 	shown := plan(t, err)
 	// Asking again without a change gives the same plan, digest included.
-	_, err = e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap"})
+	_, err = e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap"})
 	if again := plan(t, err); again.Digest != shown.Digest {
 		t.Fatalf("the same plan has one digest: %s, then %s", shown.Digest, again.Digest)
 	}
 
 	// Meanwhile another operator rotates: now a different key would go.
 	e.clk.advance(time.Second)
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: yes}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Mutation: yes}); err != nil {
 		t.Fatal(err)
 	}
 	before := idsOf(e.keys("zap"))
 	events := len(e.events(domain.AuditFilter{}))
 
-	_, err = e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: confirmedBy(shown)})
+	_, err = e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Mutation: confirmedBy(shown)})
 	de := wantPlanChanged(t, err)
 	if got := idsOf(e.keys("zap")); got != before {
 		t.Fatalf("a refused confirmation changed the keys: %s, want %s", got, before)
@@ -91,7 +92,7 @@ func TestRotationConfirmedForAnotherPlanChangesNothing(t *testing.T) { // R-CLI-
 
 	// Confirming the plan as it is now goes ahead.
 	e.clk.advance(time.Second)
-	k, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: confirmedBy(*de.Confirm)})
+	k, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Mutation: confirmedBy(*de.Confirm)})
 	if err != nil || k.Role != domain.RolePrimary {
 		t.Fatalf("confirming the current plan: %v %+v", err, k)
 	}
@@ -106,13 +107,13 @@ func TestSameWordsOtherKeysIsAnotherPlan(t *testing.T) { // R-CLI-2, R-SA-8
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
 	e.clk.advance(time.Second)
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap"}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.local.ArchiveAccount(e.ctx, "zap", Mutation{})
+	_, err := e.local.ArchiveAccount(e.ctx, "zap", api.Mutation{})
 	shown := plan(t, err)
 	e.clk.advance(time.Second)
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: yes}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Mutation: yes}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = e.local.ArchiveAccount(e.ctx, "zap", confirmedBy(shown))
@@ -124,7 +125,7 @@ func TestSameWordsOtherKeysIsAnotherPlan(t *testing.T) { // R-CLI-2, R-SA-8
 		t.Fatal("a refused archive changed the account")
 	}
 	// The plan as it is now confirms.
-	_, err = e.local.ArchiveAccount(e.ctx, "zap", Mutation{})
+	_, err = e.local.ArchiveAccount(e.ctx, "zap", api.Mutation{})
 	shown = plan(t, err)
 	if _, err := e.local.ArchiveAccount(e.ctx, "zap", confirmedBy(shown)); err != nil {
 		t.Fatalf("confirming the plan shown: %v", err)
@@ -138,16 +139,16 @@ func TestPlanThatNoLongerNeedsConfirmation(t *testing.T) { // R-CLI-2
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
 	e.clk.advance(time.Second)
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap"}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap"})
+	_, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap"})
 	shown := plan(t, err)
-	if _, err := e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", Secondary: true, Mutation: yes}); err != nil {
+	if _, err := e.local.DeleteKey(e.ctx, api.KeyRequest{Ref: "zap", Secondary: true, Mutation: yes}); err != nil {
 		t.Fatal(err)
 	}
 	before := idsOf(e.keys("zap"))
-	_, err = e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: confirmedBy(shown)})
+	_, err = e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Mutation: confirmedBy(shown)})
 	wantPlanChanged(t, err)
 	if got := idsOf(e.keys("zap")); got != before {
 		t.Fatalf("a refused confirmation changed the keys: %s, want %s", got, before)
@@ -155,7 +156,7 @@ func TestPlanThatNoLongerNeedsConfirmation(t *testing.T) { // R-CLI-2
 
 	// Archived meanwhile by someone else: the confirmed archive is refused
 	// rather than reported as done by this caller.
-	_, err = e.local.ArchiveAccount(e.ctx, "zap", Mutation{})
+	_, err = e.local.ArchiveAccount(e.ctx, "zap", api.Mutation{})
 	shown = plan(t, err)
 	if _, err := e.local.ArchiveAccount(e.ctx, "zap", yes); err != nil {
 		t.Fatal(err)
@@ -167,18 +168,18 @@ func TestPlanThatNoLongerNeedsConfirmation(t *testing.T) { // R-CLI-2
 func TestBlindConfirmationAndBadDigests(t *testing.T) { // R-CLI-2
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
-	_, err := e.local.SuspendAccount(e.ctx, "zap", Mutation{})
+	_, err := e.local.SuspendAccount(e.ctx, "zap", api.Mutation{})
 	shown := plan(t, err)
 	// A digest that is not one is invalid input, whatever the call.
 	for _, bad := range []string{"yes", strings.ToUpper(shown.Digest), shown.Digest + "0", "not-a-digest"} {
-		_, err := e.local.SuspendAccount(e.ctx, "zap", Mutation{PlanDigest: bad})
+		_, err := e.local.SuspendAccount(e.ctx, "zap", api.Mutation{PlanDigest: bad})
 		wantKind(t, err, domain.KindInvalid)
 		if strings.Contains(err.Error(), bad) {
 			t.Fatalf("the message does not echo the value: %q", err)
 		}
 	}
 	// A well-formed digest of another plan is a changed plan.
-	_, err = e.local.SuspendAccount(e.ctx, "zap", Mutation{PlanDigest: "0123456789abcdef"})
+	_, err = e.local.SuspendAccount(e.ctx, "zap", api.Mutation{PlanDigest: "0123456789abcdef"})
 	wantPlanChanged(t, err)
 	if e.get("zap").Status != domain.StatusActive {
 		t.Fatal("a refused suspend changed the account")
@@ -194,15 +195,15 @@ func TestEveryConfirmationHasADigestThatConfirms(t *testing.T) { // R-CLI-2
 	e.createWithKey("Zap", "admins")
 	e.createWithKey("Old", "admins")
 	e.clk.advance(time.Second)
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap"}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap"}); err != nil {
 		t.Fatal(err)
 	}
 	e.createGroup("readers", "service_accounts=view")
 	e.createSA("Reader", "readers")
-	if _, err := e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Ada", Email: "ada@example.com"}); err != nil {
+	if _, err := e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Ada", Email: "ada@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	utok, err := e.local.CreateUserToken(e.ctx, CreateUserTokenRequest{Ref: "ada@example.com"})
+	utok, err := e.local.CreateUserToken(e.ctx, api.CreateUserTokenRequest{Ref: "ada@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,31 +212,31 @@ func TestEveryConfirmationHasADigestThatConfirms(t *testing.T) { // R-CLI-2
 	digests := map[string]string{}
 	for _, step := range []struct {
 		name string
-		call func(Mutation) error
+		call func(api.Mutation) error
 	}{
-		{"suspend", func(m Mutation) error { _, err := e.local.SuspendAccount(e.ctx, "old", m); return err }},
-		{"archive", func(m Mutation) error { _, err := e.local.ArchiveAccount(e.ctx, "old", m); return err }},
-		{"rotate", func(m Mutation) error {
-			_, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: m})
+		{"suspend", func(m api.Mutation) error { _, err := e.local.SuspendAccount(e.ctx, "old", m); return err }},
+		{"archive", func(m api.Mutation) error { _, err := e.local.ArchiveAccount(e.ctx, "old", m); return err }},
+		{"rotate", func(m api.Mutation) error {
+			_, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Mutation: m})
 			return err
 		}},
-		{"delete key", func(m Mutation) error {
-			_, err := e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", Secondary: true, Mutation: m})
+		{"delete key", func(m api.Mutation) error {
+			_, err := e.local.DeleteKey(e.ctx, api.KeyRequest{Ref: "zap", Secondary: true, Mutation: m})
 			return err
 		}},
-		{"clear groups", func(m Mutation) error {
-			_, err := e.local.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "zap", Op: GroupsClear, Mutation: m})
+		{"clear groups", func(m api.Mutation) error {
+			_, err := e.local.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "zap", Op: api.GroupsClear, Mutation: m})
 			return err
 		}},
-		{"delete group", func(m Mutation) error { _, err := e.local.DeleteGroup(e.ctx, "readers", m); return err }},
-		{"revoke user token", func(m Mutation) error {
+		{"delete group", func(m api.Mutation) error { _, err := e.local.DeleteGroup(e.ctx, "readers", m); return err }},
+		{"revoke user token", func(m api.Mutation) error {
 			_, err := e.local.RevokeUserToken(e.ctx, "ada@example.com", utok.ID, m)
 			return err
 		}},
-		{"remove user", func(m Mutation) error { _, err := e.local.RemoveUser(e.ctx, "ada@example.com", m); return err }},
-		{"revoke token", func(m Mutation) error { _, err := e.local.RevokeToken(e.ctx, minted.ID, m); return err }},
+		{"remove user", func(m api.Mutation) error { _, err := e.local.RemoveUser(e.ctx, "ada@example.com", m); return err }},
+		{"revoke token", func(m api.Mutation) error { _, err := e.local.RevokeToken(e.ctx, minted.ID, m); return err }},
 	} {
-		shown := plan(t, step.call(Mutation{}))
+		shown := plan(t, step.call(api.Mutation{}))
 		if other, dup := digests[shown.Digest]; dup {
 			t.Fatalf("%s and %s have the same digest", other, step.name)
 		}
@@ -252,9 +253,9 @@ func TestEveryConfirmationHasADigestThatConfirms(t *testing.T) { // R-CLI-2
 func TestDryRunWithTheDigestShowsTheResult(t *testing.T) { // R-CLI-2
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
-	_, err := e.local.ArchiveAccount(e.ctx, "zap", Mutation{DryRun: true})
+	_, err := e.local.ArchiveAccount(e.ctx, "zap", api.Mutation{DryRun: true})
 	shown := plan(t, err)
-	a, err := e.local.ArchiveAccount(e.ctx, "zap", Mutation{DryRun: true, PlanDigest: shown.Digest})
+	a, err := e.local.ArchiveAccount(e.ctx, "zap", api.Mutation{DryRun: true, PlanDigest: shown.Digest})
 	if err != nil || a.Status != domain.StatusArchived {
 		t.Fatalf("a dry run confirmed with its digest shows the would-be result: %v %s", err, a.Status)
 	}

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"github.com/sactl/sactl/internal/api"
 	"path/filepath"
 	"testing"
 
@@ -23,7 +24,7 @@ func TestEscalationSuite(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 	mk := service.WithMasterKey(service.LocalMasterKey(db))
 	op := service.New(st, service.LocalActor("tester"), "", mk)
-	as := func(c escalationtest.Caller) service.API {
+	as := func(c escalationtest.Caller) api.API {
 		return service.New(st, service.Actor{Local: "tester", As: c.ID}, "", mk)
 	}
 	f := escalationtest.Setup(t, op, as)

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"slices"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -15,7 +16,7 @@ const (
 )
 
 // CreateGroup adds a permission group (R-PERM-1).
-func (s *Service) CreateGroup(ctx context.Context, req CreateGroupRequest) (domain.Group, error) {
+func (s *Service) CreateGroup(ctx context.Context, req api.CreateGroupRequest) (domain.Group, error) {
 	var out domain.Group
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if err := t.allow(OpGroupCreate); err != nil {
@@ -108,7 +109,7 @@ func (s *Service) GetGroup(ctx context.Context, name string) (domain.Group, erro
 
 // UpdateGroup renames a group, changes its description or its permissions.
 // Built-in groups are fixed (R-PERM-2): only their members change.
-func (s *Service) UpdateGroup(ctx context.Context, req UpdateGroupRequest) (domain.Group, error) {
+func (s *Service) UpdateGroup(ctx context.Context, req api.UpdateGroupRequest) (domain.Group, error) {
 	var out domain.Group
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if err := t.allow(OpGroupUpdate); err != nil {
@@ -206,7 +207,7 @@ func (s *Service) UpdateGroup(ctx context.Context, req UpdateGroupRequest) (doma
 // DeleteGroup deletes a group. Built-ins cannot be deleted (R-PERM-2); a group
 // that is assigned needs confirmation and names the accounts it would leave
 // disabled (R-PERM-7).
-func (s *Service) DeleteGroup(ctx context.Context, name string, m Mutation) (domain.Group, error) {
+func (s *Service) DeleteGroup(ctx context.Context, name string, m api.Mutation) (domain.Group, error) {
 	var out domain.Group
 	err := s.write(ctx, m, func(t *txn) error {
 		if err := t.allow(OpGroupDelete); err != nil {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"github.com/sactl/sactl/internal/api"
 	"path/filepath"
 	"testing"
 	"time"
@@ -58,11 +59,11 @@ func (e *env) as(ref string) *Service {
 	return New(e.st, Actor{Local: "tester", As: ref}, "", WithClock(e.clk.now), WithMasterKey(e.mk), WithUsage(e.usage))
 }
 
-var yes = Mutation{Confirmed: true}
+var yes = api.Mutation{Confirmed: true}
 
 func (e *env) createSA(name string, groups ...string) domain.Account {
 	e.t.Helper()
-	a, err := e.local.CreateAccount(e.ctx, CreateAccountRequest{Name: name, Groups: groups})
+	a, err := e.local.CreateAccount(e.ctx, api.CreateAccountRequest{Name: name, Groups: groups})
 	if err != nil {
 		e.t.Fatalf("create %q: %v", name, err)
 	}
@@ -75,7 +76,7 @@ func (e *env) createGroup(name string, perms ...string) domain.Group {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	g, err := e.local.CreateGroup(e.ctx, CreateGroupRequest{Name: name, Permissions: p})
+	g, err := e.local.CreateGroup(e.ctx, api.CreateGroupRequest{Name: name, Permissions: p})
 	if err != nil {
 		e.t.Fatalf("create group %q: %v", name, err)
 	}

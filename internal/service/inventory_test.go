@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 	"time"
@@ -8,7 +9,7 @@ import (
 	"github.com/sactl/sactl/internal/domain"
 )
 
-func (e *env) inventory(s *Service, req ListAllKeysRequest) []domain.KeyInventoryItem {
+func (e *env) inventory(s *Service, req api.ListAllKeysRequest) []domain.KeyInventoryItem {
 	e.t.Helper()
 	items, err := s.ListAllKeys(e.ctx, req)
 	if err != nil {
@@ -28,7 +29,7 @@ func names(items []domain.KeyInventoryItem) string {
 
 func (e *env) namedKey(ref, name string, expiresIn time.Duration) domain.Key {
 	e.t.Helper()
-	k, err := e.local.CreateKey(e.ctx, CreateKeyRequest{Ref: ref, Name: name, ExpiresIn: expiresIn})
+	k, err := e.local.CreateKey(e.ctx, api.CreateKeyRequest{Ref: ref, Name: name, ExpiresIn: expiresIn})
 	if err != nil {
 		e.t.Fatalf("create key %s/%s: %v", ref, name, err)
 	}
@@ -37,7 +38,7 @@ func (e *env) namedKey(ref, name string, expiresIn time.Duration) domain.Key {
 
 func (e *env) set(key, value string) {
 	e.t.Helper()
-	if _, err := e.local.SetSetting(e.ctx, SetSettingRequest{Key: key, Value: value}); err != nil {
+	if _, err := e.local.SetSetting(e.ctx, api.SetSettingRequest{Key: key, Value: value}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -48,7 +49,7 @@ func TestKeyInventoryListsEveryAccountOfTheBusiness(t *testing.T) { // R-KEY-13
 	e.clk.advance(time.Second)
 	alpha, _ := e.createWithKey("Alpha", "admins")
 	e.clk.advance(time.Second)
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "alpha"}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "alpha"}); err != nil {
 		t.Fatal(err)
 	}
 	e.createWithKey("Gone", "admins")
@@ -56,18 +57,18 @@ func TestKeyInventoryListsEveryAccountOfTheBusiness(t *testing.T) { // R-KEY-13
 		t.Fatal(err)
 	}
 	// Another business's keys are not this business's inventory.
-	if _, err := e.local.CreateBusiness(e.ctx, CreateBusinessRequest{Name: "acme"}); err != nil {
+	if _, err := e.local.CreateBusiness(e.ctx, api.CreateBusinessRequest{Name: "acme"}); err != nil {
 		t.Fatal(err)
 	}
 	acme := New(e.st, LocalActor("tester"), "acme", WithClock(e.clk.now), WithMasterKey(e.mk))
-	if _, err := acme.CreateAccount(e.ctx, CreateAccountRequest{Name: "Acme Bot", Groups: []string{"admins"}}); err != nil {
+	if _, err := acme.CreateAccount(e.ctx, api.CreateAccountRequest{Name: "Acme Bot", Groups: []string{"admins"}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := names(e.inventory(acme, ListAllKeysRequest{})); got != "acme-bot/" {
+	if got := names(e.inventory(acme, api.ListAllKeysRequest{})); got != "acme-bot/" {
 		t.Fatalf("acme's inventory: %q", got)
 	}
 
-	items := e.inventory(e.local, ListAllKeysRequest{})
+	items := e.inventory(e.local, api.ListAllKeysRequest{})
 	// By account, then oldest first; the archived account has no keys left
 	// (R-SA-8) and the automation account none at all (R-SA-4).
 	if len(items) != 3 || items[0].Owner.APIName != "alpha" || items[1].Owner.APIName != "alpha" || items[2].Owner.APIName != "zeta" {
@@ -103,7 +104,7 @@ func TestKeyInventoryExpiringWithin(t *testing.T) { // R-KEY-13, R-KEY-8, R-KEY-
 	e.namedKey("exp", "edge", 15*domain.Day)
 	e.namedKey("exp", "later", 15*domain.Day+time.Microsecond)
 	off := e.namedKey("exp", "off", 2*domain.Day)
-	if _, err := e.local.SetKeyEnabled(e.ctx, KeyRequest{Ref: "exp", KeyID: off.ID}, false); err != nil {
+	if _, err := e.local.SetKeyEnabled(e.ctx, api.KeyRequest{Ref: "exp", KeyID: off.ID}, false); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.advance(domain.Day)
@@ -111,14 +112,14 @@ func TestKeyInventoryExpiringWithin(t *testing.T) { // R-KEY-13, R-KEY-8, R-KEY-
 	// Already expired keys are listed; so is a key expiring exactly at
 	// now + 14d, a disabled one alike; not one a microsecond later, nor a
 	// key without expiry.
-	items := e.inventory(e.local, ListAllKeysRequest{ExpiringWithin: ptr(14 * domain.Day)})
+	items := e.inventory(e.local, api.ListAllKeysRequest{ExpiringWithin: ptr(14 * domain.Day)})
 	if got := names(items); got != "exp/gone exp/edge exp/off" {
 		t.Fatalf("expiring within 14d: %q", got)
 	}
 	if items[0].Status != domain.KeyExpired || items[2].Status != domain.KeyDisabled {
 		t.Fatalf("statuses: %s, %s", items[0].Status, items[2].Status)
 	}
-	if got := names(e.inventory(e.local, ListAllKeysRequest{ExpiringWithin: ptr(time.Hour)})); got != "exp/gone" {
+	if got := names(e.inventory(e.local, api.ListAllKeysRequest{ExpiringWithin: ptr(time.Hour)})); got != "exp/gone" {
 		t.Fatalf("expiring within 1h: %q", got)
 	}
 
@@ -128,10 +129,10 @@ func TestKeyInventoryExpiringWithin(t *testing.T) { // R-KEY-13, R-KEY-8, R-KEY-
 	e2.createWithKey("Old", "admins")
 	e2.clk.advance(300 * domain.Day)
 	e2.set("key_max_ttl", "1y") // Old is too old 65 days from now
-	if got := names(e2.inventory(e2.local, ListAllKeysRequest{ExpiringWithin: ptr(64 * domain.Day)})); got != "" {
+	if got := names(e2.inventory(e2.local, api.ListAllKeysRequest{ExpiringWithin: ptr(64 * domain.Day)})); got != "" {
 		t.Fatalf("within 64d: %q", got)
 	}
-	if got := names(e2.inventory(e2.local, ListAllKeysRequest{ExpiringWithin: ptr(66 * domain.Day)})); got != "old/" {
+	if got := names(e2.inventory(e2.local, api.ListAllKeysRequest{ExpiringWithin: ptr(66 * domain.Day)})); got != "old/" {
 		t.Fatalf("key_max_ttl passes within 66d: %q", got)
 	}
 	// A key already rejected for inactivity is expired, so it is listed; a
@@ -145,7 +146,7 @@ func TestKeyInventoryExpiringWithin(t *testing.T) { // R-KEY-13, R-KEY-8, R-KEY-
 	}
 	_, secret := e2.createWithKey("Fresh", "admins")
 	e2.verify(e2.local, secret)
-	got := e2.inventory(e2.local, ListAllKeysRequest{ExpiringWithin: ptr(7 * domain.Day)})
+	got := e2.inventory(e2.local, api.ListAllKeysRequest{ExpiringWithin: ptr(7 * domain.Day)})
 	if names(got) != "busy/ old/" {
 		t.Fatalf("within 7d with key_inactivity_limit 1d: %q", names(got))
 	}
@@ -163,17 +164,17 @@ func TestKeyInventoryUnusedFor(t *testing.T) { // R-KEY-13, R-KEY-9
 
 	// "Unused for 90d" means a last use, or creation, before now - 90d:
 	// exactly 90 days ago is not yet.
-	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: ptr(90 * domain.Day)})); got != "" {
+	if got := names(e.inventory(e.local, api.ListAllKeysRequest{UnusedFor: ptr(90 * domain.Day)})); got != "" {
 		t.Fatalf("at the boundary: %q", got)
 	}
 	// a's second key was made exactly 80 days ago and b's key used then:
 	// neither yet, while a's first key is.
-	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: ptr(80 * domain.Day)})); got != "a/" {
+	if got := names(e.inventory(e.local, api.ListAllKeysRequest{UnusedFor: ptr(80 * domain.Day)})); got != "a/" {
 		t.Fatalf("at the boundary of 80d: %q", got)
 	}
 	e.clk.advance(time.Microsecond)
 	// b was created at t0 too, but used since: its last use counts.
-	items := e.inventory(e.local, ListAllKeysRequest{UnusedFor: ptr(90 * domain.Day)})
+	items := e.inventory(e.local, api.ListAllKeysRequest{UnusedFor: ptr(90 * domain.Day)})
 	if names(items) != "a/" {
 		t.Fatalf("unused for 90d: %q", names(items))
 	}
@@ -184,14 +185,14 @@ func TestKeyInventoryUnusedFor(t *testing.T) { // R-KEY-13, R-KEY-9
 	if items[0].Role != domain.RoleSecondary {
 		t.Fatalf("a's first key is secondary to the newer one, got %s", items[0].Role)
 	}
-	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: ptr(80 * domain.Day)})); got != "a/ a/second b/" {
+	if got := names(e.inventory(e.local, api.ListAllKeysRequest{UnusedFor: ptr(80 * domain.Day)})); got != "a/ a/second b/" {
 		t.Fatalf("unused for 80d: %q", got)
 	}
-	if got := names(e.inventory(e.local, ListAllKeysRequest{UnusedFor: ptr(85 * domain.Day)})); got != "a/" {
+	if got := names(e.inventory(e.local, api.ListAllKeysRequest{UnusedFor: ptr(85 * domain.Day)})); got != "a/" {
 		t.Fatalf("unused for 85d: %q", got)
 	}
 	// Both filters: both must hold.
-	both := ListAllKeysRequest{UnusedFor: ptr(80 * domain.Day), ExpiringWithin: ptr(30 * domain.Day)}
+	both := api.ListAllKeysRequest{UnusedFor: ptr(80 * domain.Day), ExpiringWithin: ptr(30 * domain.Day)}
 	if got := names(e.inventory(e.local, both)); got != "a/second" {
 		t.Fatalf("unused for 80d and expiring within 30d: %q", got)
 	}
@@ -203,12 +204,12 @@ func TestKeyInventoryNeedsView(t *testing.T) { // R-KEY-13, R-PERM-4
 	e.createGroup("sales", "contacts=remove")
 	e.createWithKey("Viewer", "viewers")
 	e.createWithKey("Seller", "sales")
-	if got := names(e.inventory(e.as("viewer"), ListAllKeysRequest{})); got != "seller/ viewer/" {
+	if got := names(e.inventory(e.as("viewer"), api.ListAllKeysRequest{})); got != "seller/ viewer/" {
 		t.Fatalf("a viewer sees every key: %q", got)
 	}
-	_, err := e.as("seller").ListAllKeys(e.ctx, ListAllKeysRequest{})
+	_, err := e.as("seller").ListAllKeys(e.ctx, api.ListAllKeysRequest{})
 	wantKind(t, err, domain.KindForbidden)
-	_, err = e.local.ListAllKeys(e.ctx, ListAllKeysRequest{UnusedFor: ptr(-time.Hour)})
+	_, err = e.local.ListAllKeys(e.ctx, api.ListAllKeysRequest{UnusedFor: ptr(-time.Hour)})
 	wantKind(t, err, domain.KindInvalid)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"time"
 
@@ -15,43 +16,8 @@ import (
 // lastUsedEvery is how often last_used_at may be written per key (R-KEY-9).
 const lastUsedEvery = time.Minute
 
-// KeyRequest names an account and, for some calls, one of its keys.
-type KeyRequest struct {
-	Ref string `json:"-"`
-	// KeyID names a key; Secondary names the account's secondary key instead.
-	KeyID     string `json:"key_id,omitempty"`
-	Secondary bool   `json:"secondary,omitempty"`
-	// Force allows deleting the primary while a secondary exists (R-KEY-6).
-	Force bool `json:"force,omitempty"`
-	Mutation
-}
-
-// CreateKeyRequest adds a named key (R-KEY-5).
-type CreateKeyRequest struct {
-	Ref       string        `json:"-"`
-	Name      string        `json:"name"`
-	ExpiresIn time.Duration `json:"expires_in,omitempty"`
-	Mutation
-}
-
-// RotateKeyRequest rotates an account's keys (R-KEY-4, R-KEY-12).
-type RotateKeyRequest struct {
-	Ref string `json:"-"`
-	// Grace gives the demoted primary an expiry at now + Grace.
-	Grace time.Duration `json:"grace,omitempty"`
-	// DisablePrevious disables the demoted primary at once.
-	DisablePrevious bool `json:"disable_previous,omitempty"`
-	Mutation
-}
-
-// MintTokenRequest mints a signed token for the automation account (R-TOK-1).
-type MintTokenRequest struct {
-	TTL       time.Duration `json:"ttl,omitempty"`
-	Execution string        `json:"execution,omitempty"`
-}
-
 // keyAccount resolves an account whose keys are managed: an integration or
-// API-key account (the automation account uses signed tokens, R-SA-4).
+// api.API-key account (the automation account uses signed tokens, R-SA-4).
 func (t *txn) keyAccount(ref string, forChange bool) (domain.Account, error) {
 	a, err := t.resolveServiceAccount(ref)
 	if err != nil {
@@ -240,23 +206,11 @@ func (s *Service) ListKeys(ctx context.Context, ref string) ([]domain.Key, error
 	return out, err
 }
 
-// ListAllKeysRequest filters the key inventory (R-KEY-13). A nil filter
-// does not filter; a given one must be positive; both together must both hold.
-type ListAllKeysRequest struct {
-	// ExpiringWithin keeps keys that are expired or expire within this long
-	// (domain.KeyExpiresWithin).
-	ExpiringWithin *time.Duration `json:"expiring_within,omitempty"`
-	// UnusedFor keeps keys whose last use, or creation if never used, is
-	// more than this long ago (the comparison R-KEY-14's
-	// key_inactivity_limit makes).
-	UnusedFor *time.Duration `json:"unused_for,omitempty"`
-}
-
 // ListAllKeys is the key inventory of R-KEY-13: the keys of every account
 // of the business, with their owner, for periodic reviews; never a secret.
 // Needs what ListKeys needs (R-PERM-4: view). Role and status come from the
 // same code as ListKeys, so a key reads the same in both lists.
-func (s *Service) ListAllKeys(ctx context.Context, req ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
+func (s *Service) ListAllKeys(ctx context.Context, req api.ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
 	for i, d := range []*time.Duration{req.ExpiringWithin, req.UnusedFor} {
 		if d != nil && *d <= 0 {
 			flag := [...]string{"--expiring-within", "--unused-for"}[i]
@@ -309,7 +263,7 @@ func (s *Service) ListAllKeys(ctx context.Context, req ListAllKeysRequest) ([]do
 }
 
 // CreateKey adds a named key without deleting any (R-KEY-5).
-func (s *Service) CreateKey(ctx context.Context, req CreateKeyRequest) (domain.Key, error) {
+func (s *Service) CreateKey(ctx context.Context, req api.CreateKeyRequest) (domain.Key, error) {
 	var out domain.Key
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if err := t.allow(OpKeyCreate); err != nil {
@@ -323,7 +277,7 @@ func (s *Service) CreateKey(ctx context.Context, req CreateKeyRequest) (domain.K
 			return err
 		}
 		if a.AccountType == domain.TypeAPIKey {
-			return domain.Protectedf("API-key account %q holds exactly one key; create a new API key instead", a.Name)
+			return domain.Protectedf("API-key account %q holds exactly one key; create a new api.API key instead", a.Name)
 		}
 		name, err := keyName(req.Name)
 		if err != nil {
@@ -353,7 +307,7 @@ func keyName(s string) (string, error) {
 // RotateKeys makes a new primary; the oldest keys beyond
 // max_keys_per_account go in the same transaction, which needs confirmation
 // (R-KEY-4). Grace and DisablePrevious handle the demoted primary (R-KEY-12).
-func (s *Service) RotateKeys(ctx context.Context, req RotateKeyRequest) (domain.Key, error) {
+func (s *Service) RotateKeys(ctx context.Context, req api.RotateKeyRequest) (domain.Key, error) {
 	var out domain.Key
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		sc, err := t.keyScope(req.Ref, OpKeyRotate, true)
@@ -362,7 +316,7 @@ func (s *Service) RotateKeys(ctx context.Context, req RotateKeyRequest) (domain.
 		}
 		a, set, ks := sc.a, sc.set, sc.ks
 		if a.AccountType == domain.TypeAPIKey {
-			return domain.Protectedf("API-key account %q cannot rotate; create a new API key and revoke the old one", a.Name)
+			return domain.Protectedf("API-key account %q cannot rotate; create a new api.API key and revoke the old one", a.Name)
 		}
 		if req.Grace < 0 || (req.Grace > 0 && req.DisablePrevious) {
 			return domain.Invalidf("give either a positive --grace or --disable-previous, not both")
@@ -441,7 +395,7 @@ func usage(k domain.Key) string {
 
 // pickKey finds the key a request names: an id, or the account's secondary
 // (the only one, or an error naming the choices), or by default the primary.
-func pickKey(ks []domain.Key, req KeyRequest, a domain.Account) (domain.Key, error) {
+func pickKey(ks []domain.Key, req api.KeyRequest, a domain.Account) (domain.Key, error) {
 	switch {
 	case req.KeyID != "" && req.Secondary:
 		return domain.Key{}, domain.Invalidf("name a key by id or --secondary, not both")
@@ -479,7 +433,7 @@ func pickKey(ks []domain.Key, req KeyRequest, a domain.Account) (domain.Key, err
 }
 
 // DeleteKey deletes a key permanently, after confirmation (R-KEY-6).
-func (s *Service) DeleteKey(ctx context.Context, req KeyRequest) (domain.Key, error) {
+func (s *Service) DeleteKey(ctx context.Context, req api.KeyRequest) (domain.Key, error) {
 	var out domain.Key
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if req.KeyID == "" && !req.Secondary {
@@ -515,7 +469,7 @@ func (s *Service) DeleteKey(ctx context.Context, req KeyRequest) (domain.Key, er
 }
 
 // SetKeyEnabled disables or re-enables one key; a disabled key is rejected but kept (R-KEY-7).
-func (s *Service) SetKeyEnabled(ctx context.Context, req KeyRequest, enabled bool) (domain.Key, error) {
+func (s *Service) SetKeyEnabled(ctx context.Context, req api.KeyRequest, enabled bool) (domain.Key, error) {
 	var out domain.Key
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if req.KeyID == "" {
@@ -554,7 +508,7 @@ func (s *Service) SetKeyEnabled(ctx context.Context, req KeyRequest, enabled boo
 		if err != nil {
 			return err
 		}
-		out, err = pickKey(ks, KeyRequest{KeyID: k.ID}, a)
+		out, err = pickKey(ks, api.KeyRequest{KeyID: k.ID}, a)
 		return err
 	})
 	return out, err
@@ -562,7 +516,7 @@ func (s *Service) SetKeyEnabled(ctx context.Context, req KeyRequest, enabled boo
 
 // ShowKey reveals a key's secret (R-KEY-10); an audited event. Keys made
 // while key_retrieval was off are hash-only and cannot be shown.
-func (s *Service) ShowKey(ctx context.Context, req KeyRequest) (domain.Key, error) {
+func (s *Service) ShowKey(ctx context.Context, req api.KeyRequest) (domain.Key, error) {
 	var out domain.Key
 	if req.DryRun {
 		// A dry run would roll back the audit event but still hand out
@@ -798,9 +752,9 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 
 // MintToken mints a short-lived signed token for the business's automation
 // account (R-TOK-1); the first mint creates the signing key.
-func (s *Service) MintToken(ctx context.Context, req MintTokenRequest) (domain.MintedToken, error) {
+func (s *Service) MintToken(ctx context.Context, req api.MintTokenRequest) (domain.MintedToken, error) {
 	var out domain.MintedToken
-	err := s.write(ctx, Mutation{}, func(t *txn) error {
+	err := s.write(ctx, api.Mutation{}, func(t *txn) error {
 		if err := t.allow(OpTokenMint); err != nil {
 			return err
 		}
@@ -885,7 +839,7 @@ func (t *txn) newSigningKey() (keys.SigningKey, error) {
 
 // RotateSigningKey replaces the token signing key; tokens signed by the old
 // one keep verifying until they expire (R-TOK-2).
-func (s *Service) RotateSigningKey(ctx context.Context, m Mutation) (string, error) {
+func (s *Service) RotateSigningKey(ctx context.Context, m api.Mutation) (string, error) {
 	var id string
 	err := s.write(ctx, m, func(t *txn) error {
 		if err := t.allow(OpSigningKeyRotate); err != nil {

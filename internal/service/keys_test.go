@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/sactl/sactl/internal/api"
 	"os"
 	"strings"
 	"sync"
@@ -28,7 +29,7 @@ func (e *env) verify(s *Service, cred string) domain.Verification {
 
 func (e *env) createWithKey(name string, groups ...string) (domain.Account, string) {
 	e.t.Helper()
-	c, err := e.local.CreateAccount(e.ctx, CreateAccountRequest{Name: name, Groups: groups})
+	c, err := e.local.CreateAccount(e.ctx, api.CreateAccountRequest{Name: name, Groups: groups})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestThreeRotationsLeaveTwoKeys(t *testing.T) { // R-KEY-4
 	var ids []string
 	for i := 0; i < 3; i++ {
 		e.clk.advance(time.Second)
-		k, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: yes})
+		k, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Mutation: yes})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -84,10 +85,10 @@ func TestThreeRotationsLeaveTwoKeys(t *testing.T) { // R-KEY-4
 func TestRotationThatDeletesNeedsConfirmation(t *testing.T) { // R-KEY-4, R-CLI-2
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap"}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap"}); err != nil {
 		t.Fatalf("a rotation that deletes nothing needs no confirmation: %v", err)
 	}
-	_, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap"})
+	_, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap"})
 	wantKind(t, err, domain.KindNeedsConfirm)
 	if len(e.keys("zap")) != 2 {
 		t.Fatal("unconfirmed rotation changed the keys")
@@ -98,7 +99,7 @@ func TestGraceAndDisablePrevious(t *testing.T) { // R-KEY-12
 	e := newEnv(t)
 	_, first := e.createWithKey("Zap", "admins")
 	e.clk.advance(time.Second)
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Grace: 24 * time.Hour}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Grace: 24 * time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	old := e.keys("zap")[0]
@@ -112,9 +113,9 @@ func TestGraceAndDisablePrevious(t *testing.T) { // R-KEY-12
 	if v := e.verify(e.local, first); v.Active || v.Reason != domain.ReasonExpired {
 		t.Fatalf("after the grace period: %+v", v)
 	}
-	_, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Grace: time.Hour, DisablePrevious: true, Mutation: yes})
+	_, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Grace: time.Hour, DisablePrevious: true, Mutation: yes})
 	wantKind(t, err, domain.KindInvalid)
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", DisablePrevious: true, Mutation: yes}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", DisablePrevious: true, Mutation: yes}); err != nil {
 		t.Fatal(err)
 	}
 	if ks := e.keys("zap"); ks[0].Status != domain.KeyDisabled || ks[1].Role != domain.RolePrimary {
@@ -126,15 +127,15 @@ func TestGraceAndDisablePrevious(t *testing.T) { // R-KEY-12
 func TestGraceNeverExtendsAnExpiry(t *testing.T) {
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
-	k, err := e.local.CreateKey(e.ctx, CreateKeyRequest{Ref: "zap", Name: "short", ExpiresIn: 2 * time.Hour})
+	k, err := e.local.CreateKey(e.ctx, api.CreateKeyRequest{Ref: "zap", Name: "short", ExpiresIn: 2 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", Secondary: true, Mutation: yes}); err != nil {
+	if _, err := e.local.DeleteKey(e.ctx, api.KeyRequest{Ref: "zap", Secondary: true, Mutation: yes}); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.advance(time.Second)
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Grace: 24 * time.Hour, Mutation: yes}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Grace: 24 * time.Hour, Mutation: yes}); err != nil {
 		t.Fatal(err)
 	}
 	old := e.keys("zap")[0]
@@ -148,13 +149,13 @@ func TestDeletePrimaryWithForce(t *testing.T) {
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
 	e.clk.advance(time.Second)
-	if _, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: yes}); err != nil {
+	if _, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Mutation: yes}); err != nil {
 		t.Fatal(err)
 	}
 	primary := e.keys("zap")[1]
-	_, err := e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", KeyID: primary.ID, Mutation: yes})
+	_, err := e.local.DeleteKey(e.ctx, api.KeyRequest{Ref: "zap", KeyID: primary.ID, Mutation: yes})
 	wantKind(t, err, domain.KindConflict)
-	if _, err := e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", KeyID: primary.ID, Force: true, Mutation: yes}); err != nil {
+	if _, err := e.local.DeleteKey(e.ctx, api.KeyRequest{Ref: "zap", KeyID: primary.ID, Force: true, Mutation: yes}); err != nil {
 		t.Fatal(err)
 	}
 	if ks := e.keys("zap"); len(ks) != 1 || ks[0].ID == primary.ID || ks[0].Role != domain.RolePrimary {
@@ -165,19 +166,19 @@ func TestDeletePrimaryWithForce(t *testing.T) {
 func TestNamedKeysUpToTheLimit(t *testing.T) { // R-KEY-5, R-KEY-15
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
-	if _, err := e.local.SetSetting(e.ctx, SetSettingRequest{Key: "max_keys_per_account", Value: "50"}); err != nil {
+	if _, err := e.local.SetSetting(e.ctx, api.SetSettingRequest{Key: "max_keys_per_account", Value: "50"}); err != nil {
 		t.Fatal(err)
 	}
 	// The first key is the sole key: deletable without --force.
-	if _, err := e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", KeyID: e.keys("zap")[0].ID, Mutation: yes}); err != nil {
+	if _, err := e.local.DeleteKey(e.ctx, api.KeyRequest{Ref: "zap", KeyID: e.keys("zap")[0].ID, Mutation: yes}); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 50; i++ {
-		if _, err := e.local.CreateKey(e.ctx, CreateKeyRequest{Ref: "zap", Name: "consumer " + string(rune('A'+i%26)) + strings.Repeat("x", i/26)}); err != nil {
+		if _, err := e.local.CreateKey(e.ctx, api.CreateKeyRequest{Ref: "zap", Name: "consumer " + string(rune('A'+i%26)) + strings.Repeat("x", i/26)}); err != nil {
 			t.Fatalf("key %d: %v", i+1, err)
 		}
 	}
-	_, err := e.local.CreateKey(e.ctx, CreateKeyRequest{Ref: "zap", Name: "one too many"})
+	_, err := e.local.CreateKey(e.ctx, api.CreateKeyRequest{Ref: "zap", Name: "one too many"})
 	wantKind(t, err, domain.KindConflict)
 	if !strings.Contains(err.Error(), "holds 50 of 50 keys") || !strings.Contains(err.Error(), "max_keys_per_account") {
 		t.Fatalf("R-KEY-15 message: %q", err)
@@ -191,20 +192,20 @@ func TestKeyExpiryBounds(t *testing.T) { // R-KEY-8
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
 	for k, v := range map[string]string{"max_keys_per_account": "10", "key_max_ttl": "2y", "key_min_ttl": "180d"} {
-		if _, err := e.local.SetSetting(e.ctx, SetSettingRequest{Key: k, Value: v}); err != nil {
+		if _, err := e.local.SetSetting(e.ctx, api.SetSettingRequest{Key: k, Value: v}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err := e.local.CreateKey(e.ctx, CreateKeyRequest{Ref: "zap", ExpiresIn: 30 * domain.Day})
+	_, err := e.local.CreateKey(e.ctx, api.CreateKeyRequest{Ref: "zap", ExpiresIn: 30 * domain.Day})
 	wantKind(t, err, domain.KindInvalid)
-	_, err = e.local.CreateKey(e.ctx, CreateKeyRequest{Ref: "zap", ExpiresIn: 3 * domain.Year})
+	_, err = e.local.CreateKey(e.ctx, api.CreateKeyRequest{Ref: "zap", ExpiresIn: 3 * domain.Year})
 	wantKind(t, err, domain.KindInvalid)
-	k, err := e.local.CreateKey(e.ctx, CreateKeyRequest{Ref: "zap", ExpiresIn: 365 * domain.Day})
+	k, err := e.local.CreateKey(e.ctx, api.CreateKeyRequest{Ref: "zap", ExpiresIn: 365 * domain.Day})
 	if err != nil || !k.ExpiresAt.Equal(e.clk.now().Add(365*domain.Day)) {
 		t.Fatalf("%v %v", err, k.ExpiresAt)
 	}
 	// Without --expires-in, a business with a maximum gives keys the maximum.
-	k, err = e.local.CreateKey(e.ctx, CreateKeyRequest{Ref: "zap"})
+	k, err = e.local.CreateKey(e.ctx, api.CreateKeyRequest{Ref: "zap"})
 	if err != nil || k.ExpiresAt == nil || !k.ExpiresAt.Equal(e.clk.now().Add(2*domain.Year)) {
 		t.Fatalf("%v %v", err, k.ExpiresAt)
 	}
@@ -221,7 +222,7 @@ func TestPolicyBitesAtUseTime(t *testing.T) { // R-KEY-14
 	if !e.verify(e.local, secret).Active {
 		t.Fatal("no policy yet: an old key works")
 	}
-	if _, err := e.local.SetSetting(e.ctx, SetSettingRequest{Key: "key_max_ttl", Value: "1y"}); err != nil {
+	if _, err := e.local.SetSetting(e.ctx, api.SetSettingRequest{Key: "key_max_ttl", Value: "1y"}); err != nil {
 		t.Fatal(err)
 	}
 	if v := e.verify(e.local, secret); v.Active || v.Reason != domain.ReasonTooOld {
@@ -229,7 +230,7 @@ func TestPolicyBitesAtUseTime(t *testing.T) { // R-KEY-14
 	}
 	e2 := newEnv(t)
 	_, s2 := e2.createWithKey("Zap", "admins")
-	e2.local.SetSetting(e2.ctx, SetSettingRequest{Key: "key_inactivity_limit", Value: "90d"})
+	e2.local.SetSetting(e2.ctx, api.SetSettingRequest{Key: "key_inactivity_limit", Value: "90d"})
 	e2.clk.advance(91 * domain.Day)
 	if v := e2.verify(e2.local, s2); v.Active || v.Reason != domain.ReasonInactive {
 		t.Fatalf("a key unused for longer than key_inactivity_limit is rejected: %+v", v)
@@ -272,18 +273,18 @@ func TestStateChangesStopAuthentication(t *testing.T) { // R-SA-6, R-SA-7, R-SA-
 	check(true, "", "fresh")
 	e.local.SuspendAccount(e.ctx, "zap", yes)
 	check(false, domain.ReasonAccountNotActive, "suspended")
-	e.local.ResumeAccount(e.ctx, "zap", Mutation{})
+	e.local.ResumeAccount(e.ctx, "zap", api.Mutation{})
 	check(true, "", "resumed")
-	e.local.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "zap", Op: GroupsClear, Mutation: yes})
+	e.local.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "zap", Op: api.GroupsClear, Mutation: yes})
 	check(false, domain.ReasonAccountNotActive, "no groups")
-	e.local.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "zap", Op: GroupsAdd, Groups: []string{"admins"}})
+	e.local.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "zap", Op: api.GroupsAdd, Groups: []string{"admins"}})
 	check(true, "", "group back")
 	id := e.keys("zap")[0].ID
-	if _, err := e.local.SetKeyEnabled(e.ctx, KeyRequest{Ref: "zap", KeyID: id}, false); err != nil {
+	if _, err := e.local.SetKeyEnabled(e.ctx, api.KeyRequest{Ref: "zap", KeyID: id}, false); err != nil {
 		t.Fatal(err)
 	}
 	check(false, domain.ReasonDisabledKey, "key disabled")
-	e.local.SetKeyEnabled(e.ctx, KeyRequest{Ref: "zap", KeyID: id}, true)
+	e.local.SetKeyEnabled(e.ctx, api.KeyRequest{Ref: "zap", KeyID: id}, true)
 	check(true, "", "key enabled")
 	e.local.ArchiveAccount(e.ctx, "zap", yes)
 	check(false, domain.ReasonAccountNotActive, "archived")
@@ -324,28 +325,28 @@ func TestVerifyRecordsLastUseAtMostOncePerMinute(t *testing.T) { // R-KEY-9
 func TestShowKeyAndRetrievalOff(t *testing.T) { // R-KEY-10
 	e := newEnv(t)
 	_, secret := e.createWithKey("Zap", "admins")
-	k, err := e.local.ShowKey(e.ctx, KeyRequest{Ref: "zap"})
+	k, err := e.local.ShowKey(e.ctx, api.KeyRequest{Ref: "zap"})
 	if err != nil || k.Secret != secret {
 		t.Fatalf("show returns the secret create printed: %v", err)
 	}
 	if n := len(e.events(domain.AuditFilter{Action: "key.revealed"})); n != 1 {
 		t.Fatalf("%d key.revealed events", n)
 	}
-	if _, err := e.local.SetSetting(e.ctx, SetSettingRequest{Key: "key_retrieval", Value: "off"}); err != nil {
+	if _, err := e.local.SetSetting(e.ctx, api.SetSettingRequest{Key: "key_retrieval", Value: "off"}); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.advance(time.Second)
-	rot, err := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap", Mutation: yes})
+	rot, err := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap", Mutation: yes})
 	if err != nil || rot.Secret == "" || rot.Sealed {
 		t.Fatalf("a hash-only key still shows its secret once: %v %+v", err, rot)
 	}
-	_, err = e.local.ShowKey(e.ctx, KeyRequest{Ref: "zap"})
+	_, err = e.local.ShowKey(e.ctx, api.KeyRequest{Ref: "zap"})
 	wantKind(t, err, domain.KindConflict)
 	if !strings.Contains(err.Error(), "key_retrieval is off") {
 		t.Fatalf("show explains why: %q", err)
 	}
 	// The older key was sealed while retrieval was on and can still be shown.
-	if k, err := e.local.ShowKey(e.ctx, KeyRequest{Ref: "zap", Secondary: true}); err != nil || k.Secret != secret {
+	if k, err := e.local.ShowKey(e.ctx, api.KeyRequest{Ref: "zap", Secondary: true}); err != nil || k.Secret != secret {
 		t.Fatalf("secondary: %v", err)
 	}
 	e.st.Close()
@@ -377,9 +378,9 @@ func TestShowKeyAndRetrievalOff(t *testing.T) { // R-KEY-10
 func TestAuditEventsHoldNoSecret(t *testing.T) { // R-AUD-1
 	e := newEnv(t)
 	_, s1 := e.createWithKey("Zap", "admins")
-	k, err1 := e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap"})
-	shown, err2 := e.local.ShowKey(e.ctx, KeyRequest{Ref: "zap"})
-	tok, err3 := e.local.MintToken(e.ctx, MintTokenRequest{})
+	k, err1 := e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap"})
+	shown, err2 := e.local.ShowKey(e.ctx, api.KeyRequest{Ref: "zap"})
+	tok, err3 := e.local.MintToken(e.ctx, api.MintTokenRequest{})
 	if err := errors.Join(err1, err2, err3); err != nil {
 		t.Fatal(err)
 	}
@@ -402,13 +403,13 @@ func TestServiceAccountCannotManageItsOwnKeys(t *testing.T) { // R-KEY-11
 	e.createWithKey("Editor", "editors")
 	e.createWithKey("Other", "editors")
 	self := e.as("editor")
-	_, err := self.RotateKeys(e.ctx, RotateKeyRequest{Ref: "editor", Mutation: yes})
+	_, err := self.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "editor", Mutation: yes})
 	wantKind(t, err, domain.KindForbidden)
-	_, err = self.CreateKey(e.ctx, CreateKeyRequest{Ref: "editor", Name: "mine"})
+	_, err = self.CreateKey(e.ctx, api.CreateKeyRequest{Ref: "editor", Name: "mine"})
 	wantKind(t, err, domain.KindForbidden)
-	_, err = self.ShowKey(e.ctx, KeyRequest{Ref: "editor"})
+	_, err = self.ShowKey(e.ctx, api.KeyRequest{Ref: "editor"})
 	wantKind(t, err, domain.KindForbidden)
-	if _, err := self.RotateKeys(e.ctx, RotateKeyRequest{Ref: "other", Mutation: yes}); err != nil {
+	if _, err := self.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "other", Mutation: yes}); err != nil {
 		t.Fatalf("it may rotate another account's keys: %v", err)
 	}
 	// view may list and reveal the keys of an account no stronger than
@@ -416,40 +417,40 @@ func TestServiceAccountCannotManageItsOwnKeys(t *testing.T) { // R-KEY-11
 	e.createGroup("viewers", "service_accounts=view")
 	e.createWithKey("Viewer", "viewers")
 	e.createWithKey("Peer", "viewers")
-	if _, err := e.as("viewer").ShowKey(e.ctx, KeyRequest{Ref: "peer"}); err != nil {
+	if _, err := e.as("viewer").ShowKey(e.ctx, api.KeyRequest{Ref: "peer"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.as("viewer").ShowKey(e.ctx, KeyRequest{Ref: "other"})
+	_, err = e.as("viewer").ShowKey(e.ctx, api.KeyRequest{Ref: "other"})
 	wantKind(t, err, domain.KindForbidden)
-	_, err = e.as("viewer").RotateKeys(e.ctx, RotateKeyRequest{Ref: "peer", Mutation: yes})
+	_, err = e.as("viewer").RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "peer", Mutation: yes})
 	wantKind(t, err, domain.KindForbidden)
 }
 
 func TestDeleteKeyRules(t *testing.T) { // R-KEY-6
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
-	_, err := e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", Secondary: true, Mutation: yes})
+	_, err := e.local.DeleteKey(e.ctx, api.KeyRequest{Ref: "zap", Secondary: true, Mutation: yes})
 	wantKind(t, err, domain.KindNotFound)
 	e.clk.advance(time.Second)
-	e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "zap"})
+	e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "zap"})
 	ks := e.keys("zap")
-	_, err = e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", KeyID: ks[1].ID, Mutation: yes})
+	_, err = e.local.DeleteKey(e.ctx, api.KeyRequest{Ref: "zap", KeyID: ks[1].ID, Mutation: yes})
 	wantKind(t, err, domain.KindConflict) // the primary, while a secondary exists
-	_, err = e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", Secondary: true})
+	_, err = e.local.DeleteKey(e.ctx, api.KeyRequest{Ref: "zap", Secondary: true})
 	wantKind(t, err, domain.KindNeedsConfirm)
-	if _, err := e.local.DeleteKey(e.ctx, KeyRequest{Ref: "zap", Secondary: true, Mutation: yes}); err != nil {
+	if _, err := e.local.DeleteKey(e.ctx, api.KeyRequest{Ref: "zap", Secondary: true, Mutation: yes}); err != nil {
 		t.Fatal(err)
 	}
 	if ks := e.keys("zap"); len(ks) != 1 || ks[0].Role != domain.RolePrimary {
 		t.Fatalf("%+v", ks)
 	}
-	_, err = e.local.RotateKeys(e.ctx, RotateKeyRequest{Ref: "automation"})
+	_, err = e.local.RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "automation"})
 	wantKind(t, err, domain.KindProtected)
 }
 
 func TestSignedTokens(t *testing.T) { // R-TOK-1..3
 	e := newEnv(t)
-	tok, err := e.local.MintToken(e.ctx, MintTokenRequest{TTL: 10 * time.Minute, Execution: "run-42"})
+	tok, err := e.local.MintToken(e.ctx, api.MintTokenRequest{TTL: 10 * time.Minute, Execution: "run-42"})
 	if err != nil || !strings.HasPrefix(tok.Token, "sat_") || tok.Account != "automation" {
 		t.Fatalf("%v %+v", err, tok)
 	}
@@ -472,7 +473,7 @@ func TestSignedTokens(t *testing.T) { // R-TOK-1..3
 		t.Fatalf("a tampered token: %+v, want rejected for its signature", v)
 	}
 	// Another business does not accept it.
-	if _, err := e.local.CreateBusiness(e.ctx, CreateBusinessRequest{Name: "acme"}); err != nil {
+	if _, err := e.local.CreateBusiness(e.ctx, api.CreateBusinessRequest{Name: "acme"}); err != nil {
 		t.Fatal(err)
 	}
 	acme := New(e.st, LocalActor("tester"), "acme", WithClock(e.clk.now), WithMasterKey(e.mk))
@@ -480,13 +481,13 @@ func TestSignedTokens(t *testing.T) { // R-TOK-1..3
 		t.Fatal("a token verifies in another business")
 	}
 	// Rotating the signing key keeps old tokens valid until they expire.
-	if _, err := e.local.RotateSigningKey(e.ctx, Mutation{}); err != nil {
+	if _, err := e.local.RotateSigningKey(e.ctx, api.Mutation{}); err != nil {
 		t.Fatal(err)
 	}
 	if !e.verify(e.local, tok.Token).Active {
 		t.Fatal("a token signed before the rotation stops verifying")
 	}
-	tok2, _ := e.local.MintToken(e.ctx, MintTokenRequest{TTL: time.Hour})
+	tok2, _ := e.local.MintToken(e.ctx, api.MintTokenRequest{TTL: time.Hour})
 	e.clk.advance(10*time.Minute + time.Second)
 	if v := e.verify(e.local, tok.Token); v.Active || v.Reason != domain.ReasonExpired {
 		t.Fatalf("after its TTL: %+v", v)
@@ -494,18 +495,18 @@ func TestSignedTokens(t *testing.T) { // R-TOK-1..3
 	if !e.verify(e.local, tok2.Token).Active {
 		t.Fatal("the new key's token verifies")
 	}
-	_, err = e.local.MintToken(e.ctx, MintTokenRequest{TTL: 2 * time.Hour})
+	_, err = e.local.MintToken(e.ctx, api.MintTokenRequest{TTL: 2 * time.Hour})
 	wantKind(t, err, domain.KindInvalid)
 	// A principal short of every sactl permission cannot mint.
 	e.createGroup("editors", "service_accounts=edit")
 	e.createWithKey("Editor", "editors")
-	_, err = e.as("editor").MintToken(e.ctx, MintTokenRequest{})
+	_, err = e.as("editor").MintToken(e.ctx, api.MintTokenRequest{})
 	wantKind(t, err, domain.KindForbidden)
 }
 
 func TestVerificationIsStatelessForTokens(t *testing.T) { // R-TOK-3
 	e := newEnv(t)
-	tok, _ := e.local.MintToken(e.ctx, MintTokenRequest{})
+	tok, _ := e.local.MintToken(e.ctx, api.MintTokenRequest{})
 	before := len(e.events(domain.AuditFilter{}))
 	for i := 0; i < 3; i++ {
 		e.verify(e.local, tok.Token)
@@ -518,7 +519,7 @@ func TestVerificationIsStatelessForTokens(t *testing.T) { // R-TOK-3
 func TestConcurrentRotations(t *testing.T) { // R-DB-3, R-KEY-4
 	e := newEnv(t)
 	e.createWithKey("Zap", "admins")
-	if _, err := e.local.SetSetting(e.ctx, SetSettingRequest{Key: "max_keys_per_account", Value: "3"}); err != nil {
+	if _, err := e.local.SetSetting(e.ctx, api.SetSettingRequest{Key: "max_keys_per_account", Value: "3"}); err != nil {
 		t.Fatal(err)
 	}
 	const n = 16
@@ -536,7 +537,7 @@ func TestConcurrentRotations(t *testing.T) { // R-DB-3, R-KEY-4
 			}
 			defer st.Close()
 			s := New(st, LocalActor("tester"), "", WithMasterKey(e.mk))
-			_, err = s.RotateKeys(context.Background(), RotateKeyRequest{Ref: "zap", Mutation: yes})
+			_, err = s.RotateKeys(context.Background(), api.RotateKeyRequest{Ref: "zap", Mutation: yes})
 			errs <- err
 		}()
 	}

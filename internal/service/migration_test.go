@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"testing"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -14,10 +15,10 @@ import (
 func TestMigration5OnAnExistingDatabase(t *testing.T) {
 	e := newEnv(t)
 	maker := e.createSA("Maker", "admins")
-	if _, err := e.as("maker").CreateAccount(e.ctx, CreateAccountRequest{Name: "Helper", Groups: []string{"admins"}}); err != nil {
+	if _, err := e.as("maker").CreateAccount(e.ctx, api.CreateAccountRequest{Name: "Helper", Groups: []string{"admins"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Ada", Email: "ada@example.com"}); err != nil {
+	if _, err := e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Ada", Email: "ada@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	e.st.Close()
@@ -62,7 +63,7 @@ func TestMigration5OnAnExistingDatabase(t *testing.T) {
 		}
 	}
 	// The recovered lineage binds: the helper cannot rotate its creator's keys.
-	_, err = e.as("helper").RotateKeys(e.ctx, RotateKeyRequest{Ref: "maker", Mutation: yes})
+	_, err = e.as("helper").RotateKeys(e.ctx, api.RotateKeyRequest{Ref: "maker", Mutation: yes})
 	wantKind(t, err, domain.KindForbidden)
 	if chk := e.verifyAudit(e.local); !chk.OK {
 		t.Fatalf("audit chain after migration: %+v", chk.Broken)

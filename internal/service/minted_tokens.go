@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"time"
 
@@ -58,7 +59,7 @@ func (s *Service) ListTokens(ctx context.Context) ([]domain.TokenRecord, error) 
 // fails verification from then on. Destructive, so it needs confirmation
 // (R-CLI-2). Revoking a revoked token changes nothing and succeeds; an
 // expired token cannot be revoked (conflict): it already fails.
-func (s *Service) RevokeToken(ctx context.Context, id string, m Mutation) (domain.TokenRecord, error) {
+func (s *Service) RevokeToken(ctx context.Context, id string, m api.Mutation) (domain.TokenRecord, error) {
 	var out domain.TokenRecord
 	err := s.write(ctx, m, func(t *txn) error {
 		if err := t.allow(OpTokenRevoke); err != nil {

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func (e *env) tokens(s *Service) []domain.TokenRecord {
 
 func (e *env) mint(ttl time.Duration, execution string) domain.MintedToken {
 	e.t.Helper()
-	tok, err := e.local.MintToken(e.ctx, MintTokenRequest{TTL: ttl, Execution: execution})
+	tok, err := e.local.MintToken(e.ctx, api.MintTokenRequest{TTL: ttl, Execution: execution})
 	if err != nil {
 		e.t.Fatalf("mint: %v", err)
 	}
@@ -48,9 +49,9 @@ func TestMintedTokensAreListedAndRevocable(t *testing.T) { // R-TOK-4
 	}
 
 	// Destructive: without confirmation, or in a dry run, nothing changes.
-	_, err := e.local.RevokeToken(e.ctx, t1.ID, Mutation{})
+	_, err := e.local.RevokeToken(e.ctx, t1.ID, api.Mutation{})
 	wantKind(t, err, domain.KindNeedsConfirm)
-	dry, err := e.local.RevokeToken(e.ctx, t1.ID, Mutation{DryRun: true, Confirmed: true})
+	dry, err := e.local.RevokeToken(e.ctx, t1.ID, api.Mutation{DryRun: true, Confirmed: true})
 	if err != nil || dry.Status != domain.TokenRevoked {
 		t.Fatalf("dry run: %v %+v", err, dry)
 	}
@@ -76,7 +77,7 @@ func TestMintedTokensAreListedAndRevocable(t *testing.T) { // R-TOK-4
 	}
 
 	// Again: nothing to do, no second event, no confirmation needed.
-	again, err := e.local.RevokeToken(e.ctx, t1.ID, Mutation{})
+	again, err := e.local.RevokeToken(e.ctx, t1.ID, api.Mutation{})
 	if err != nil || !again.RevokedAt.Equal(*rev.RevokedAt) {
 		t.Fatalf("revoke again: %v %+v", err, again)
 	}

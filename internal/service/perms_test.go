@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 
@@ -18,22 +19,22 @@ func TestServiceAccountsPermissionLevels(t *testing.T) { // R-PERM-4, R-PERM-6
 	e.createSA("Target", "viewers")
 
 	type call func(s *Service) error
-	list := func(s *Service) error { _, err := s.ListAccounts(e.ctx, ListAccountsRequest{}); return err }
+	list := func(s *Service) error { _, err := s.ListAccounts(e.ctx, api.ListAccountsRequest{}); return err }
 	get := func(s *Service) error { _, err := s.GetAccount(e.ctx, "target"); return err }
 	create := func(s *Service) error {
-		_, err := s.CreateAccount(e.ctx, CreateAccountRequest{Name: "Made", Mutation: Mutation{DryRun: true}})
+		_, err := s.CreateAccount(e.ctx, api.CreateAccountRequest{Name: "Made", Mutation: api.Mutation{DryRun: true}})
 		return err
 	}
 	suspend := func(s *Service) error {
-		_, err := s.SuspendAccount(e.ctx, "target", Mutation{DryRun: true, Confirmed: true})
+		_, err := s.SuspendAccount(e.ctx, "target", api.Mutation{DryRun: true, Confirmed: true})
 		return err
 	}
 	setGroups := func(s *Service) error {
-		_, err := s.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "target", Op: GroupsAdd, Groups: []string{"viewers"}, Mutation: Mutation{DryRun: true}})
+		_, err := s.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "target", Op: api.GroupsAdd, Groups: []string{"viewers"}, Mutation: api.Mutation{DryRun: true}})
 		return err
 	}
 	archive := func(s *Service) error {
-		_, err := s.ArchiveAccount(e.ctx, "target", Mutation{DryRun: true, Confirmed: true})
+		_, err := s.ArchiveAccount(e.ctx, "target", api.Mutation{DryRun: true, Confirmed: true})
 		return err
 	}
 
@@ -60,7 +61,7 @@ func TestServiceAccountsPermissionLevels(t *testing.T) { // R-PERM-4, R-PERM-6
 		}
 	}
 	// The groups key guards group administration, not service accounts.
-	_, err := e.as("remover").CreateGroup(e.ctx, CreateGroupRequest{Name: "x"})
+	_, err := e.as("remover").CreateGroup(e.ctx, api.CreateGroupRequest{Name: "x"})
 	wantKind(t, err, domain.KindForbidden)
 }
 
@@ -93,9 +94,9 @@ func TestEffectivePermissionIsHighestAcrossGroups(t *testing.T) { // R-PERM-3
 func TestActingPrincipalMustBeActive(t *testing.T) { // R-SA-5, R-PERM-6
 	e := newEnv(t)
 	e.createSA("Idle") // no groups: disabled
-	_, err := e.as("idle").ListAccounts(e.ctx, ListAccountsRequest{})
+	_, err := e.as("idle").ListAccounts(e.ctx, api.ListAccountsRequest{})
 	wantKind(t, err, domain.KindUnauthenticated)
-	_, err = e.as("ghost").ListAccounts(e.ctx, ListAccountsRequest{})
+	_, err = e.as("ghost").ListAccounts(e.ctx, api.ListAccountsRequest{})
 	wantKind(t, err, domain.KindNotFound)
 }
 
@@ -103,7 +104,7 @@ func TestAsIsAudited(t *testing.T) { // R-PERM-6, R-AUD-1
 	e := newEnv(t)
 	e.createGroup("editors", "service_accounts=edit")
 	ed := e.createSA("Editor", "editors")
-	if _, err := e.as("editor").CreateAccount(e.ctx, CreateAccountRequest{Name: "Made"}); err != nil {
+	if _, err := e.as("editor").CreateAccount(e.ctx, api.CreateAccountRequest{Name: "Made"}); err != nil {
 		t.Fatal(err)
 	}
 	ev := e.events(domain.AuditFilter{Action: "service_account.created", Limit: 1})
@@ -124,28 +125,28 @@ func TestNoPrivilegeEscalation(t *testing.T) {
 	e.createGroup("operators", "service_accounts=edit", "groups=edit")
 	e.createSA("Operator", "operators")
 	op := e.as("operator")
-	_, err := op.CreateAccount(e.ctx, CreateAccountRequest{Name: "Sneaky", Groups: []string{"admins"}})
+	_, err := op.CreateAccount(e.ctx, api.CreateAccountRequest{Name: "Sneaky", Groups: []string{"admins"}})
 	wantKind(t, err, domain.KindForbidden)
-	_, err = op.UpdateGroup(e.ctx, UpdateGroupRequest{Name: "operators", Set: domain.Permissions{"service_accounts": domain.LevelRemove}})
+	_, err = op.UpdateGroup(e.ctx, api.UpdateGroupRequest{Name: "operators", Set: domain.Permissions{"service_accounts": domain.LevelRemove}})
 	wantKind(t, err, domain.KindForbidden)
-	_, err = op.CreateGroup(e.ctx, CreateGroupRequest{Name: "mine", Permissions: domain.Permissions{"settings": domain.LevelView}})
+	_, err = op.CreateGroup(e.ctx, api.CreateGroupRequest{Name: "mine", Permissions: domain.Permissions{"settings": domain.LevelView}})
 	wantKind(t, err, domain.KindForbidden)
 	// Application keys count exactly like sactl's own (R-PERM-8).
-	_, err = op.CreateGroup(e.ctx, CreateGroupRequest{Name: "crm", Permissions: domain.Permissions{"contacts": domain.LevelRemove}})
+	_, err = op.CreateGroup(e.ctx, api.CreateGroupRequest{Name: "crm", Permissions: domain.Permissions{"contacts": domain.LevelRemove}})
 	wantKind(t, err, domain.KindForbidden)
 	// Nor through group changes, users or user tokens.
 	e.createSA("Helper", "operators")
-	_, err = op.ChangeAccountGroups(e.ctx, ChangeGroupsRequest{Ref: "helper", Op: GroupsAdd, Groups: []string{"admins"}})
+	_, err = op.ChangeAccountGroups(e.ctx, api.ChangeGroupsRequest{Ref: "helper", Op: api.GroupsAdd, Groups: []string{"admins"}})
 	wantKind(t, err, domain.KindForbidden)
 	e.createGroup("people", "users=edit")
 	e.createSA("HR Sync", "people")
 	hr := e.as("hr-sync")
-	_, err = hr.CreateUser(e.ctx, CreateUserRequest{Name: "Mallory", Email: "mallory@example.com", Groups: []string{"admins"}})
+	_, err = hr.CreateUser(e.ctx, api.CreateUserRequest{Name: "Mallory", Email: "mallory@example.com", Groups: []string{"admins"}})
 	wantKind(t, err, domain.KindForbidden)
-	if _, err := e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Root", Email: "root@example.com", Groups: []string{"admins"}}); err != nil {
+	if _, err := e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Root", Email: "root@example.com", Groups: []string{"admins"}}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = hr.CreateUserToken(e.ctx, CreateUserTokenRequest{Ref: "root@example.com"})
+	_, err = hr.CreateUserToken(e.ctx, api.CreateUserTokenRequest{Ref: "root@example.com"})
 	wantKind(t, err, domain.KindForbidden)
 	if g := e.get("helper").Groups; strings.Join(g, ",") != "operators" {
 		t.Fatalf("helper's groups = %v", g)
@@ -158,7 +159,7 @@ func TestBuiltinGroups(t *testing.T) { // R-PERM-2
 	wantKind(t, err, domain.KindProtected)
 	_, err = e.local.DeleteGroup(e.ctx, "automation", yes)
 	wantKind(t, err, domain.KindProtected)
-	_, err = e.local.UpdateGroup(e.ctx, UpdateGroupRequest{Name: "admins", Drop: []string{"audit"}})
+	_, err = e.local.UpdateGroup(e.ctx, api.UpdateGroupRequest{Name: "admins", Drop: []string{"audit"}})
 	wantKind(t, err, domain.KindProtected)
 	// admins' members are editable.
 	a := e.createSA("Zap", "admins")
@@ -173,22 +174,22 @@ func TestGroupLifecycle(t *testing.T) { // R-PERM-1, R-PERM-7
 	if g.Permissions.String() != "deals=edit,service_accounts=view" || g.Builtin {
 		t.Fatalf("group = %+v", g)
 	}
-	_, err := e.local.CreateGroup(e.ctx, CreateGroupRequest{Name: "readers"})
+	_, err := e.local.CreateGroup(e.ctx, api.CreateGroupRequest{Name: "readers"})
 	wantKind(t, err, domain.KindConflict)
-	_, err = e.local.CreateGroup(e.ctx, CreateGroupRequest{Name: "bad", Permissions: domain.Permissions{"Bad Key": domain.LevelView}})
+	_, err = e.local.CreateGroup(e.ctx, api.CreateGroupRequest{Name: "bad", Permissions: domain.Permissions{"Bad Key": domain.LevelView}})
 	wantKind(t, err, domain.KindInvalid)
 	newName := "viewers"
-	g, err = e.local.UpdateGroup(e.ctx, UpdateGroupRequest{Name: "readers", NewName: &newName, Set: domain.Permissions{"contacts": domain.LevelView}, Drop: []string{"deals"}})
+	g, err = e.local.UpdateGroup(e.ctx, api.UpdateGroupRequest{Name: "readers", NewName: &newName, Set: domain.Permissions{"contacts": domain.LevelView}, Drop: []string{"deals"}})
 	if err != nil || g.Name != "viewers" || g.Permissions.String() != "contacts=view,service_accounts=view" {
 		t.Fatalf("update: %v %+v", err, g)
 	}
-	_, err = e.local.UpdateGroup(e.ctx, UpdateGroupRequest{Name: "viewers", Drop: []string{"nope"}})
+	_, err = e.local.UpdateGroup(e.ctx, api.UpdateGroupRequest{Name: "viewers", Drop: []string{"nope"}})
 	wantKind(t, err, domain.KindInvalid)
 
 	e.createGroup("other", "contacts=view")
 	e.createSA("Only", "viewers")
 	e.createSA("Two", "viewers", "other")
-	_, err = e.local.DeleteGroup(e.ctx, "viewers", Mutation{})
+	_, err = e.local.DeleteGroup(e.ctx, "viewers", api.Mutation{})
 	wantKind(t, err, domain.KindNeedsConfirm)
 	var de *domain.Error
 	asDomain(err, &de)
@@ -204,7 +205,7 @@ func TestGroupLifecycle(t *testing.T) { // R-PERM-1, R-PERM-7
 	}
 	// An unassigned group is deleted without confirmation.
 	e.createGroup("unused")
-	if _, err := e.local.DeleteGroup(e.ctx, "unused", Mutation{}); err != nil {
+	if _, err := e.local.DeleteGroup(e.ctx, "unused", api.Mutation{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -234,11 +235,11 @@ func TestIntrospectionNeedsItsPermission(t *testing.T) { // R-PERM-10
 func TestForeignCredentialIsUnknown(t *testing.T) { // R-PERM-10
 	e := newEnv(t)
 	_, key := e.createWithKey("Target", "admins")
-	tok, err := e.local.MintToken(e.ctx, MintTokenRequest{})
+	tok, err := e.local.MintToken(e.ctx, api.MintTokenRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.local.CreateBusiness(e.ctx, CreateBusinessRequest{Name: "other"}); err != nil {
+	if _, err := e.local.CreateBusiness(e.ctx, api.CreateBusinessRequest{Name: "other"}); err != nil {
 		t.Fatal(err)
 	}
 	other := New(e.st, LocalActor("tester"), "other", WithClock(e.clk.now), WithMasterKey(e.mk))

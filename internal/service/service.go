@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/sactl/sactl/internal/api"
 	"regexp"
 	"time"
 
@@ -39,27 +40,6 @@ type Actor struct {
 
 // LocalActor is the actor for an OS user (R-PERM-6).
 func LocalActor(user string) Actor { return Actor{Local: user} }
-
-// Mutation is carried by every request that changes something (R-CLI-2).
-//
-// Over HTTP it travels as the query parameters dry_run and confirm, never in
-// a body: a body field would be one more way to ask for a dry run that a
-// handler could forget to honour, so bodies that carry one are rejected.
-type Mutation struct {
-	// DryRun runs the whole change, checks included, then rolls it back.
-	DryRun bool `json:"-"`
-	// Confirmed agrees to a destructive change, whatever its plan is when
-	// the call runs (--yes, confirm=true); without it or PlanDigest such a
-	// change fails with a domain.KindNeedsConfirm error describing what it
-	// would do.
-	Confirmed bool `json:"-"`
-	// PlanDigest agrees to exactly the plan that was shown: the Digest of
-	// the domain.Confirmation the caller showed (confirm=<digest>). If the
-	// change would now do something else, or needs no confirmation any
-	// more, it fails with a conflict and changes nothing (R-CLI-2). It
-	// takes precedence over Confirmed.
-	PlanDigest string `json:"-"`
-}
 
 // Service is the service layer bound to an actor and a business.
 type Service struct {
@@ -131,7 +111,7 @@ type txn struct {
 	dryRun bool
 	// mut is the call's mutation; planChecked records that confirm compared
 	// its PlanDigest with the plan (R-CLI-2).
-	mut         Mutation
+	mut         api.Mutation
 	planChecked bool
 }
 
@@ -152,7 +132,7 @@ func (s *Service) readNow(ctx context.Context, fn func(*txn) error) error {
 	})
 }
 
-func (s *Service) write(ctx context.Context, m Mutation, fn func(*txn) error) error {
+func (s *Service) write(ctx context.Context, m api.Mutation, fn func(*txn) error) error {
 	if m.PlanDigest != "" && !planDigestRE.MatchString(m.PlanDigest) {
 		return domain.Invalidf("invalid confirmation: confirm with true or with the digest of the plan shown (16 hex digits)")
 	}

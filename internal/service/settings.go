@@ -2,13 +2,14 @@ package service
 
 import (
 	"context"
+	"github.com/sactl/sactl/internal/api"
 
 	"github.com/sactl/sactl/internal/domain"
 )
 
 // GetSettings lists every setting of the business with its value.
-func (s *Service) GetSettings(ctx context.Context) ([]Setting, error) {
-	var out []Setting
+func (s *Service) GetSettings(ctx context.Context) ([]api.Setting, error) {
+	var out []api.Setting
 	err := s.read(ctx, func(t *txn) error {
 		if err := t.allow(OpSettingsRead); err != nil {
 			return err
@@ -20,7 +21,7 @@ func (s *Service) GetSettings(ctx context.Context) ([]Setting, error) {
 		def := domain.DefaultSettings()
 		for _, d := range domain.SettingDefs() {
 			v, dv := d.Get(cur), d.Get(def)
-			out = append(out, Setting{Key: d.Name, Value: v, Default: dv, IsDefault: v == dv, Description: d.Description})
+			out = append(out, api.Setting{Key: d.Name, Value: v, Default: dv, IsDefault: v == dv, Description: d.Description})
 		}
 		return nil
 	})
@@ -28,8 +29,8 @@ func (s *Service) GetSettings(ctx context.Context) ([]Setting, error) {
 }
 
 // SetSetting changes one setting, checking it against the others (R-KEY-8).
-func (s *Service) SetSetting(ctx context.Context, req SetSettingRequest) (Setting, error) {
-	var out Setting
+func (s *Service) SetSetting(ctx context.Context, req api.SetSettingRequest) (api.Setting, error) {
+	var out api.Setting
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if err := t.allow(OpSettingsWrite); err != nil {
 			return err
@@ -51,7 +52,7 @@ func (s *Service) SetSetting(ctx context.Context, req SetSettingRequest) (Settin
 		}
 		after := d.Get(cur)
 		dv := d.Get(domain.DefaultSettings())
-		out = Setting{Key: d.Name, Value: after, Default: dv, IsDefault: after == dv, Description: d.Description}
+		out = api.Setting{Key: d.Name, Value: after, Default: dv, IsDefault: after == dv, Description: d.Description}
 		if after == before {
 			return nil
 		}

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 
@@ -13,7 +14,7 @@ import (
 func TestHandEditedValuesAreInternalErrors(t *testing.T) {
 	e := newEnv(t)
 	a := e.createSA("Zapier Sync", "admins")
-	if _, err := e.local.SetSetting(e.ctx, SetSettingRequest{Key: "max_keys_per_account", Value: "3"}); err != nil {
+	if _, err := e.local.SetSetting(e.ctx, api.SetSettingRequest{Key: "max_keys_per_account", Value: "3"}); err != nil {
 		t.Fatal(err)
 	}
 	e.tamper(`UPDATE settings SET value = 'lots' WHERE key = 'max_keys_per_account'`)
@@ -27,7 +28,7 @@ func TestHandEditedValuesAreInternalErrors(t *testing.T) {
 	}
 	e.tamper(`UPDATE settings SET value = '3'`,
 		`UPDATE principals SET updated_at = 'garbage' WHERE id = '`+a.ID+`'`)
-	_, err = e.local.ListAccounts(e.ctx, ListAccountsRequest{})
+	_, err = e.local.ListAccounts(e.ctx, api.ListAccountsRequest{})
 	if want := `principals.updated_at of ` + a.ID + `: cannot parse "garbage" as a time`; err == nil || err.Error() != want {
 		t.Fatalf("hand-edited account: %v; want %s", err, want)
 	}

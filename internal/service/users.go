@@ -3,13 +3,14 @@ package service
 import (
 	"context"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/store"
 )
 
 // CreateUser adds a human user (R-USER-1).
-func (s *Service) CreateUser(ctx context.Context, req CreateUserRequest) (domain.User, error) {
+func (s *Service) CreateUser(ctx context.Context, req api.CreateUserRequest) (domain.User, error) {
 	var out domain.User
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if err := t.allow(OpUserCreate); err != nil {
@@ -66,7 +67,7 @@ func (t *txn) reloadUser(id string, out *domain.User) error {
 }
 
 // ListUsers lists humans only: service accounts never appear here (R-SA-9).
-func (s *Service) ListUsers(ctx context.Context, req ListUsersRequest) ([]domain.User, error) {
+func (s *Service) ListUsers(ctx context.Context, req api.ListUsersRequest) ([]domain.User, error) {
 	var out []domain.User
 	err := s.read(ctx, func(t *txn) error {
 		if err := t.allow(OpUserRead); err != nil {
@@ -108,7 +109,7 @@ func (s *Service) GetUser(ctx context.Context, ref string) (domain.User, error) 
 }
 
 // UpdateUser changes a user's name or email.
-func (s *Service) UpdateUser(ctx context.Context, req UpdateUserRequest) (domain.User, error) {
+func (s *Service) UpdateUser(ctx context.Context, req api.UpdateUserRequest) (domain.User, error) {
 	var out domain.User
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if err := t.allow(OpUserUpdate); err != nil {
@@ -168,7 +169,7 @@ func (s *Service) UpdateUser(ctx context.Context, req UpdateUserRequest) (domain
 
 // RemoveUser removes a user from the business. The record stays for the
 // audit log; the user stops counting as a seat. Needs confirmation.
-func (s *Service) RemoveUser(ctx context.Context, ref string, m Mutation) (domain.User, error) {
+func (s *Service) RemoveUser(ctx context.Context, ref string, m api.Mutation) (domain.User, error) {
 	var out domain.User
 	err := s.write(ctx, m, func(t *txn) error {
 		if err := t.allow(OpUserRemove); err != nil {
@@ -217,7 +218,7 @@ func (s *Service) RemoveUser(ctx context.Context, ref string, m Mutation) (domai
 }
 
 // ChangeUserGroups sets, adds, removes or clears a user's groups.
-func (s *Service) ChangeUserGroups(ctx context.Context, req ChangeGroupsRequest) (domain.User, error) {
+func (s *Service) ChangeUserGroups(ctx context.Context, req api.ChangeGroupsRequest) (domain.User, error) {
 	var out domain.User
 	err := s.write(ctx, req.Mutation, func(t *txn) error {
 		if err := t.allow(OpUserGroups); err != nil {
@@ -239,7 +240,7 @@ func (s *Service) ChangeUserGroups(ctx context.Context, req ChangeGroupsRequest)
 
 // SearchPrincipals is the typeahead: users whose name or email starts with
 // the prefix; service accounts only when asked for (R-SA-9).
-func (s *Service) SearchPrincipals(ctx context.Context, req SearchRequest) ([]domain.Account, error) {
+func (s *Service) SearchPrincipals(ctx context.Context, req api.SearchRequest) ([]domain.Account, error) {
 	var out []domain.Account
 	err := s.read(ctx, func(t *txn) (err error) {
 		if err := t.allow(OpUserRead); err != nil {

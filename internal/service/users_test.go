@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/sactl/sactl/internal/api"
 	"slices"
 	"testing"
 
@@ -11,22 +12,22 @@ func TestServiceAccountsAreNotUsersOrSeats(t *testing.T) { // R-SA-9, R-USER-1
 	e := newEnv(t)
 	e.createSA("Zapier Sync", "admins")
 	e.createSA("Zebra Export")
-	ada, err := e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Ada Lovelace", Email: "Ada@Example.com", Groups: []string{"admins"}})
+	ada, err := e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Ada Lovelace", Email: "Ada@Example.com", Groups: []string{"admins"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ada.Email != "ada@example.com" || ada.AccountType != domain.TypeHuman || ada.Status != domain.StatusActive {
 		t.Fatalf("user = %+v", ada)
 	}
-	if _, err := e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Zoe Zed", Email: "zoe@example.com"}); err != nil {
+	if _, err := e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Zoe Zed", Email: "zoe@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Ada Again", Email: "ADA@example.com"})
+	_, err = e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Ada Again", Email: "ADA@example.com"})
 	wantKind(t, err, domain.KindConflict)
-	_, err = e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Bad", Email: "not-an-email"})
+	_, err = e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Bad", Email: "not-an-email"})
 	wantKind(t, err, domain.KindInvalid)
 
-	users, err := e.local.ListUsers(e.ctx, ListUsersRequest{})
+	users, err := e.local.ListUsers(e.ctx, api.ListUsersRequest{})
 	if err != nil || len(users) != 2 {
 		t.Fatalf("users list should hold the 2 humans only: %v %d", err, len(users))
 	}
@@ -35,7 +36,7 @@ func TestServiceAccountsAreNotUsersOrSeats(t *testing.T) { // R-SA-9, R-USER-1
 		t.Fatalf("seats = %+v (want 2 humans, 3 service accounts apart)", seats)
 	}
 	search := func(prefix string, withSA bool) int {
-		res, err := e.local.SearchPrincipals(e.ctx, SearchRequest{Prefix: prefix, IncludeServiceAccounts: withSA})
+		res, err := e.local.SearchPrincipals(e.ctx, api.SearchRequest{Prefix: prefix, IncludeServiceAccounts: withSA})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,13 +56,13 @@ func TestServiceAccountsAreNotUsersOrSeats(t *testing.T) { // R-SA-9, R-USER-1
 	}
 
 	// Removing a user needs confirmation, frees the seat, keeps the record.
-	_, err = e.local.RemoveUser(e.ctx, "zoe@example.com", Mutation{})
+	_, err = e.local.RemoveUser(e.ctx, "zoe@example.com", api.Mutation{})
 	wantKind(t, err, domain.KindNeedsConfirm)
 	if _, err := e.local.RemoveUser(e.ctx, "Zoe Zed", yes); err != nil {
 		t.Fatal(err)
 	}
 	seats, _ = e.local.Seats(e.ctx)
-	all, _ := e.local.ListUsers(e.ctx, ListUsersRequest{Removed: true})
+	all, _ := e.local.ListUsers(e.ctx, api.ListUsersRequest{Removed: true})
 	removed := 0
 	for _, u := range all {
 		if u.Status == domain.StatusRemoved && u.ArchivedAt != nil && u.Name == "Zoe Zed" {
@@ -72,26 +73,26 @@ func TestServiceAccountsAreNotUsersOrSeats(t *testing.T) { // R-SA-9, R-USER-1
 		t.Fatalf("after removal: seats %d, users with removed %d, removed %d", seats.Seats, len(all), removed)
 	}
 	// The email is free again for a new user.
-	if _, err := e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Zoe Zed", Email: "zoe@example.com"}); err != nil {
+	if _, err := e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Zoe Zed", Email: "zoe@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestUserGroupsAndUpdate(t *testing.T) { // R-USER-1
 	e := newEnv(t)
-	if _, err := e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Ada", Email: "ada@example.com"}); err != nil {
+	if _, err := e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Ada", Email: "ada@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	u, err := e.local.ChangeUserGroups(e.ctx, ChangeGroupsRequest{Ref: "ada", Op: GroupsAdd, Groups: []string{"admins"}})
+	u, err := e.local.ChangeUserGroups(e.ctx, api.ChangeGroupsRequest{Ref: "ada", Op: api.GroupsAdd, Groups: []string{"admins"}})
 	if err != nil || len(u.Groups) != 1 {
 		t.Fatalf("%v %+v", err, u)
 	}
 	// Clearing a human's groups is not R-SA-6's destructive change.
-	if u, err = e.local.ChangeUserGroups(e.ctx, ChangeGroupsRequest{Ref: "ada", Op: GroupsClear}); err != nil || len(u.Groups) != 0 {
+	if u, err = e.local.ChangeUserGroups(e.ctx, api.ChangeGroupsRequest{Ref: "ada", Op: api.GroupsClear}); err != nil || len(u.Groups) != 0 {
 		t.Fatalf("%v %+v", err, u)
 	}
 	email := "ada.l@example.com"
-	if u, err = e.local.UpdateUser(e.ctx, UpdateUserRequest{Ref: "ada@example.com", Email: &email}); err != nil || u.Email != email {
+	if u, err = e.local.UpdateUser(e.ctx, api.UpdateUserRequest{Ref: "ada@example.com", Email: &email}); err != nil || u.Email != email {
 		t.Fatalf("%v %+v", err, u)
 	}
 	_, err = e.local.GetUser(e.ctx, "zapier")
@@ -110,8 +111,8 @@ func TestSettings(t *testing.T) { // R-SA-10, R-KEY-4, R-KEY-5, R-KEY-8, R-KEY-1
 			t.Errorf("%s = %q (default %v), want %q", s.Key, s.Value, s.IsDefault, w)
 		}
 	}
-	set := func(k, v string) (Setting, error) {
-		return e.local.SetSetting(e.ctx, SetSettingRequest{Key: k, Value: v})
+	set := func(k, v string) (api.Setting, error) {
+		return e.local.SetSetting(e.ctx, api.SetSettingRequest{Key: k, Value: v})
 	}
 	if s, err := set("max_keys_per_account", "50"); err != nil || s.Value != "50" || s.IsDefault {
 		t.Fatalf("%v %+v", err, s)
@@ -144,30 +145,30 @@ func TestSettings(t *testing.T) { // R-SA-10, R-KEY-4, R-KEY-5, R-KEY-8, R-KEY-1
 
 func TestBusinesses(t *testing.T) {
 	e := newEnv(t)
-	b, err := e.local.CreateBusiness(e.ctx, CreateBusinessRequest{Name: "acme", Domain: "acme.com"})
+	b, err := e.local.CreateBusiness(e.ctx, api.CreateBusinessRequest{Name: "acme", Domain: "acme.com"})
 	if err != nil || b.Domain != "acme.com" {
 		t.Fatalf("%v %+v", err, b)
 	}
-	_, err = e.local.CreateBusiness(e.ctx, CreateBusinessRequest{Name: "acme"})
+	_, err = e.local.CreateBusiness(e.ctx, api.CreateBusinessRequest{Name: "acme"})
 	wantKind(t, err, domain.KindConflict)
-	_, err = e.local.CreateBusiness(e.ctx, CreateBusinessRequest{Name: "Bad Name"})
+	_, err = e.local.CreateBusiness(e.ctx, api.CreateBusinessRequest{Name: "Bad Name"})
 	wantKind(t, err, domain.KindInvalid)
 	acme := New(e.st, LocalActor("tester"), "acme", WithClock(e.clk.now), WithMasterKey(e.mk))
-	a, err := acme.CreateAccount(e.ctx, CreateAccountRequest{Name: "Zap"})
+	a, err := acme.CreateAccount(e.ctx, api.CreateAccountRequest{Name: "Zap"})
 	if err != nil || a.Business != "acme" || a.Email != "zap+"+domain.ShortID(a.ID)+"@serviceaccounts.acme.com" {
 		t.Fatalf("%v %+v", err, a)
 	}
 	// Businesses are isolated: same name in default is fine, and not visible across.
 	e.createSA("Zap")
-	accts, _ := acme.ListAccounts(e.ctx, ListAccountsRequest{})
+	accts, _ := acme.ListAccounts(e.ctx, api.ListAccountsRequest{})
 	if len(accts) != 2 {
 		t.Fatalf("acme sees %d accounts, want its automation account and Zap", len(accts))
 	}
-	_, err = New(e.st, LocalActor("tester"), "nope").ListAccounts(e.ctx, ListAccountsRequest{})
+	_, err = New(e.st, LocalActor("tester"), "nope").ListAccounts(e.ctx, api.ListAccountsRequest{})
 	wantKind(t, err, domain.KindNotFound)
 	// A principal cannot create businesses.
 	e.createSA("Admin", "admins")
-	_, err = e.as("admin").CreateBusiness(e.ctx, CreateBusinessRequest{Name: "evil"})
+	_, err = e.as("admin").CreateBusiness(e.ctx, api.CreateBusinessRequest{Name: "evil"})
 	wantKind(t, err, domain.KindForbidden)
 }
 
@@ -175,7 +176,7 @@ func TestBusinesses(t *testing.T) {
 // an existing user named by --email becomes an administrator too.
 func TestInitAdmin(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.local.CreateUser(e.ctx, CreateUserRequest{Name: "Ada", Email: "ada@example.com"}); err != nil {
+	if _, err := e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Ada", Email: "ada@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	_, _, err := e.as("ada@example.com").InitAdmin(e.ctx, "")

@@ -3,24 +3,16 @@ package service
 import (
 	"context"
 	"fmt"
-	"time"
+	"github.com/sactl/sactl/internal/api"
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/store"
 )
 
-// CreateUserTokenRequest makes a personal token for a user (R-USER-2).
-type CreateUserTokenRequest struct {
-	Ref       string        `json:"-"`
-	Name      string        `json:"name,omitempty"`
-	ExpiresIn time.Duration `json:"expires_in,omitempty"`
-	Mutation
-}
-
 // CreateUserToken issues a personal token for a user; its secret is in this
 // result only. Only the user itself or a local operator may (R-USER-2).
-func (s *Service) CreateUserToken(ctx context.Context, req CreateUserTokenRequest) (domain.UserToken, error) {
+func (s *Service) CreateUserToken(ctx context.Context, req api.CreateUserTokenRequest) (domain.UserToken, error) {
 	var out domain.UserToken
 	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
 		out, err = t.createUserToken(req)
@@ -29,7 +21,7 @@ func (s *Service) CreateUserToken(ctx context.Context, req CreateUserTokenReques
 	return out, err
 }
 
-func (t *txn) createUserToken(req CreateUserTokenRequest) (domain.UserToken, error) {
+func (t *txn) createUserToken(req api.CreateUserTokenRequest) (domain.UserToken, error) {
 	if err := t.allow(OpUserTokenCreate); err != nil {
 		return domain.UserToken{}, err
 	}
@@ -97,7 +89,7 @@ func (s *Service) ListUserTokens(ctx context.Context, ref string) ([]domain.User
 }
 
 // RevokeUserToken revokes one of a user's tokens at once.
-func (s *Service) RevokeUserToken(ctx context.Context, ref, tokenID string, m Mutation) (domain.UserToken, error) {
+func (s *Service) RevokeUserToken(ctx context.Context, ref, tokenID string, m api.Mutation) (domain.UserToken, error) {
 	var out domain.UserToken
 	err := s.write(ctx, m, func(t *txn) error {
 		if err := t.allow(OpUserTokenRevoke); err != nil {
@@ -149,7 +141,7 @@ func (s *Service) RevokeUserToken(ctx context.Context, ref, tokenID string, m Mu
 func (s *Service) InitAdmin(ctx context.Context, email string) (domain.User, domain.UserToken, error) {
 	var user domain.User
 	var tok domain.UserToken
-	err := s.write(ctx, Mutation{}, func(t *txn) error {
+	err := s.write(ctx, api.Mutation{}, func(t *txn) error {
 		if err := t.allow(OpServerInit); err != nil {
 			return err
 		}
@@ -173,7 +165,7 @@ func (s *Service) InitAdmin(ctx context.Context, email string) (domain.User, dom
 		}
 		if ok {
 			// An existing user becomes the administrator the token is for.
-			if u, err = t.changeGroups(u, ChangeGroupsRequest{Op: GroupsAdd, Groups: []string{AdminsGroup}}); err != nil {
+			if u, err = t.changeGroups(u, api.ChangeGroupsRequest{Op: api.GroupsAdd, Groups: []string{AdminsGroup}}); err != nil {
 				return err
 			}
 		} else {
@@ -185,7 +177,7 @@ func (s *Service) InitAdmin(ctx context.Context, email string) (domain.User, dom
 				return err
 			}
 		}
-		if tok, err = t.createUserToken(CreateUserTokenRequest{Ref: u.ID, Name: "serve init"}); err != nil {
+		if tok, err = t.createUserToken(api.CreateUserTokenRequest{Ref: u.ID, Name: "serve init"}); err != nil {
 			return err
 		}
 		return t.reloadUser(u.ID, &user)

@@ -15,11 +15,11 @@ package escalationtest
 import (
 	"context"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/sactl/sactl/internal/service"
 )
 
 // Kind is what a caller authenticates as.
@@ -75,7 +75,7 @@ var levels = []domain.Level{domain.LevelNone, domain.LevelView, domain.LevelEdit
 // Setup builds the fixture in a fresh business with op, a local operator.
 // act gives the API acting as a caller (used to let service accounts create
 // their helpers); mint gives a signed token of the automation account.
-func Setup(t *testing.T, op service.API, act func(Caller) service.API) Fixture {
+func Setup(t *testing.T, op api.API, act func(Caller) api.API) Fixture {
 	t.Helper()
 	ctx := context.Background()
 	must := func(err error) {
@@ -85,7 +85,7 @@ func Setup(t *testing.T, op service.API, act func(Caller) service.API) Fixture {
 		}
 	}
 	group := func(name string, p domain.Permissions) {
-		_, err := op.CreateGroup(ctx, service.CreateGroupRequest{Name: name, Permissions: p})
+		_, err := op.CreateGroup(ctx, api.CreateGroupRequest{Name: name, Permissions: p})
 		must(err)
 	}
 	group(targetGroup, targetPerms)
@@ -96,25 +96,25 @@ func Setup(t *testing.T, op service.API, act func(Caller) service.API) Fixture {
 	all["contacts"] = domain.LevelRemove
 	group("bootstrap", all)
 
-	_, err := op.CreateAccount(ctx, service.CreateAccountRequest{Name: "Target", APIName: targetAccount, Groups: []string{targetGroup}})
+	_, err := op.CreateAccount(ctx, api.CreateAccountRequest{Name: "Target", APIName: targetAccount, Groups: []string{targetGroup}})
 	must(err)
-	_, err = op.CreateAccount(ctx, service.CreateAccountRequest{Name: "Plain", APIName: plainAccount})
+	_, err = op.CreateAccount(ctx, api.CreateAccountRequest{Name: "Plain", APIName: plainAccount})
 	must(err)
-	_, err = op.SetSetting(ctx, service.SetSettingRequest{Key: "max_keys_per_account", Value: "10"})
+	_, err = op.SetSetting(ctx, api.SetSettingRequest{Key: "max_keys_per_account", Value: "10"})
 	must(err)
 	// A disabled key and a suspended account hold power that enabling or
 	// resuming gives back to whoever holds their keys.
-	spare, err := op.CreateKey(ctx, service.CreateKeyRequest{Ref: targetAccount, Name: "spare"})
+	spare, err := op.CreateKey(ctx, api.CreateKeyRequest{Ref: targetAccount, Name: "spare"})
 	must(err)
-	_, err = op.SetKeyEnabled(ctx, service.KeyRequest{Ref: targetAccount, KeyID: spare.ID}, false)
+	_, err = op.SetKeyEnabled(ctx, api.KeyRequest{Ref: targetAccount, KeyID: spare.ID}, false)
 	must(err)
-	_, err = op.CreateAccount(ctx, service.CreateAccountRequest{Name: "Paused", APIName: pausedAccount, Groups: []string{targetGroup}})
+	_, err = op.CreateAccount(ctx, api.CreateAccountRequest{Name: "Paused", APIName: pausedAccount, Groups: []string{targetGroup}})
 	must(err)
-	_, err = op.SuspendAccount(ctx, pausedAccount, service.Mutation{Confirmed: true})
+	_, err = op.SuspendAccount(ctx, pausedAccount, api.Mutation{Confirmed: true})
 	must(err)
-	_, err = op.CreateUser(ctx, service.CreateUserRequest{Name: "Ursula", Email: targetUser, Groups: []string{targetGroup}})
+	_, err = op.CreateUser(ctx, api.CreateUserRequest{Name: "Ursula", Email: targetUser, Groups: []string{targetGroup}})
 	must(err)
-	_, err = op.CreateUser(ctx, service.CreateUserRequest{Name: "Walter", Email: plainUser})
+	_, err = op.CreateUser(ctx, api.CreateUserRequest{Name: "Walter", Email: plainUser})
 	must(err)
 
 	f := Fixture{spareKey: spare.ID}
@@ -129,20 +129,20 @@ func Setup(t *testing.T, op service.API, act func(Caller) service.API) Fixture {
 			g := "caller-" + suffix
 			group(g, p)
 
-			u, err := op.CreateUser(ctx, service.CreateUserRequest{Name: "user " + suffix, Email: "user-" + suffix + "@example.com", Groups: []string{g}})
+			u, err := op.CreateUser(ctx, api.CreateUserRequest{Name: "user " + suffix, Email: "user-" + suffix + "@example.com", Groups: []string{g}})
 			must(err)
-			ut, err := op.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: u.ID, Name: "suite"})
+			ut, err := op.CreateUserToken(ctx, api.CreateUserTokenRequest{Ref: u.ID, Name: "suite"})
 			must(err)
 			f.Callers = append(f.Callers, Caller{Name: "user/" + suffix, Kind: User, Level: l, App: app, ID: u.ID, Credential: ut.Secret})
 
 			// The service account creates its helper while it holds the
 			// bootstrap group, then keeps only its caller group.
-			sa, err := op.CreateAccount(ctx, service.CreateAccountRequest{Name: "sa " + suffix, APIName: "sa-" + suffix, Groups: []string{g, "bootstrap"}})
+			sa, err := op.CreateAccount(ctx, api.CreateAccountRequest{Name: "sa " + suffix, APIName: "sa-" + suffix, Groups: []string{g, "bootstrap"}})
 			must(err)
 			saCaller := Caller{Name: "service_account/" + suffix, Kind: ServiceAccount, Level: l, App: app, ID: sa.ID, Credential: sa.Key.Secret}
-			h, err := act(saCaller).CreateAccount(ctx, service.CreateAccountRequest{Name: "helper " + suffix, APIName: "helper-" + suffix, Groups: []string{g}})
+			h, err := act(saCaller).CreateAccount(ctx, api.CreateAccountRequest{Name: "helper " + suffix, APIName: "helper-" + suffix, Groups: []string{g}})
 			must(err)
-			_, err = op.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: sa.ID, Op: service.GroupsRemove, Groups: []string{"bootstrap"}})
+			_, err = op.ChangeAccountGroups(ctx, api.ChangeGroupsRequest{Ref: sa.ID, Op: api.GroupsRemove, Groups: []string{"bootstrap"}})
 			must(err)
 			saCaller.Created = h.ID
 			f.Callers = append(f.Callers, saCaller,
@@ -151,7 +151,7 @@ func Setup(t *testing.T, op service.API, act func(Caller) service.API) Fixture {
 	}
 	auto, err := op.GetAccount(ctx, "automation")
 	must(err)
-	tok, err := op.MintToken(ctx, service.MintTokenRequest{})
+	tok, err := op.MintToken(ctx, api.MintTokenRequest{})
 	must(err)
 	f.Callers = append(f.Callers, Caller{Name: "signed_token", Kind: SignedToken, Level: domain.LevelRemove, ID: auto.ID, Credential: tok.Token})
 	return f
@@ -162,14 +162,14 @@ type Case struct {
 	Name string
 	// Applies says whether the case makes sense for the caller (nil: always).
 	Applies func(c Caller) bool
-	Do      func(ctx context.Context, api service.API, c Caller) error
+	Do      func(ctx context.Context, backend api.API, c Caller) error
 	// Allowed is the oracle: whether SPEC.md lets the caller do it.
 	Allowed func(c Caller) bool
 }
 
 var (
-	dry    = service.Mutation{DryRun: true}
-	dryYes = service.Mutation{DryRun: true, Confirmed: true}
+	dry    = api.Mutation{DryRun: true}
+	dryYes = api.Mutation{DryRun: true, Confirmed: true}
 )
 
 func atLeast(c Caller, l domain.Level) bool { return c.Level >= l }
@@ -194,130 +194,130 @@ func grants(level domain.Level) func(Caller) bool {
 // Cases is every case of the suite.
 func Cases(f Fixture) []Case {
 	return []Case{
-		{Name: "enable a disabled key", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.SetKeyEnabled(ctx, service.KeyRequest{Ref: targetAccount, KeyID: f.spareKey, Mutation: dry}, true)
+		{Name: "enable a disabled key", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.SetKeyEnabled(ctx, api.KeyRequest{Ref: targetAccount, KeyID: f.spareKey, Mutation: dry}, true)
 			return err
 		}, Allowed: grants(domain.LevelEdit)},
-		{Name: "disable a key", Do: func(ctx context.Context, api service.API, c Caller) error {
-			ks, err := api.ListKeys(ctx, targetAccount)
+		{Name: "disable a key", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			ks, err := backend.ListKeys(ctx, targetAccount)
 			if err != nil {
 				return err
 			}
-			_, err = api.SetKeyEnabled(ctx, service.KeyRequest{Ref: targetAccount, KeyID: ks[0].ID, Mutation: dry}, false)
+			_, err = backend.SetKeyEnabled(ctx, api.KeyRequest{Ref: targetAccount, KeyID: ks[0].ID, Mutation: dry}, false)
 			return err
 		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelEdit) }},
-		{Name: "resume a suspended account", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.ResumeAccount(ctx, pausedAccount, dry)
+		{Name: "resume a suspended account", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ResumeAccount(ctx, pausedAccount, dry)
 			return err
 		}, Allowed: grants(domain.LevelEdit)},
-		{Name: "create an account with a group", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "New", Groups: []string{targetGroup}, Mutation: dry})
+		{Name: "create an account with a group", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "New", Groups: []string{targetGroup}, Mutation: dry})
 			return err
 		}, Allowed: obtains(domain.LevelEdit)},
-		{Name: "assign a group to an account", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: plainAccount, Op: service.GroupsAdd, Groups: []string{targetGroup}, Mutation: dry})
+		{Name: "assign a group to an account", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ChangeAccountGroups(ctx, api.ChangeGroupsRequest{Ref: plainAccount, Op: api.GroupsAdd, Groups: []string{targetGroup}, Mutation: dry})
 			return err
 		}, Allowed: grants(domain.LevelEdit)},
-		{Name: "assign a sactl-only group to an account", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: plainAccount, Op: service.GroupsAdd, Groups: []string{saViewGroup}, Mutation: dry})
+		{Name: "assign a sactl-only group to an account", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ChangeAccountGroups(ctx, api.ChangeGroupsRequest{Ref: plainAccount, Op: api.GroupsAdd, Groups: []string{saViewGroup}, Mutation: dry})
 			return err
 		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelEdit) }},
-		{Name: "take a group away from an account", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.ChangeAccountGroups(ctx, service.ChangeGroupsRequest{Ref: targetAccount, Op: service.GroupsRemove, Groups: []string{targetGroup}, Mutation: dryYes})
+		{Name: "take a group away from an account", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ChangeAccountGroups(ctx, api.ChangeGroupsRequest{Ref: targetAccount, Op: api.GroupsRemove, Groups: []string{targetGroup}, Mutation: dryYes})
 			return err
 		}, Allowed: grants(domain.LevelEdit)},
-		{Name: "create a group", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.CreateGroup(ctx, service.CreateGroupRequest{Name: "new-group", Permissions: targetPerms, Mutation: dry})
+		{Name: "create a group", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.CreateGroup(ctx, api.CreateGroupRequest{Name: "new-group", Permissions: targetPerms, Mutation: dry})
 			return err
 		}, Allowed: grants(domain.LevelEdit)},
-		{Name: "raise a group's level", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: emptyGroup, Set: domain.Permissions{"contacts": domain.LevelEdit}, Mutation: dry})
+		{Name: "raise a group's level", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.UpdateGroup(ctx, api.UpdateGroupRequest{Name: emptyGroup, Set: domain.Permissions{"contacts": domain.LevelEdit}, Mutation: dry})
 			return err
 		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelEdit) && c.App }},
-		{Name: "drop a group's level", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.UpdateGroup(ctx, service.UpdateGroupRequest{Name: richGroup, Drop: []string{"contacts"}, Mutation: dry})
+		{Name: "drop a group's level", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.UpdateGroup(ctx, api.UpdateGroupRequest{Name: richGroup, Drop: []string{"contacts"}, Mutation: dry})
 			return err
 		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelEdit) && c.App }},
-		{Name: "delete a group", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.DeleteGroup(ctx, targetGroup, dryYes)
+		{Name: "delete a group", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.DeleteGroup(ctx, targetGroup, dryYes)
 			return err
 		}, Allowed: grants(domain.LevelRemove)},
-		{Name: "create a user with a group", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.CreateUser(ctx, service.CreateUserRequest{Name: "New", Email: "new@example.com", Groups: []string{targetGroup}, Mutation: dry})
+		{Name: "create a user with a group", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.CreateUser(ctx, api.CreateUserRequest{Name: "New", Email: "new@example.com", Groups: []string{targetGroup}, Mutation: dry})
 			return err
 		}, Allowed: grants(domain.LevelEdit)},
-		{Name: "assign a group to a user", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.ChangeUserGroups(ctx, service.ChangeGroupsRequest{Ref: plainUser, Op: service.GroupsAdd, Groups: []string{targetGroup}, Mutation: dry})
+		{Name: "assign a group to a user", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ChangeUserGroups(ctx, api.ChangeGroupsRequest{Ref: plainUser, Op: api.GroupsAdd, Groups: []string{targetGroup}, Mutation: dry})
 			return err
 		}, Allowed: grants(domain.LevelEdit)},
-		{Name: "take a group away from a user", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.ChangeUserGroups(ctx, service.ChangeGroupsRequest{Ref: targetUser, Op: service.GroupsRemove, Groups: []string{targetGroup}, Mutation: dry})
+		{Name: "take a group away from a user", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ChangeUserGroups(ctx, api.ChangeGroupsRequest{Ref: targetUser, Op: api.GroupsRemove, Groups: []string{targetGroup}, Mutation: dry})
 			return err
 		}, Allowed: grants(domain.LevelEdit)},
-		{Name: "remove a user", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.RemoveUser(ctx, targetUser, dryYes)
+		{Name: "remove a user", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.RemoveUser(ctx, targetUser, dryYes)
 			return err
 		}, Allowed: grants(domain.LevelRemove)},
-		{Name: "create a key", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.CreateKey(ctx, service.CreateKeyRequest{Ref: targetAccount, Name: "extra", Mutation: dry})
+		{Name: "create a key", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.CreateKey(ctx, api.CreateKeyRequest{Ref: targetAccount, Name: "extra", Mutation: dry})
 			return err
 		}, Allowed: obtains(domain.LevelEdit)},
-		{Name: "rotate keys", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: targetAccount, Mutation: dryYes})
+		{Name: "rotate keys", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: targetAccount, Mutation: dryYes})
 			return err
 		}, Allowed: obtains(domain.LevelEdit)},
-		{Name: "reveal a key", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.ShowKey(ctx, service.KeyRequest{Ref: targetAccount})
+		{Name: "reveal a key", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ShowKey(ctx, api.KeyRequest{Ref: targetAccount})
 			return err
 		}, Allowed: obtains(domain.LevelView)},
 		// Plain holds nothing: dominance and grants hold for every caller,
 		// so only the level and the credential kind decide.
-		{Name: "create an account with a sactl-only group", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.CreateAccount(ctx, service.CreateAccountRequest{Name: "New", Groups: []string{saViewGroup}, Mutation: dry})
+		{Name: "create an account with a sactl-only group", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "New", Groups: []string{saViewGroup}, Mutation: dry})
 			return err
 		}, Allowed: func(c Caller) bool { return c.Kind != SignedToken && atLeast(c, domain.LevelEdit) }},
-		{Name: "rotate the keys of an account holding nothing", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: plainAccount, Mutation: dryYes})
+		{Name: "rotate the keys of an account holding nothing", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: plainAccount, Mutation: dryYes})
 			return err
 		}, Allowed: func(c Caller) bool { return c.Kind != SignedToken && atLeast(c, domain.LevelEdit) }},
-		{Name: "reveal the key of an account holding nothing", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.ShowKey(ctx, service.KeyRequest{Ref: plainAccount})
+		{Name: "reveal the key of an account holding nothing", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ShowKey(ctx, api.KeyRequest{Ref: plainAccount})
 			return err
 		}, Allowed: func(c Caller) bool { return c.Kind != SignedToken && atLeast(c, domain.LevelView) }},
 		{Name: "rotate the keys of one's creator",
 			Applies: func(c Caller) bool { return c.Creator != "" },
-			Do: func(ctx context.Context, api service.API, c Caller) error {
-				_, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: c.Creator, Mutation: dryYes})
+			Do: func(ctx context.Context, backend api.API, c Caller) error {
+				_, err := backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: c.Creator, Mutation: dryYes})
 				return err
 			}, Allowed: func(Caller) bool { return false }},
 		{Name: "reveal the key of one's creator",
 			Applies: func(c Caller) bool { return c.Creator != "" },
-			Do: func(ctx context.Context, api service.API, c Caller) error {
-				_, err := api.ShowKey(ctx, service.KeyRequest{Ref: c.Creator})
+			Do: func(ctx context.Context, backend api.API, c Caller) error {
+				_, err := backend.ShowKey(ctx, api.KeyRequest{Ref: c.Creator})
 				return err
 			}, Allowed: func(Caller) bool { return false }},
 		{Name: "rotate the keys of an account one created",
 			Applies: func(c Caller) bool { return c.Created != "" },
-			Do: func(ctx context.Context, api service.API, c Caller) error {
-				_, err := api.RotateKeys(ctx, service.RotateKeyRequest{Ref: c.Created, Mutation: dryYes})
+			Do: func(ctx context.Context, backend api.API, c Caller) error {
+				_, err := backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: c.Created, Mutation: dryYes})
 				return err
 			}, Allowed: func(Caller) bool { return false }},
 		{Name: "create a key of one's own account",
 			Applies: func(c Caller) bool { return c.Kind == ServiceAccount || c.Kind == Helper },
-			Do: func(ctx context.Context, api service.API, c Caller) error {
-				_, err := api.CreateKey(ctx, service.CreateKeyRequest{Ref: c.ID, Name: "mine", Mutation: dry})
+			Do: func(ctx context.Context, backend api.API, c Caller) error {
+				_, err := backend.CreateKey(ctx, api.CreateKeyRequest{Ref: c.ID, Name: "mine", Mutation: dry})
 				return err
 			}, Allowed: func(Caller) bool { return false }},
-		{Name: "create a user token for someone else", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: targetUser, Mutation: dry})
+		{Name: "create a user token for someone else", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.CreateUserToken(ctx, api.CreateUserTokenRequest{Ref: targetUser, Mutation: dry})
 			return err
 		}, Allowed: func(Caller) bool { return false }},
-		{Name: "create a user token for oneself", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.CreateUserToken(ctx, service.CreateUserTokenRequest{Ref: c.ID, Mutation: dry})
+		{Name: "create a user token for oneself", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.CreateUserToken(ctx, api.CreateUserTokenRequest{Ref: c.ID, Mutation: dry})
 			return err
 		}, Allowed: func(c Caller) bool { return c.Kind == User }},
-		{Name: "mint a signed token", Do: func(ctx context.Context, api service.API, c Caller) error {
-			_, err := api.MintToken(ctx, service.MintTokenRequest{})
+		{Name: "mint a signed token", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.MintToken(ctx, api.MintTokenRequest{})
 			return err
 		}, Allowed: func(c Caller) bool { return c.Kind != SignedToken && atLeast(c, domain.LevelRemove) }},
 	}
@@ -331,7 +331,7 @@ type Outcome struct {
 // Run runs every case for every caller with act(caller) and checks each
 // against the oracle: an allowed case succeeds, a refused one fails with a
 // forbidden error (exit 4, HTTP 403) whose message starts "forbidden:".
-func Run(t *testing.T, f Fixture, act func(Caller) service.API) []Outcome {
+func Run(t *testing.T, f Fixture, act func(Caller) api.API) []Outcome {
 	t.Helper()
 	ctx := context.Background()
 	var out []Outcome
