@@ -77,7 +77,9 @@ func Load(path string) (File, error) {
 
 // loadError is a config file that does not load. yaml and viper quote the
 // file's content in their errors, control characters included, so Error
-// escapes those: a message stays one line on a terminal (R-CLI-4).
+// escapes those, line and paragraph separators, and format characters
+// (bidirectional marks and overrides, zero-width ones): a message stays
+// one line on a terminal and cannot rearrange itself (R-CLI-4).
 type loadError struct {
 	path string
 	err  error
@@ -86,7 +88,7 @@ type loadError struct {
 func (e *loadError) Error() string {
 	var b strings.Builder
 	for _, r := range "read " + e.path + ": " + e.err.Error() {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+		if (unicode.IsControl(r) && r != '\n' && r != '\t') || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
 			continue

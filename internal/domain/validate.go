@@ -185,7 +185,9 @@ func NormalizeEmail(s string) (string, error) {
 	if err := notCredential("email", s); err != nil {
 		return "", err
 	}
-	if len(s) > 254 || !emailRE.MatchString(s) {
+	// emailRE's \s is ASCII only: a Unicode space (U+3000, U+00A0) is no
+	// more part of an address than a plain one.
+	if len(s) > 254 || !emailRE.MatchString(s) || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
 		return "", Invalidf("invalid email address %s", Quote(s))
 	}
 	if err := checkText("email", s, false); err != nil {
