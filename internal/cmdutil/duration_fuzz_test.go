@@ -70,7 +70,7 @@ func flagMessageProblem(msg, s string) string {
 		_, size := utf8.DecodeRuneInString(t[i:])
 		i += size
 	}
-	if n == 81 && strings.Contains(unquoteAll(msg), t[:i]) {
+	if n == 81 && showsRun(msg, t[:i]) {
 		return "message quotes more than 80 characters of the value"
 	}
 	return ""
@@ -79,16 +79,34 @@ func flagMessageProblem(msg, s string) string {
 // quotedRE finds double-quoted Go strings in a message.
 var quotedRE = regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"`)
 
-// unquoteAll is msg with each quoted string replaced by the text it stands
-// for, so what it shows of the value is compared with the value itself:
-// an escaped backslash is two characters of message but one of input.
-func unquoteAll(msg string) string {
-	return quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
-		if u, err := strconv.Unquote(q); err == nil {
-			return u
+// shownParts are the texts a message shows: each double-quoted string in
+// it as the text it stands for, and the text between them as it is. What
+// a message shows of an input is compared with each part, so an escaped
+// backslash (two characters of message, one of input) counts once, and a
+// quoted input is not joined to the space before its opening quote.
+func shownParts(msg string) []string {
+	var parts []string
+	last := 0
+	for _, m := range quotedRE.FindAllStringIndex(msg, -1) {
+		parts = append(parts, msg[last:m[0]])
+		if u, err := strconv.Unquote(msg[m[0]:m[1]]); err == nil {
+			parts = append(parts, u)
+		} else {
+			parts = append(parts, msg[m[0]:m[1]])
 		}
-		return q
-	})
+		last = m[1]
+	}
+	return append(parts, msg[last:])
+}
+
+// showsRun reports whether msg shows run whole in one of its parts.
+func showsRun(msg, run string) bool {
+	for _, p := range shownParts(msg) {
+		if strings.Contains(p, run) {
+			return true
+		}
+	}
+	return false
 }
 
 // breaksLine says whether r, printed to a terminal, breaks a one-line

@@ -56,7 +56,6 @@ func messageProblem(msg string, in ...string) string {
 			return fmt.Sprintf("message holds %U, which breaks its line", r)
 		}
 	}
-	shown := unquoteAll(msg)
 	for _, s := range in {
 		for _, v := range inputForms(s) {
 			for _, m := range credentialRun.FindAllString(v, -1) {
@@ -65,7 +64,7 @@ func messageProblem(msg string, in ...string) string {
 				}
 			}
 			if cut, long := firstRunes(v, 81); long {
-				if strings.Contains(shown, cut) {
+				if showsRun(msg, cut) {
 					return "message quotes more than 80 characters of one input"
 				}
 			}
@@ -92,18 +91,34 @@ func firstRunes(s string, n int) (string, bool) {
 	return s[:i], n == 0
 }
 
-// unquoteAll is msg with each double-quoted string in it replaced by the
-// text it stands for, so that what a message shows of an input is compared
-// with the input itself: an escaped backslash (two characters in the
-// message) is one character of input, and comparing the escaped form
-// instead would count 79 characters of input as 81.
-func unquoteAll(msg string) string {
-	return quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
-		if u, err := strconv.Unquote(q); err == nil {
-			return u
+// shownParts are the texts a message shows: each double-quoted string in
+// it as the text it stands for, and the text between them as it is. What
+// a message shows of an input is compared with each part, so an escaped
+// backslash (two characters of message, one of input) counts once, and a
+// quoted input is not joined to the space before its opening quote.
+func shownParts(msg string) []string {
+	var parts []string
+	last := 0
+	for _, m := range quotedRE.FindAllStringIndex(msg, -1) {
+		parts = append(parts, msg[last:m[0]])
+		if u, err := strconv.Unquote(msg[m[0]:m[1]]); err == nil {
+			parts = append(parts, u)
+		} else {
+			parts = append(parts, msg[m[0]:m[1]])
 		}
-		return q
-	})
+		last = m[1]
+	}
+	return append(parts, msg[last:])
+}
+
+// showsRun reports whether msg shows run whole in one of its parts.
+func showsRun(msg, run string) bool {
+	for _, p := range shownParts(msg) {
+		if strings.Contains(p, run) {
+			return true
+		}
+	}
+	return false
 }
 
 // show quotes s for a test failure, cut so that a long input stays readable.
