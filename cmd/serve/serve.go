@@ -65,6 +65,9 @@ func run(ctx context.Context, f *cmdutil.Factory, o Options) error {
 	}
 	// R-KEY-10: a master key that does not open the database's sealed data
 	// stops the server before it listens.
+	if err := f.NeedMasterKey(path); err != nil {
+		return err
+	}
 	st, err := f.OpenStore(ctx, path)
 	if err != nil {
 		return err
@@ -136,6 +139,9 @@ already has user tokens. Pipe it into "sactl profile add --token-stdin".` + cmdu
 		RunE: func(c *cobra.Command, args []string) error {
 			path, err := f.DatabasePath()
 			if err != nil {
+				return err
+			}
+			if err := f.NeedMasterKey(path); err != nil {
 				return err
 			}
 			st, err := f.OpenStore(c.Context(), path)

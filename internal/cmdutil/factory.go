@@ -109,6 +109,16 @@ func (f *Factory) MasterKey(db string) service.MasterKey {
 	return service.LocalMasterKey(db)
 }
 
+// NeedMasterKey refuses a server database without a master key given:
+// its replicas must all use the same one, so sactl never picks one for
+// them (R-KEY-10). A database file has its default, <db>.masterkey.
+func (f *Factory) NeedMasterKey(db string) error {
+	if dsn.IsURL(db) && f.MasterKeyFile == "" && f.Getenv("SACTL_MASTER_KEY") == "" {
+		return FlagErrorf("a PostgreSQL database needs its master key: give --master-key-file or SACTL_MASTER_KEY, the same on every replica")
+	}
+	return nil
+}
+
 // OpenDatabase opens a database by path or URL (R-DB-4), creating a file
 // or a schema when there is none yet.
 func (f *Factory) OpenDatabase(ctx context.Context, db string) (*service.DB, error) {
