@@ -149,6 +149,23 @@ var txTests = []test{
 		}
 		w.check(s, "a read after a failed dry run", w.seenNow(s), false)
 	}},
+	{"ReadRefusesWrites", func(s *suite) {
+		// Read is read-only: a write in it fails, rather than seeming to
+		// succeed and vanishing at its end.
+		w := s.txWorld()
+		var errs []error
+		s.read(func(tx store.Tx) error {
+			errs = append(errs, tx.PutSetting(w.b.ID, "max_keys_per_account", "5"))
+			errs = append(errs, tx.InsertBusiness(w.newBiz))
+			return nil
+		})
+		for i, what := range []string{"PutSetting", "InsertBusiness"} {
+			if errs[i] == nil {
+				s.t.Errorf("%s in a read transaction: no error", what)
+			}
+		}
+		w.check(s, "a read after writes in a read transaction", w.seenNow(s), false)
+	}},
 	{"ReadIsASnapshot", func(s *suite) {
 		// Read is one consistent snapshot: a write committed while it runs,
 		// after it has read, is not seen inside it. (SQLite in WAL mode
