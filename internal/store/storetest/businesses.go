@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"cmp"
+	"net/url"
 	"slices"
 	"strconv"
 
@@ -53,8 +54,15 @@ var schemaTests = []test{
 		if b := s.st.Backend(); b != "sqlite" && b != "postgres" {
 			s.t.Errorf("Backend() = %q; want sqlite or postgres", b)
 		}
-		if s.st.Location() == "" {
+		loc := s.st.Location()
+		if loc == "" {
 			s.t.Error("Location() is empty; it names the database in messages")
+		}
+		// R-DB-4: a password in a DSN never reaches a message.
+		if u, err := url.Parse(loc); err == nil && u.User != nil {
+			if _, has := u.User.Password(); has {
+				s.t.Error("Location() carries the URL's password; it names the database in messages")
+			}
 		}
 	}},
 	{"Empty", func(s *suite) {

@@ -265,6 +265,10 @@ var userTokenTests = []test{
 		u1.RevokedAt = &when
 		s.same("after RevokeUserToken", tokens(), []domain.UserToken{u1, u2})
 		s.same("CountUserTokens counts live tokens", view(s, func(tx store.Tx) (int, error) { return tx.CountUserTokens(b.ID) }), 1)
+		// Still found by hash, so verification can say "revoked" (R-USER-2).
+		s.same("UserTokenByHash of a revoked token", mustFind(s, "UserTokenByHash", func(tx store.Tx) (store.UserTokenRow, bool, error) {
+			return tx.UserTokenByHash(h1)
+		}), store.UserTokenRow{UserToken: u1, BusinessID: b.ID, PrincipalID: ada.ID, Hash: h1[:]})
 		s.write(func(tx store.Tx) error { return tx.RevokeUserToken(u1.ID, when.Add(time.Hour)) })
 		s.same("revoked twice: the first time stays", tokens(), []domain.UserToken{u1, u2})
 		// R-KEY-9's rule for user tokens too: at most one write per interval.
