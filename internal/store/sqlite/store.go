@@ -226,14 +226,21 @@ func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer t.Rollback()
-	return fn(&Tx{tx: t, ctx: ctx})
+	return fn(&Tx{tx: t, ctx: ctx, readOnly: true})
 }
 
 // Tx is one transaction; its methods are the queries the service needs.
 type Tx struct {
 	tx  *sql.Tx
 	ctx context.Context
+	// readOnly refuses writes: SQLite does not enforce a read-only
+	// transaction, whose writes would seem to succeed and then vanish
+	// with its rollback.
+	readOnly bool
 }
+
+// errReadOnly is a write attempted in a read transaction.
+var errReadOnly = errors.New("write in a read-only transaction")
 
 // LockBusiness does nothing: a write transaction here begins IMMEDIATE,
 // so it already excludes every other writer of the file.
@@ -242,6 +249,9 @@ func (t *Tx) LockBusiness(string) error { return nil }
 // exec runs a statement; a broken uniqueness constraint comes back as
 // store.ErrUniqueViolation.
 func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
+	if t.readOnly {
+		return nil, errReadOnly
+	}
 	res, err := t.tx.ExecContext(t.ctx, q, args...)
 	if isUniqueViolation(err) {
 		err = fmt.Errorf("%w: %v", store.ErrUniqueViolation, err)
