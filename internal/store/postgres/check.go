@@ -237,7 +237,7 @@ func describeSchema(ctx context.Context, tx pgx.Tx, tables []string) (schema, []
 	var disabled []string
 	rows, err := tx.Query(ctx, `SELECT t.relname, g.tgname, g.tgenabled::text, g.tgisinternal, coalesce(c.conname, '')
 		FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid LEFT JOIN pg_constraint c ON c.oid = g.tgconstraint
-		WHERE g.tgrelid IN `+ourTables+` ORDER BY t.relname, g.tgname`, tables)
+		WHERE g.tgrelid IN `+ourTables+` ORDER BY t.relname, c.conname, g.tgname`, tables)
 	if err != nil {
 		return nil, nil, fmt.Errorf("describe triggers: %w", err)
 	}
@@ -258,8 +258,12 @@ func describeSchema(ctx context.Context, tx pgx.Tx, tables []string) (schema, []
 			}
 			out = append(out, o)
 		case off && constraint != "":
-			disabled = append(disabled, fmt.Sprintf("%s: a trigger enforcing constraint %s is disabled, so it is not enforced",
-				o.table, constraint))
+			// One line per constraint, whichever of its triggers (on insert,
+			// on update) are off.
+			line := fmt.Sprintf("%s: a trigger enforcing constraint %s is disabled, so it is not enforced", o.table, constraint)
+			if len(disabled) == 0 || disabled[len(disabled)-1] != line {
+				disabled = append(disabled, line)
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
