@@ -180,7 +180,7 @@ func Status(ctx context.Context, url string) (store.MigrationStatus, error) {
 	loc, secrets := redact(url)
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return store.MigrationStatus{}, parseError(loc, secrets, err)
+		return store.MigrationStatus{}, parseError("read database", loc, secrets, err)
 	}
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {

@@ -143,7 +143,7 @@ func openError(loc string, secrets []string, err error) error {
 // parseError is the error for a URL pgx cannot parse. pgx's message quotes
 // the connection string (redacted on a best-effort basis only); this one
 // keeps only the reason, scrubbed.
-func parseError(loc string, secrets []string, err error) error {
+func parseError(what, loc string, secrets []string, err error) error {
 	msg := err.Error()
 	var pe *pgconn.ParseConfigError
 	if errors.As(err, &pe) {
@@ -151,5 +151,5 @@ func parseError(loc string, secrets []string, err error) error {
 			msg = msg[i+len("`: "):]
 		}
 	}
-	return &scrubbedError{msg: scrub(fmt.Sprintf("open database %s: not a valid PostgreSQL URL: %s", loc, msg), secrets)}
+	return &scrubbedError{msg: scrub(fmt.Sprintf("%s %s: not a valid PostgreSQL URL: %s", what, loc, msg), secrets)}
 }

@@ -48,7 +48,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	loc, secrets := redact(url)
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, parseError(loc, secrets, err)
+		return nil, parseError("open database", loc, secrets, err)
 	}
 	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "sactl"
