@@ -3,16 +3,22 @@ package dsn
 import (
 	"context"
 
-	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/store"
+	"github.com/sactl/sactl/internal/store/postgres"
 )
 
-// openPostgres is replaced when the PostgreSQL store lands.
+// openPostgres opens a PostgreSQL store (R-DB-4), migrating its schema
+// under an advisory lock. Its errors name the database without its password.
 func openPostgres(ctx context.Context, loc string) (store.Store, error) {
-	return nil, domain.Invalidf("database %s: this sactl has no PostgreSQL store", domain.Quote(Redacted(loc)))
+	st, err := postgres.Open(ctx, loc)
+	if err != nil {
+		return nil, err // not a nil *postgres.Store in a non-nil interface
+	}
+	return st, nil
 }
 
+// postgresStatus reads a PostgreSQL database's schema version without
+// migrating it or creating anything.
 func postgresStatus(ctx context.Context, loc string) (store.MigrationStatus, error) {
-	_, err := openPostgres(ctx, loc)
-	return store.MigrationStatus{}, err
+	return postgres.Status(ctx, loc)
 }

@@ -1,0 +1,212 @@
+package postgres
+
+import (
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
+)
+
+const groupCols = `g.id, b.name, g.name, g.description, g.builtin, g.protected, g.created_at, g.updated_at,
+	(SELECT count(*) FROM principal_groups pg JOIN principals p ON p.id = pg.principal_id
+	 WHERE pg.group_id = g.id AND p.archived_at IS NULL)`
+
+const groupFrom = ` FROM groups g JOIN businesses b ON b.id = g.business_id `
+
+func scanGroup(r scanner) (domain.Group, error) {
+	var g domain.Group
+	var created, updated pgtype.Timestamptz
+	err := r.Scan(&g.ID, &g.Business, &g.Name, &g.Description, &g.Builtin, &g.Protected, &created, &updated, &g.MemberCount)
+	if err != nil {
+		return g, err
+	}
+	p := parseRow("groups", g.ID)
+	g.CreatedAt, g.UpdatedAt = p.time("created_at", created), p.time("updated_at", updated)
+	g.Permissions = domain.Permissions{}
+	return g, p.err
+}
+
+// scanGroups reads every group of rows, then their permissions (the rows
+// are closed first: one connection runs one query at a time).
+func (t *Tx) scanGroups(rows pgx.Rows, err error) ([]domain.Group, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := []domain.Group{}
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, t.fillPermissions(out)
+}
+
+func (t *Tx) fillPermissions(gs []domain.Group) error {
+	for i := range gs {
+		p, err := t.GroupPermissions(gs[i].ID)
+		if err != nil {
+			return err
+		}
+		gs[i].Permissions = p
+	}
+	return nil
+}
+
+// GroupPermissions returns one group's permissions.
+func (t *Tx) GroupPermissions(groupID string) (domain.Permissions, error) {
+	rows, err := t.query(`SELECT group_id, perm_key, level FROM group_permissions WHERE group_id = $1`, groupID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	p := domain.Permissions{}
+	for rows.Next() {
+		lv, k, err := scanPermission(rows)
+		if err != nil {
+			return nil, err
+		}
+		p[k] = lv
+	}
+	return p, rows.Err()
+}
+
+// scanPermission reads a group_permissions row: group_id, perm_key, level.
+func scanPermission(r scanner) (domain.Level, string, error) {
+	var group, key, level string
+	if err := r.Scan(&group, &key, &level); err != nil {
+		return 0, "", err
+	}
+	p := parseRow("group_permissions", group+" (permission "+key+")")
+	return p.level("level", level), key, p.err
+}
+
+// GroupByName finds a group by case-insensitive name.
+func (t *Tx) GroupByName(businessID, name string) (domain.Group, bool, error) {
+	g, err := scanGroup(t.queryRow(`SELECT `+groupCols+groupFrom+`WHERE g.business_id = $1 AND g.name_key = $2`,
+		businessID, domain.NameKey(name)))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return g, false, nil
+	}
+	if err != nil {
+		return g, false, err
+	}
+	gs := []domain.Group{g}
+	err = t.fillPermissions(gs)
+	return gs[0], true, err
+}
+
+// ListGroups lists a business's groups by name.
+func (t *Tx) ListGroups(businessID string) ([]domain.Group, error) {
+	return t.scanGroups(t.query(`SELECT `+groupCols+groupFrom+`WHERE g.business_id = $1 ORDER BY g.name_key`, businessID))
+}
+
+// InsertGroup adds a group and its permissions.
+func (t *Tx) InsertGroup(businessID string, g domain.Group) error {
+	_, err := t.exec(`INSERT INTO groups (id, business_id, name, name_key, description, builtin, protected,
+		created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		g.ID, businessID, g.Name, domain.NameKey(g.Name), g.Description, g.Builtin, g.Protected,
+		ts(g.CreatedAt), ts(g.UpdatedAt))
+	if err != nil {
+		return err
+	}
+	return t.SetGroupPermissions(g.ID, g.Permissions)
+}
+
+// UpdateGroup writes a group's name, description and permissions.
+func (t *Tx) UpdateGroup(g domain.Group) error {
+	_, err := t.exec(`UPDATE groups SET name = $1, name_key = $2, description = $3, updated_at = $4 WHERE id = $5`,
+		g.Name, domain.NameKey(g.Name), g.Description, ts(g.UpdatedAt), g.ID)
+	if err != nil {
+		return err
+	}
+	return t.SetGroupPermissions(g.ID, g.Permissions)
+}
+
+// SetGroupPermissions replaces a group's permissions.
+func (t *Tx) SetGroupPermissions(groupID string, p domain.Permissions) error {
+	if _, err := t.exec(`DELETE FROM group_permissions WHERE group_id = $1`, groupID); err != nil {
+		return err
+	}
+	for _, k := range p.Keys() {
+		if _, err := t.exec(`INSERT INTO group_permissions (group_id, perm_key, level) VALUES ($1, $2, $3)`,
+			groupID, k, p[k].String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteGroup deletes a group; memberships go with it.
+func (t *Tx) DeleteGroup(groupID string) error {
+	_, err := t.exec(`DELETE FROM groups WHERE id = $1`, groupID)
+	return err
+}
+
+// SetMembership replaces a principal's groups.
+func (t *Tx) SetMembership(principalID string, groupIDs []string) error {
+	if _, err := t.exec(`DELETE FROM principal_groups WHERE principal_id = $1`, principalID); err != nil {
+		return err
+	}
+	for _, g := range groupIDs {
+		if _, err := t.exec(`INSERT INTO principal_groups (principal_id, group_id) VALUES ($1, $2)`, principalID, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Members lists the non-archived principals holding a group, by name.
+func (t *Tx) Members(businessID, groupID string) ([]domain.Account, error) {
+	ms, err := t.ListPrincipals(businessID, store.PrincipalFilter{GroupID: groupID, IncludeOthers: true})
+	sort.Slice(ms, func(i, j int) bool { return domain.NameKey(ms[i].Name) < domain.NameKey(ms[j].Name) })
+	return ms, err
+}
+
+// EffectivePermissions applies R-PERM-3 to a principal's groups.
+func (t *Tx) EffectivePermissions(principalID string) (domain.Permissions, error) {
+	rows, err := t.query(`SELECT gp.group_id, gp.perm_key, gp.level FROM principal_groups pg
+		JOIN group_permissions gp ON gp.group_id = pg.group_id WHERE pg.principal_id = $1`, principalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	p := domain.Permissions{}
+	for rows.Next() {
+		lv, k, err := scanPermission(rows)
+		if err != nil {
+			return nil, err
+		}
+		p.Merge(domain.Permissions{k: lv})
+	}
+	return p, rows.Err()
+}
+
+// DeleteKeysOf deletes every key of an account (R-SA-8) and says how many went.
+func (t *Tx) DeleteKeysOf(principalID string, now time.Time) (int, error) {
+	if err := t.tombstone(`principal_id = $2`, principalID, now); err != nil {
+		return 0, err
+	}
+	tag, err := t.exec(`DELETE FROM api_keys WHERE principal_id = $1`, principalID)
+	if err != nil {
+		return 0, err
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// GroupsOf returns a principal's groups by name.
+func (t *Tx) GroupsOf(principalID string) ([]domain.Group, error) {
+	return t.scanGroups(t.query(`SELECT `+groupCols+groupFrom+`JOIN principal_groups pg ON pg.group_id = g.id
+		WHERE pg.principal_id = $1 ORDER BY g.name_key`, principalID))
+}

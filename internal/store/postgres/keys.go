@@ -1,0 +1,258 @@
+package postgres
+
+import (
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
+)
+
+const keyCols = `k.id, p.api_name, k.name, k.hint, k.created_at, k.created_by, k.expires_at, k.disabled_at,
+	k.last_used_at, k.sealed IS NOT NULL`
+
+func scanKey(r scanner) (domain.Key, error) {
+	var k domain.Key
+	var created, expires, disabled, lastUsed pgtype.Timestamptz
+	err := r.Scan(&k.ID, &k.Account, &k.Name, &k.Hint, &created, &k.CreatedBy, &expires, &disabled, &lastUsed, &k.Sealed)
+	if err != nil {
+		return k, err
+	}
+	p := parseRow("api_keys", k.ID)
+	k.CreatedAt = p.time("created_at", created)
+	k.ExpiresAt, k.DisabledAt = p.timePtr("expires_at", expires), p.timePtr("disabled_at", disabled)
+	k.LastUsedAt = p.timePtr("last_used_at", lastUsed)
+	return k, p.err
+}
+
+// KeysOf lists an account's keys, oldest first (ties in insertion order,
+// seq standing for SQLite's rowid). Role and status are left for the
+// service to derive.
+func (t *Tx) KeysOf(principalID string) ([]domain.Key, error) {
+	rows, err := t.query(`SELECT `+keyCols+` FROM api_keys k JOIN principals p ON p.id = k.principal_id
+		WHERE k.principal_id = $1 ORDER BY k.created_at, k.seq`, principalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []domain.Key{}
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// KeyInventory lists the keys of every account of a business in one query,
+// ordered by account api_name, then oldest first within an account (the
+// order the service derives roles in). With unusedBefore set it returns
+// only the accounts holding at least one key unused since then, but all of
+// their keys, flagged: an account's roles depend on all its keys.
+func (t *Tx) KeyInventory(businessID string, unusedBefore *time.Time) ([]store.InventoryKey, error) {
+	var args params
+	unused, where := `true`, ``
+	if unusedBefore != nil {
+		cut := ts(*unusedBefore)
+		unused = `COALESCE(k.last_used_at, k.created_at) < ` + args.add(cut)
+		where = ` AND EXISTS (SELECT 1 FROM api_keys u WHERE u.principal_id = p.id
+			AND COALESCE(u.last_used_at, u.created_at) < ` + args.add(cut) + `)`
+	}
+	biz := args.add(businessID)
+	// NULLS FIRST: where SQLite sorts NULL.
+	rows, err := t.query(`SELECT `+keyCols+`, p.id, p.name, `+unused+`
+		FROM principals p JOIN api_keys k ON k.principal_id = p.id
+		WHERE p.business_id = `+biz+where+`
+		ORDER BY p.api_name NULLS FIRST, k.created_at, k.seq`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []store.InventoryKey{}
+	for rows.Next() {
+		var ik store.InventoryKey
+		k, err := scanKey(withExtra{rows, []any{&ik.OwnerID, &ik.OwnerName, &ik.Unused}})
+		if err != nil {
+			return nil, err
+		}
+		ik.Key = k
+		out = append(out, ik)
+	}
+	return out, rows.Err()
+}
+
+// withExtra scans a key row (of a pgx.Row or pgx.Rows) followed by extra columns.
+type withExtra struct {
+	r     scanner
+	extra []any
+}
+
+func (r withExtra) Scan(dest ...any) error { return r.r.Scan(append(dest, r.extra...)...) }
+
+// InsertKey stores a new key: its hash, hint and, when retrieval is on, the sealed secret.
+func (t *Tx) InsertKey(businessID, principalID string, k domain.Key, hash [32]byte, sealed []byte) error {
+	_, err := t.exec(`INSERT INTO api_keys (id, business_id, principal_id, name, hash, hint, sealed, created_at,
+		created_by, expires_at, disabled_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		k.ID, businessID, principalID, k.Name, hash[:], k.Hint, sealed, ts(k.CreatedAt), k.CreatedBy,
+		tsPtr(k.ExpiresAt), tsPtr(k.DisabledAt))
+	return err
+}
+
+// KeyByHash finds a key through the unique hash index (R-KEY-2). The caller
+// still compares the hash in constant time.
+func (t *Tx) KeyByHash(hash [32]byte) (store.StoredKey, []byte, bool, error) {
+	var sk store.StoredKey
+	var stored []byte
+	row := t.queryRow(`SELECT `+keyCols+`, k.business_id, k.principal_id, k.hash FROM api_keys k
+		JOIN principals p ON p.id = k.principal_id WHERE k.hash = $1`, hash[:])
+	k, err := scanKey(withExtra{row, []any{&sk.BusinessID, &sk.PrincipalID, &stored}})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sk, nil, false, nil
+	}
+	if err != nil {
+		return sk, nil, false, err
+	}
+	sk.Key = k
+	return sk, stored, true, nil
+}
+
+// SealedSecret returns a key's sealed secret (nil when it is hash-only);
+// sql.ErrNoRows when there is no such key, as from SQLite.
+func (t *Tx) SealedSecret(keyID string) ([]byte, error) {
+	var b []byte
+	err := t.queryRow(`SELECT sealed FROM api_keys WHERE id = $1`, keyID).Scan(&b)
+	return b, noRows(err)
+}
+
+// DeleteKey deletes one key, leaving only a tombstone of its hash.
+func (t *Tx) DeleteKey(keyID string, now time.Time) error {
+	if err := t.tombstone(`id = $2`, keyID, now); err != nil {
+		return err
+	}
+	_, err := t.exec(`DELETE FROM api_keys WHERE id = $1`, keyID)
+	return err
+}
+
+// tombstone records the hashes of the keys matching where ($2 is arg),
+// replacing an older tombstone of the same hash (SQLite's INSERT OR REPLACE).
+func (t *Tx) tombstone(where, arg string, now time.Time) error {
+	_, err := t.exec(`INSERT INTO deleted_keys (hash, key_id, business_id, principal_id, deleted_at)
+		SELECT hash, id, business_id, principal_id, $1 FROM api_keys WHERE `+where+`
+		ON CONFLICT (hash) DO UPDATE SET key_id = excluded.key_id, business_id = excluded.business_id,
+			principal_id = excluded.principal_id, deleted_at = excluded.deleted_at`, ts(now), arg)
+	return err
+}
+
+// DeletedKeyByHash finds the tombstone of a deleted key.
+func (t *Tx) DeletedKeyByHash(hash [32]byte) (store.DeletedKey, bool, error) {
+	var d store.DeletedKey
+	err := t.queryRow(`SELECT key_id, business_id, principal_id FROM deleted_keys WHERE hash = $1`, hash[:]).
+		Scan(&d.KeyID, &d.BusinessID, &d.PrincipalID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return d, false, nil
+	}
+	return d, err == nil, err
+}
+
+// UpdateKeyState writes a key's expiry and disabled time.
+func (t *Tx) UpdateKeyState(k domain.Key) error {
+	_, err := t.exec(`UPDATE api_keys SET expires_at = $1, disabled_at = $2 WHERE id = $3`,
+		tsPtr(k.ExpiresAt), tsPtr(k.DisabledAt), k.ID)
+	return err
+}
+
+// TouchKey records a successful use (R-KEY-9), at most once per interval per
+// key: the WHERE clause makes a write that is not due a no-op.
+func (t *Tx) TouchKey(keyID, principalID string, now time.Time, every time.Duration) error {
+	tag, err := t.exec(`UPDATE api_keys SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
+		ts(now), keyID, ts(now.Add(-every)))
+	if err != nil || tag.RowsAffected() == 0 {
+		return err
+	}
+	_, err = t.exec(`UPDATE principals SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)`,
+		ts(now), principalID)
+	return err
+}
+
+// WrappedDataKey returns the business's wrapped data key, if it has one.
+func (t *Tx) WrappedDataKey(businessID string) ([]byte, bool, error) {
+	var b []byte
+	err := t.queryRow(`SELECT wrapped FROM business_keys WHERE business_id = $1`, businessID).Scan(&b)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, nil
+	}
+	return b, err == nil, err
+}
+
+// PutWrappedDataKey stores a business's wrapped data key.
+func (t *Tx) PutWrappedDataKey(businessID string, wrapped []byte, now time.Time) error {
+	_, err := t.exec(`INSERT INTO business_keys (business_id, wrapped, created_at) VALUES ($1, $2, $3)`,
+		businessID, wrapped, ts(now))
+	return err
+}
+
+// WrappedDataKeys returns every business's wrapped data key: what the
+// master key must open.
+func (t *Tx) WrappedDataKeys() ([]store.WrappedKeyRow, error) {
+	rows, err := t.query(`SELECT k.business_id, b.name, k.wrapped FROM business_keys k
+		JOIN businesses b ON b.id = k.business_id ORDER BY b.name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.WrappedKeyRow
+	for rows.Next() {
+		var r store.WrappedKeyRow
+		if err := rows.Scan(&r.BusinessID, &r.Business, &r.Wrapped); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ReplaceWrappedDataKey re-seals a business's data key (a master key rotation).
+func (t *Tx) ReplaceWrappedDataKey(businessID string, wrapped []byte) error {
+	_, err := t.exec(`UPDATE business_keys SET wrapped = $1 WHERE business_id = $2`, wrapped, businessID)
+	return err
+}
+
+// SigningKeys lists a business's signing keys, newest first.
+func (t *Tx) SigningKeys(businessID string) ([]store.SigningKeyRow, error) {
+	rows, err := t.query(`SELECT id, sealed, created_at, retired_at FROM signing_keys WHERE business_id = $1
+		ORDER BY created_at DESC, id DESC`, businessID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.SigningKeyRow
+	for rows.Next() {
+		var r store.SigningKeyRow
+		var created, retired pgtype.Timestamptz
+		if err := rows.Scan(&r.ID, &r.Sealed, &created, &retired); err != nil {
+			return nil, err
+		}
+		p := parseRow("signing_keys", r.ID)
+		if r.CreatedAt, r.RetiredAt = p.time("created_at", created), p.timePtr("retired_at", retired); p.err != nil {
+			return nil, p.err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// InsertSigningKey adds a signing key and retires the others.
+func (t *Tx) InsertSigningKey(businessID string, r store.SigningKeyRow) error {
+	if _, err := t.exec(`UPDATE signing_keys SET retired_at = $1 WHERE business_id = $2 AND retired_at IS NULL`,
+		ts(r.CreatedAt), businessID); err != nil {
+		return err
+	}
+	_, err := t.exec(`INSERT INTO signing_keys (id, business_id, sealed, created_at) VALUES ($1, $2, $3, $4)`,
+		r.ID, businessID, r.Sealed, ts(r.CreatedAt))
+	return err
+}

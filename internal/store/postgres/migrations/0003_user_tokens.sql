@@ -1,0 +1,2 @@
+-- sactl PostgreSQL schema, version 3: nothing to do. 0001 already holds what
+-- SQLite's 0003_user_tokens.sql adds; this version keeps the numbering shared with SQLite.

@@ -1,0 +1,2 @@
+-- sactl PostgreSQL schema, version 4: nothing to do. 0001 already holds what
+-- SQLite's 0004_minted_tokens.sql adds; this version keeps the numbering shared with SQLite.

@@ -1,0 +1,2 @@
+-- sactl PostgreSQL schema, version 5: nothing to do. 0001 already holds what
+-- SQLite's 0005_authorization.sql adds; this version keeps the numbering shared with SQLite.

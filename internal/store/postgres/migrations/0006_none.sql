@@ -1,0 +1,2 @@
+-- sactl PostgreSQL schema, version 6: nothing to do. 0001 already holds what
+-- SQLite's 0006_none.sql adds; this version keeps the numbering shared with SQLite.

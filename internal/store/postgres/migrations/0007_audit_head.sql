@@ -1,0 +1,2 @@
+-- sactl PostgreSQL schema, version 7: nothing to do. 0001 already holds what
+-- SQLite's 0007_audit_head.sql adds; this version keeps the numbering shared with SQLite.

@@ -1,0 +1,278 @@
+package postgres
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
+)
+
+const principalCols = `p.id, b.name, p.account_type, p.name, p.api_name, p.email, p.description, p.icon,
+	p.created_at, p.updated_at, p.suspended_at, p.archived_at, p.last_used_at, p.created_by,
+	(SELECT count(*) FROM api_keys k WHERE k.principal_id = p.id)`
+
+const principalFrom = ` FROM principals p JOIN businesses b ON b.id = p.business_id `
+
+// scanner is a pgx.Row or pgx.Rows.
+type scanner interface{ Scan(...any) error }
+
+func scanPrincipal(r scanner) (domain.Account, error) {
+	var a domain.Account
+	var apiName pgtype.Text
+	var typ string
+	var created, updated, suspended, archived, lastUsed pgtype.Timestamptz
+	err := r.Scan(&a.ID, &a.Business, &typ, &a.Name, &apiName, &a.Email, &a.Description, &a.Icon,
+		&created, &updated, &suspended, &archived, &lastUsed, &a.CreatedBy, &a.KeyCount)
+	if err != nil {
+		return a, err
+	}
+	p := parseRow("principals", a.ID)
+	a.AccountType = p.accountType("account_type", typ)
+	a.APIName = apiName.String
+	a.CreatedAt, a.UpdatedAt = p.time("created_at", created), p.time("updated_at", updated)
+	a.SuspendedAt, a.ArchivedAt = p.timePtr("suspended_at", suspended), p.timePtr("archived_at", archived)
+	a.LastUsedAt = p.timePtr("last_used_at", lastUsed)
+	a.Groups = []string{}
+	return a, p.err
+}
+
+// finish fills in the group names of accounts (their status is the
+// service's to derive, R-SA-5).
+func (t *Tx) finish(accts []domain.Account) error {
+	if len(accts) == 0 {
+		return nil
+	}
+	byID := make(map[string]*domain.Account, len(accts))
+	ids := make([]string, 0, len(accts))
+	for i := range accts {
+		byID[accts[i].ID] = &accts[i]
+		ids = append(ids, accts[i].ID)
+	}
+	// One array parameter, however many accounts: no chunks needed here.
+	rows, err := t.query(`SELECT pg.principal_id, g.name FROM principal_groups pg
+		JOIN groups g ON g.id = pg.group_id
+		WHERE pg.principal_id = ANY($1) ORDER BY g.name_key`, ids)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid, name string
+		if err := rows.Scan(&pid, &name); err != nil {
+			return err
+		}
+		a := byID[pid]
+		a.Groups = append(a.Groups, name)
+	}
+	return rows.Err()
+}
+
+func (t *Tx) onePrincipal(where string, args ...any) (domain.Account, bool, error) {
+	a, err := scanPrincipal(t.queryRow(`SELECT `+principalCols+principalFrom+where, args...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return a, false, nil
+	}
+	if err != nil {
+		return a, false, err
+	}
+	accts := []domain.Account{a}
+	if err := t.finish(accts); err != nil {
+		return a, false, err
+	}
+	return accts[0], true, nil
+}
+
+// PrincipalByID finds a principal of a business by id.
+func (t *Tx) PrincipalByID(businessID, id string) (domain.Account, bool, error) {
+	return t.onePrincipal(`WHERE p.business_id = $1 AND p.id = $2`, businessID, id)
+}
+
+// PrincipalByAPIName finds a principal by api_name (unique, archived included).
+func (t *Tx) PrincipalByAPIName(businessID, apiName string) (domain.Account, bool, error) {
+	return t.onePrincipal(`WHERE p.business_id = $1 AND p.api_name = $2`, businessID, apiName)
+}
+
+// LiveServiceAccountByName finds a non-archived service account by
+// case-insensitive name (unique per R-SA-1).
+func (t *Tx) LiveServiceAccountByName(businessID, nameKey string) (domain.Account, bool, error) {
+	return t.onePrincipal(`WHERE p.business_id = $1 AND p.name_key = $2 AND p.archived_at IS NULL
+		AND p.account_type <> 'human'`, businessID, nameKey)
+}
+
+// LiveUserByEmail finds a non-archived human by email.
+func (t *Tx) LiveUserByEmail(businessID, email string) (domain.Account, bool, error) {
+	return t.onePrincipal(`WHERE p.business_id = $1 AND p.email = $2 AND p.archived_at IS NULL
+		AND p.account_type = 'human'`, businessID, email)
+}
+
+// LiveUsersByName finds non-archived humans by case-insensitive name,
+// oldest first.
+func (t *Tx) LiveUsersByName(businessID, nameKey string) ([]domain.Account, error) {
+	return t.listPrincipals(`WHERE p.business_id = $1 AND p.name_key = $2 AND p.archived_at IS NULL
+		AND p.account_type = 'human' ORDER BY p.created_at, p.seq`, businessID, nameKey)
+}
+
+// Automation returns the business's automation account (R-SA-4).
+func (t *Tx) Automation(businessID string) (domain.Account, bool, error) {
+	return t.onePrincipal(`WHERE p.business_id = $1 AND p.account_type = 'service_automation'`, businessID)
+}
+
+// listPrincipals reads the principals of a query, then their groups (the
+// rows are closed first: one connection runs one query at a time).
+func (t *Tx) listPrincipals(where string, args ...any) ([]domain.Account, error) {
+	rows, err := t.query(`SELECT `+principalCols+principalFrom+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	out := []domain.Account{}
+	for rows.Next() {
+		a, err := scanPrincipal(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, t.finish(out)
+}
+
+// ListPrincipals lists principals of a business in creation order (ties
+// in insertion order, seq standing for SQLite's rowid).
+func (t *Tx) ListPrincipals(businessID string, f store.PrincipalFilter) ([]domain.Account, error) {
+	var args params
+	where := []string{"p.business_id = " + args.add(businessID)}
+	switch {
+	case f.IncludeOthers:
+	case f.Humans:
+		where = append(where, "p.account_type = 'human'")
+	default:
+		where = append(where, "p.account_type <> 'human'")
+	}
+	switch {
+	case f.OnlyArchived:
+		where = append(where, "p.archived_at IS NOT NULL")
+	case !f.IncludeArchived:
+		where = append(where, "p.archived_at IS NULL")
+	}
+	if f.GroupID != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM principal_groups pg WHERE pg.principal_id = p.id AND pg.group_id = "+
+			args.add(f.GroupID)+")")
+	}
+	if f.Prefix != "" {
+		// ILIKE on "C" columns: case-insensitive for ASCII only, as
+		// SQLite's LIKE is (an email may hold capitals; the pattern is
+		// case-folded like name_key).
+		like := args.add(escapeLike(domain.NameKey(f.Prefix)) + "%")
+		where = append(where, `(p.name_key ILIKE `+like+` ESCAPE '\' OR p.api_name ILIKE `+like+` ESCAPE '\'
+			OR p.email ILIKE `+like+` ESCAPE '\' OR p.name_key ILIKE `+args.add("% "+escapeLike(domain.NameKey(f.Prefix))+"%")+` ESCAPE '\')`)
+	}
+	q := "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.created_at, p.seq"
+	if f.Prefix != "" {
+		q = "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.name_key, p.created_at, p.seq"
+	}
+	if f.Limit > 0 {
+		q += " LIMIT " + args.add(f.Limit)
+	}
+	return t.listPrincipals(q, args...)
+}
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// CountPrincipals counts non-archived principals of a business by type.
+func (t *Tx) CountPrincipals(businessID string, typ domain.AccountType) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM principals WHERE business_id = $1 AND account_type = $2
+		AND archived_at IS NULL`, businessID, string(typ)).Scan(&n)
+	return n, err
+}
+
+// CountServiceAccounts counts non-archived service accounts of every type.
+func (t *Tx) CountServiceAccounts(businessID string) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM principals WHERE business_id = $1 AND account_type <> 'human'
+		AND archived_at IS NULL`, businessID).Scan(&n)
+	return n, err
+}
+
+// APINameTaken reports whether an api_name is used in a business, archived accounts included.
+func (t *Tx) APINameTaken(businessID, apiName string) (bool, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM principals WHERE business_id = $1 AND api_name = $2`, businessID, apiName).Scan(&n)
+	return n > 0, err
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// InsertPrincipal adds a principal. Status, groups and key count are derived, not stored.
+func (t *Tx) InsertPrincipal(businessID string, a domain.Account) error {
+	if a.CreatedBy == "" {
+		return errors.New("a principal must record who created it (created_by)")
+	}
+	_, err := t.exec(`INSERT INTO principals (id, business_id, account_type, name, name_key, api_name, email,
+		description, icon, created_at, updated_at, suspended_at, archived_at, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		a.ID, businessID, string(a.AccountType), a.Name, domain.NameKey(a.Name), nullIfEmpty(a.APIName), a.Email,
+		a.Description, a.Icon, ts(a.CreatedAt), ts(a.UpdatedAt), tsPtr(a.SuspendedAt), tsPtr(a.ArchivedAt),
+		a.CreatedBy)
+	return err
+}
+
+// maxLineage bounds a created_by chain walk; a real chain is far shorter,
+// and the bound keeps a hand-edited cycle from looping.
+const maxLineage = 1000
+
+// CreatorChain returns a principal and the principals that created it, in
+// order: the principal first, then its creator, its creator's creator, and
+// so on while the creator is a principal of the same business (R-KEY-11).
+func (t *Tx) CreatorChain(businessID, id string) ([]store.CreatorLink, error) {
+	rows, err := t.query(`WITH RECURSIVE chain(id, name, account_type, created_by, depth) AS (
+			SELECT id, name, account_type, created_by, 0 FROM principals WHERE business_id = $1 AND id = $2
+			UNION ALL
+			SELECT p.id, p.name, p.account_type, p.created_by, c.depth + 1
+			FROM principals p JOIN chain c ON p.id = c.created_by
+			WHERE p.business_id = $1 AND c.depth < $3
+		) SELECT id, name, account_type, created_by FROM chain ORDER BY depth`, businessID, id, maxLineage)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.CreatorLink
+	for rows.Next() {
+		var l store.CreatorLink
+		var typ string
+		if err := rows.Scan(&l.ID, &l.Name, &typ, &l.CreatedBy); err != nil {
+			return nil, err
+		}
+		p := parseRow("principals", l.ID)
+		if l.AccountType = p.accountType("account_type", typ); p.err != nil {
+			return nil, p.err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// UpdatePrincipal writes a principal's editable fields.
+func (t *Tx) UpdatePrincipal(a domain.Account) error {
+	_, err := t.exec(`UPDATE principals SET name = $1, name_key = $2, api_name = $3, email = $4, description = $5,
+		icon = $6, updated_at = $7, suspended_at = $8, archived_at = $9 WHERE id = $10`,
+		a.Name, domain.NameKey(a.Name), nullIfEmpty(a.APIName), a.Email, a.Description, a.Icon,
+		ts(a.UpdatedAt), tsPtr(a.SuspendedAt), tsPtr(a.ArchivedAt), a.ID)
+	return err
+}

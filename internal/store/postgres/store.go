@@ -1,0 +1,250 @@
+// Package postgres is sactl's storage on a PostgreSQL server (R-DB-4),
+// through jackc/pgx: the store interface of internal/store with the same
+// results, order and errors as internal/store/sqlite, so that several
+// `sactl serve` replicas can share one state. It runs queries; the rules
+// live in internal/service.
+//
+// Where SQLite's writers are serial (BEGIN IMMEDIATE), writers here run
+// concurrently: a write transaction is READ COMMITTED, and Tx.LockBusiness
+// takes a transaction-scoped advisory lock per business, which serialises
+// the check-then-act writes of one business across processes and
+// replicas. Migrations run under a session advisory lock.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/sactl/sactl/internal/store"
+)
+
+// Store is an open PostgreSQL database: one pgx pool serving both read
+// and write transactions.
+//
+// pgxpool rather than database/sql over pgx's stdlib adapter: the migrator
+// must hold a session advisory lock on one connection for as long as it
+// works (pool.Acquire gives it that connection), transactions take their
+// isolation level and access mode directly, and errors, command tags and
+// timestamptz values come back typed without a second pool in between.
+type Store struct {
+	pool     *pgxpool.Pool
+	location string // the URL with its password replaced (never a secret)
+	secrets  []string
+}
+
+// Open connects to the database at url (postgres:// or postgresql://) and
+// brings its schema up to date. Many processes may open one new database
+// at once: migrations run under an advisory lock (R-DB-4). An error never
+// holds the URL's password.
+func Open(ctx context.Context, url string) (*Store, error) {
+	loc, secrets := redact(url)
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, parseError("open database", loc, secrets, err)
+	}
+	if _, ok := cfg.ConnConfig.RuntimeParams["application_name"]; !ok {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "sactl"
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, openError(loc, secrets, err)
+	}
+	s := &Store{pool: pool, location: loc, secrets: secrets}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, openError(loc, secrets, err)
+	}
+	return s, nil
+}
+
+// Location is the database's URL without its password.
+func (s *Store) Location() string { return s.location }
+
+// Backend is "postgres".
+func (s *Store) Backend() string { return "postgres" }
+
+// Close closes the pool.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// maxAttempts bounds how often Write runs fn when a transaction fails for
+// a conflict with a concurrent one.
+const maxAttempts = 10
+
+// Retry waits: jittered, doubling from firstWait up to maxWait.
+const (
+	firstWait = 5 * time.Millisecond
+	maxWait   = 500 * time.Millisecond
+)
+
+// errRollback makes Write roll back a transaction that succeeded (dry runs).
+var errRollback = errors.New("rollback")
+
+// Write runs fn in one READ COMMITTED transaction (R-DB-2): everything fn
+// does is committed together or not at all. With dryRun, fn's work is
+// rolled back even when it succeeds.
+//
+// READ COMMITTED, not REPEATABLE READ: the service reads the business
+// before it calls LockBusiness, and a REPEATABLE READ snapshot is taken at
+// the first statement, so everything it read after waiting for the lock
+// would predate the writer it waited for, and a key limit or an account
+// cap would be checked against stale rows. Under READ COMMITTED each
+// statement after the lock sees every write committed before it.
+//
+// A transaction that fails with a serialization failure (40001) or a
+// deadlock (40P01), as writers touching the same rows in different orders
+// can, is run again from the start, at most maxAttempts times, after a
+// jittered, growing wait.
+func (s *Store) Write(ctx context.Context, dryRun bool, fn func(store.Tx) error) error {
+	wait := firstWait
+	for attempt := 1; ; attempt++ {
+		err := s.write(ctx, fn, dryRun)
+		if errors.Is(err, errRollback) {
+			return nil
+		}
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait + rand.N(wait)):
+		}
+		wait = min(2*wait, maxWait)
+	}
+}
+
+func (s *Store) write(ctx context.Context, fn func(store.Tx) error, dryRun bool) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
+	if err != nil {
+		return s.errorf("begin write", err)
+	}
+	// After a commit this does nothing; after an error it ends the
+	// transaction (when ctx is done, pgx closes the connection instead,
+	// which ends it on the server).
+	defer tx.Rollback(ctx)
+	if err := fn(&Tx{tx: tx, ctx: ctx}); err != nil {
+		return err
+	}
+	if dryRun {
+		return errRollback
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return s.errorf("commit", err)
+	}
+	return nil
+}
+
+// Read runs fn in a read-only REPEATABLE READ transaction: one consistent
+// snapshot, as SQLite's read transactions see.
+func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return s.errorf("begin read", err)
+	}
+	defer tx.Rollback(ctx)
+	return fn(&Tx{tx: tx, ctx: ctx})
+}
+
+// retryable reports whether err is a transaction's conflict with a
+// concurrent one, which running it again resolves.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// errorf names the database in an error of the connection, with no secret in it.
+func (s *Store) errorf(what string, err error) error {
+	return scrubbed(fmt.Sprintf("%s: database %s", what, s.location), s.secrets, err)
+}
+
+// Tx is one transaction; its methods are the queries the service needs.
+type Tx struct {
+	tx  pgx.Tx
+	ctx context.Context
+}
+
+// LockBusiness takes an advisory lock on the business for the rest of the
+// transaction (R-DB-3, R-DB-4): every other write transaction that locks
+// the same business, in any process on any replica, waits until this one
+// commits or rolls back, and then sees what it wrote. The key is a 64-bit
+// hash of the business id; two businesses sharing one only serialise more
+// than needed.
+func (t *Tx) LockBusiness(businessID string) error {
+	_, err := t.tx.Exec(t.ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, $2))`, businessID, businessLockSeed)
+	return err
+}
+
+// businessLockSeed keeps sactl's business locks apart from the advisory
+// locks of other programs hashing the same text. The migration lock uses
+// the two-key form, a separate key space.
+const businessLockSeed = 0x73616374_6c627a00 // "sactlbz"
+
+// exec runs a statement; a broken uniqueness constraint comes back as
+// store.ErrUniqueViolation (with the driver's error still reachable).
+func (t *Tx) exec(q string, args ...any) (pgconn.CommandTag, error) {
+	tag, err := t.tx.Exec(t.ctx, q, args...)
+	if isUniqueViolation(err) {
+		err = fmt.Errorf("%w: %w", store.ErrUniqueViolation, err)
+	}
+	return tag, err
+}
+
+func (t *Tx) query(q string, args ...any) (pgx.Rows, error) {
+	return t.tx.Query(t.ctx, q, args...)
+}
+
+func (t *Tx) queryRow(q string, args ...any) pgx.Row {
+	return t.tx.QueryRow(t.ctx, q, args...)
+}
+
+// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY violation (23505).
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// constraintOf is the name of the constraint err broke, if it is a server error.
+func constraintOf(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.ConstraintName
+	}
+	return ""
+}
+
+// noRows is database/sql's error for a row that is not there, as the
+// SQLite store returns it where it passes one on.
+func noRows(err error) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sql.ErrNoRows
+	}
+	return err
+}
+
+// ts is a time as stored: UTC, microseconds (timestamptz's precision, and
+// what the SQLite store's text format keeps), truncated like it.
+func ts(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// tsPtr is ts for a time that may be absent (NULL).
+func tsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ts(*t)
+}
+
+var (
+	_ store.Store = (*Store)(nil)
+	_ store.Tx    = (*Tx)(nil)
+)

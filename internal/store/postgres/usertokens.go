@@ -1,0 +1,87 @@
+package postgres
+
+import (
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
+)
+
+const userTokenCols = `t.id, p.email, t.name, t.hint, t.created_at, t.created_by, t.expires_at, t.revoked_at,
+	t.last_used_at, t.business_id, t.principal_id, t.hash`
+
+func scanUserToken(r scanner) (store.UserTokenRow, error) {
+	var u store.UserTokenRow
+	var created, expires, revoked, used pgtype.Timestamptz
+	err := r.Scan(&u.ID, &u.User, &u.Name, &u.Hint, &created, &u.CreatedBy, &expires, &revoked, &used,
+		&u.BusinessID, &u.PrincipalID, &u.Hash)
+	if err != nil {
+		return u, err
+	}
+	p := parseRow("user_tokens", u.ID)
+	u.CreatedAt = p.time("created_at", created)
+	u.ExpiresAt, u.RevokedAt = p.timePtr("expires_at", expires), p.timePtr("revoked_at", revoked)
+	u.LastUsedAt = p.timePtr("last_used_at", used)
+	return u, p.err
+}
+
+// InsertUserToken stores a user token by its hash.
+func (t *Tx) InsertUserToken(businessID, principalID string, u domain.UserToken, hash [32]byte) error {
+	_, err := t.exec(`INSERT INTO user_tokens (id, business_id, principal_id, name, hash, hint, created_at, created_by,
+		expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, u.ID, businessID, principalID, u.Name, hash[:], u.Hint,
+		ts(u.CreatedAt), u.CreatedBy, tsPtr(u.ExpiresAt))
+	return err
+}
+
+// UserTokenByHash finds a user token through its unique hash index.
+func (t *Tx) UserTokenByHash(hash [32]byte) (store.UserTokenRow, bool, error) {
+	u, err := scanUserToken(t.queryRow(`SELECT `+userTokenCols+` FROM user_tokens t
+		JOIN principals p ON p.id = t.principal_id WHERE t.hash = $1`, hash[:]))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return u, false, nil
+	}
+	return u, err == nil, err
+}
+
+// UserTokens lists a user's tokens, oldest first (ties in insertion order).
+func (t *Tx) UserTokens(principalID string) ([]domain.UserToken, error) {
+	rows, err := t.query(`SELECT `+userTokenCols+` FROM user_tokens t JOIN principals p ON p.id = t.principal_id
+		WHERE t.principal_id = $1 ORDER BY t.created_at, t.seq`, principalID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []domain.UserToken{}
+	for rows.Next() {
+		u, err := scanUserToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u.UserToken)
+	}
+	return out, rows.Err()
+}
+
+// CountUserTokens counts the business's tokens that are not revoked.
+func (t *Tx) CountUserTokens(businessID string) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM user_tokens WHERE business_id = $1 AND revoked_at IS NULL`, businessID).Scan(&n)
+	return n, err
+}
+
+// RevokeUserToken marks a token revoked.
+func (t *Tx) RevokeUserToken(id string, now time.Time) error {
+	_, err := t.exec(`UPDATE user_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, ts(now), id)
+	return err
+}
+
+// TouchUserToken records a use at most once per interval.
+func (t *Tx) TouchUserToken(id string, now time.Time, every time.Duration) error {
+	_, err := t.exec(`UPDATE user_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
+		ts(now), id, ts(now.Add(-every)))
+	return err
+}
