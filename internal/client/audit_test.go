@@ -6,7 +6,6 @@ import (
 	"github.com/sactl/sactl/internal/api"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -26,13 +25,13 @@ import (
 // gives.
 func TestListAuditStreamsPages(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "sactl.db")
+	db := testdb.New(t)
 	st, err := testdb.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	mk := service.LocalMasterKey(db)
+	mk := testdb.MasterKey(t, db)
 	local := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
 	_, tok, err := local.InitAdmin(ctx, "")
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"github.com/sactl/sactl/internal/api"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -35,13 +34,13 @@ func backends(t *testing.T) []backend {
 	t.Helper()
 	ctx := context.Background()
 	open := func() (*service.Service, func() string, string) {
-		db := filepath.Join(t.TempDir(), "sactl.db")
+		db := testdb.New(t)
 		st, err := testdb.Open(ctx, db)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		mk := service.LocalMasterKey(db)
+		mk := testdb.MasterKey(t, db)
 		local := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
 		// Both databases get the same first admin, so both hold the same rows.
 		admin, tok, err := local.InitAdmin(ctx, "")
@@ -647,13 +646,13 @@ type served struct {
 
 func serve(t *testing.T) served {
 	t.Helper()
-	db := filepath.Join(t.TempDir(), "sactl.db")
+	db := testdb.New(t)
 	st, err := testdb.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	mk := service.LocalMasterKey(db)
+	mk := testdb.MasterKey(t, db)
 	op := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
 	ts := httptest.NewServer(server.New(server.Config{Store: st, MasterKey: mk}).Handler())
 	t.Cleanup(ts.Close)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/sactl/sactl/internal/api"
+	"github.com/sactl/sactl/internal/store/storetest"
 	"strings"
 	"testing"
 
@@ -15,6 +16,7 @@ import (
 // triggers dropped: what an attacker with write access to the file can do.
 func (e *env) tamper(stmts ...string) {
 	e.t.Helper()
+	storetest.SQLiteOnly(e.t)
 	db, err := sql.Open("sqlite", e.db)
 	if err != nil {
 		e.t.Fatal(err)

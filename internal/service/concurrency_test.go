@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/sactl/sactl/internal/api"
+	"github.com/sactl/sactl/internal/store/storetest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,7 +34,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(storetest.Main(m))
 }
 
 // runWorker opens the database itself (as a separate sactl process would)
@@ -63,6 +64,9 @@ func runWorker(ctx context.Context, db string, id int) error {
 }
 
 func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AUD-1
+	// Processes on one file; on PostgreSQL, internal/reliability's
+	// TestReplicasShareOnePostgreSQL runs servers on one database.
+	storetest.SQLiteOnly(t)
 	if testing.Short() {
 		t.Skip("spawns processes")
 	}

@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"github.com/sactl/sactl/internal/api"
-	"path/filepath"
 	"testing"
 
 	"github.com/sactl/sactl/internal/service"
@@ -16,13 +15,13 @@ import (
 // (R-PERM-6). Its remote twin is TestContractEscalation in internal/client.
 func TestEscalationSuite(t *testing.T) {
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "sactl.db")
+	db := testdb.New(t)
 	st, err := testdb.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	mk := service.WithMasterKey(service.LocalMasterKey(db))
+	mk := service.WithMasterKey(testdb.MasterKey(t, db))
 	op := service.New(st, service.LocalActor("tester"), "", mk)
 	as := func(c escalationtest.Caller) api.API {
 		return service.New(st, service.Actor{Local: "tester", As: c.ID}, "", mk)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/store/dsn"
+	"github.com/sactl/sactl/internal/store/storetest"
 )
 
 // clock is an injectable, advancing test clock.
@@ -41,7 +42,7 @@ func openDB(ctx context.Context, loc string) (*DB, error) {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
-	db := filepath.Join(t.TempDir(), "sactl.db")
+	db := storetest.Location(t)
 	st, err := openDB(ctx, db)
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +50,9 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { st.Close() })
 	clk := &clock{t: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
 	mk := LocalMasterKey(db)
+	if storetest.OnPostgres() {
+		mk = MasterKeyFile(filepath.Join(t.TempDir(), "master.key")) // no "next to" a server database
+	}
 	usage := NewUsage(st)
 	return &env{t: t, ctx: ctx, db: db, mk: mk, st: st, clk: clk, usage: usage,
 		local: New(st, LocalActor("tester"), "", WithClock(clk.now), WithMasterKey(mk), WithUsage(usage))}

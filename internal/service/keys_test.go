@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"github.com/sactl/sactl/internal/api"
+	"github.com/sactl/sactl/internal/store/storetest"
 	"os"
 	"strings"
 	"sync"
@@ -323,6 +324,7 @@ func TestVerifyRecordsLastUseAtMostOncePerMinute(t *testing.T) { // R-KEY-9
 }
 
 func TestShowKeyAndRetrievalOff(t *testing.T) { // R-KEY-10
+	storetest.SQLiteOnly(t) // reads the database file itself
 	e := newEnv(t)
 	_, secret := e.createWithKey("Zap", "admins")
 	k, err := e.local.ShowKey(e.ctx, api.KeyRequest{Ref: "zap"})
@@ -560,6 +562,7 @@ func TestConcurrentRotations(t *testing.T) { // R-DB-3, R-KEY-4
 // write lock, a key whose last use is due verifies at once; its use is
 // written by a later flush (R-KEY-9).
 func TestVerificationNeverWaitsForAWriter(t *testing.T) {
+	storetest.SQLiteOnly(t) // reads the database file itself
 	e := newEnv(t)
 	_, secret := e.createWithKey("Zap", "admins")
 	db, err := sql.Open("sqlite", e.db)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/store"
+	"github.com/sactl/sactl/internal/store/postgres"
 	"github.com/sactl/sactl/internal/store/sqlite"
 )
 
@@ -66,34 +67,13 @@ func IsURL(loc string) bool {
 }
 
 // Redacted is loc fit for a message, a log line or --help: a URL's
-// password (and a password= or sslpassword= parameter) replaced by "xxxxx".
+// password (and a password= or sslpassword= parameter) replaced by
+// "xxxxx". A path is shown as it is.
 func Redacted(loc string) string {
 	if schemeRE.FindString(loc) == "" {
 		return loc
 	}
-	u, err := url.Parse(loc)
-	if err != nil {
-		// Unparseable: keep only the scheme, since what follows may hold a secret.
-		return schemeRE.FindString(loc) + "//…"
-	}
-	if u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-		}
-	}
-	if q := u.Query(); len(q) > 0 {
-		changed := false
-		for k := range q {
-			if strings.Contains(strings.ToLower(k), "password") {
-				q.Set(k, "xxxxx")
-				changed = true
-			}
-		}
-		if changed {
-			u.RawQuery = q.Encode()
-		}
-	}
-	return u.String()
+	return postgres.Redact(loc)
 }
 
 // Open opens the store a location selects and brings its schema up to date.

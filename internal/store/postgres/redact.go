@@ -18,6 +18,13 @@ const mask = "xxxxx"
 // schemeRE is a URL's scheme.
 var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
 
+// Redact is a database URL fit for a message: its passwords replaced by
+// xxxxx (see redact).
+func Redact(raw string) string {
+	loc, _ := redact(raw)
+	return loc
+}
+
 // redact returns a database URL fit for a message (R-DB-4: a password in a
 // DSN never reaches a log or an error): the password of its user info and
 // every query parameter naming a password (password=, sslpassword=)

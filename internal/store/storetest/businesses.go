@@ -58,9 +58,10 @@ var schemaTests = []test{
 		if loc == "" {
 			s.t.Error("Location() is empty; it names the database in messages")
 		}
-		// R-DB-4: a password in a DSN never reaches a message.
+		// R-DB-4: a password in a DSN never reaches a message: it is
+		// shown as xxxxx.
 		if u, err := url.Parse(loc); err == nil && u.User != nil {
-			if _, has := u.User.Password(); has {
+			if pw, has := u.User.Password(); has && pw != "xxxxx" {
 				s.t.Error("Location() carries the URL's password; it names the database in messages")
 			}
 		}
