@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"fmt"
+	"github.com/sactl/sactl/internal/store/storetest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,7 +21,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := storetest.Main(m) // stops the PostgreSQL cluster of TestReplicasShareOnePostgreSQL
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}
