@@ -16,8 +16,15 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
-test: vet ## vet, gofmt check and every test with the race detector
+# The second pass runs the service tests, the backend contract suite and
+# every CLI story again on PostgreSQL (R-DB-4), on a throwaway cluster each
+# test binary starts (initdb, pg_ctl; as the postgres user when run as
+# root) and removes. Without PostgreSQL those tests skip, except under
+# CI=true, where they fail: .ci/run installs it.
+PG_TEST_PKGS := ./internal/service/ ./internal/client/ ./cmd/
+test: vet ## vet, gofmt check and every test with the race detector, then the PostgreSQL pass
 	CGO_ENABLED=1 GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -timeout 25m ./...
+	SACTL_TEST_BACKEND=postgres CGO_ENABLED=1 GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -timeout 25m $(PG_TEST_PKGS)
 
 # The long form of internal/reliability (make test runs its short form):
 # thousands of operations from concurrent and SIGKILLed sactl processes and

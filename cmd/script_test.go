@@ -2,7 +2,9 @@ package cmd_test
 
 import (
 	"bytes"
+	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,6 +26,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/sactl/sactl/cmd"
+	"github.com/sactl/sactl/internal/store/pgtest"
+	"github.com/sactl/sactl/internal/store/storetest"
 )
 
 // update rewrites the golden blocks of the stories (go test ./cmd -run TestScripts -update).
@@ -32,11 +36,17 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // TestMain lets the test binary play sactl: testscript installs it in $PATH
 // under that name and runs cmd.Main when a story says "exec sactl ...".
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(stopsCluster{m}, map[string]func(){
 		"sactl":     func() { os.Exit(cmd.Main()) },
 		"meanwhile": func() { os.Exit(meanwhileMain(os.Args[1:])) },
 	})
 }
+
+// stopsCluster runs the tests and then stops the PostgreSQL cluster they
+// started, if any (SACTL_TEST_BACKEND=postgres).
+type stopsCluster struct{ m *testing.M }
+
+func (s stopsCluster) Run() int { return storetest.Main(s.m) }
 
 // TestScripts runs the CLI stories in testdata/script (STYLE.md, layer 3).
 //
@@ -154,6 +164,15 @@ func scriptParams(t *testing.T, remote *remoteRun) testscript.Params {
 			// Under -race, each sactl process would otherwise sleep 1 s at exit.
 			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			env.Setenv("SACTL_DB", filepath.Join(env.WorkDir, "sactl.db"))
+			if storetest.OnPostgres() {
+				// The same stories on a fresh PostgreSQL database (R-DB-4),
+				// whose master key every process is given (R-KEY-10).
+				env.Setenv("SACTL_DB", pgtest.URL(t))
+				env.Setenv("PGTEST_PASSWORD", pgtest.Password(t)) // which no output may show
+				var key [32]byte
+				rand.Read(key[:])
+				env.Setenv("SACTL_MASTER_KEY", base64.StdEncoding.EncodeToString(key[:]))
+			}
 			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
 			env.Setenv("XDG_DATA_HOME", filepath.Join(env.WorkDir, "data"))
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, "config"))
@@ -176,6 +195,9 @@ func scriptParams(t *testing.T, remote *remoteRun) testscript.Params {
 		Condition: func(cond string) (bool, error) {
 			if cond == "remote" {
 				return remote != nil, nil
+			}
+			if cond == "postgres" {
+				return storetest.OnPostgres(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
