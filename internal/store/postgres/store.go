@@ -105,14 +105,30 @@ var errRollback = errors.New("rollback")
 // deadlock (40P01), as writers touching the same rows in different orders
 // can, is run again from the start, at most maxAttempts times, after a
 // jittered, growing wait.
+//
+// A transaction that fails after one of its statements broke a uniqueness
+// constraint is run again once, at once. Here, unlike SQLite, a writer's
+// check ("is this name free?") can pass while a concurrent writer inserts
+// the same name; the insert then waits for that writer and fails once it
+// has committed. Run again, fn checks against the committed row, which is
+// what it would have seen on SQLite, whose writers run one after another:
+// the business made meanwhile is found, the name taken meanwhile is
+// reported by the check that guards it. fn may turn the violation into an
+// error of its own (wrapUnique in the service does), so the transaction
+// notes it. A violation with no check before it simply happens again.
 func (s *Store) Write(ctx context.Context, dryRun bool, fn func(store.Tx) error) error {
 	wait := firstWait
+	retriedUnique := false
 	for attempt := 1; ; attempt++ {
-		err := s.write(ctx, fn, dryRun)
+		unique, err := s.write(ctx, fn, dryRun)
 		if errors.Is(err, errRollback) {
 			return nil
 		}
-		if err == nil || !retryable(err) || attempt == maxAttempts {
+		if err != nil && unique && !retriedUnique {
+			retriedUnique = true
+			continue
+		}
+		if err == nil || !retryable(err) || attempt >= maxAttempts {
 			return err
 		}
 		select {
@@ -124,25 +140,28 @@ func (s *Store) Write(ctx context.Context, dryRun bool, fn func(store.Tx) error)
 	}
 }
 
-func (s *Store) write(ctx context.Context, fn func(store.Tx) error, dryRun bool) error {
+// write runs fn in one transaction; unique reports whether a statement of
+// it broke a uniqueness constraint.
+func (s *Store) write(ctx context.Context, fn func(store.Tx) error, dryRun bool) (unique bool, err error) {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
 	if err != nil {
-		return s.errorf("begin write", err)
+		return false, s.errorf("begin write", err)
 	}
 	// After a commit this does nothing; after an error it ends the
 	// transaction (when ctx is done, pgx closes the connection instead,
 	// which ends it on the server).
 	defer tx.Rollback(ctx)
-	if err := fn(&Tx{tx: tx, ctx: ctx}); err != nil {
-		return err
+	t := &Tx{tx: tx, ctx: ctx}
+	if err := fn(t); err != nil {
+		return t.uniqueViolated, err
 	}
 	if dryRun {
-		return errRollback
+		return false, errRollback
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return s.errorf("commit", err)
+		return t.uniqueViolated, s.errorf("commit", err)
 	}
-	return nil
+	return false, nil
 }
 
 // Read runs fn in a read-only REPEATABLE READ transaction: one consistent
@@ -172,6 +191,9 @@ func (s *Store) errorf(what string, err error) error {
 type Tx struct {
 	tx  pgx.Tx
 	ctx context.Context
+	// uniqueViolated is set when a statement broke a uniqueness
+	// constraint (see Write).
+	uniqueViolated bool
 }
 
 // LockBusiness takes an advisory lock on the business for the rest of the
@@ -195,6 +217,7 @@ const businessLockSeed = 0x73616374_6c627a00 // "sactlbz"
 func (t *Tx) exec(q string, args ...any) (pgconn.CommandTag, error) {
 	tag, err := t.tx.Exec(t.ctx, q, args...)
 	if isUniqueViolation(err) {
+		t.uniqueViolated = true
 		err = fmt.Errorf("%w: %w", store.ErrUniqueViolation, err)
 	}
 	return tag, err
