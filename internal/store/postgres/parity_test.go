@@ -282,6 +282,19 @@ func readers() map[string]func(store.Tx) (any, error) {
 		"UserTokenByHash":       func(tx store.Tx) (any, error) { return two(tx.UserTokenByHash([32]byte{9, 1})) },
 		"UserTokens":            func(tx store.Tx) (any, error) { return tx.UserTokens("usr_1") },
 		"CountUserTokens":       func(tx store.Tx) (any, error) { return tx.CountUserTokens(b) },
+		// What PostgreSQL text cannot hold (a NUL, invalid UTF-8) matches
+		// nothing, as on SQLite, instead of failing the query.
+		"BusinessByName NUL":     func(tx store.Tx) (any, error) { return two(tx.BusinessByName("acme\x00")) },
+		"PrincipalByID bad":      func(tx store.Tx) (any, error) { return two(tx.PrincipalByID(b, "sa_1\xff")) },
+		"LiveUserByEmail NUL":    func(tx store.Tx) (any, error) { return two(tx.LiveUserByEmail(b, "Ada@x\x00")) },
+		"GroupByName NUL":        func(tx store.Tx) (any, error) { return two(tx.GroupByName(b, "ops\x00")) },
+		"APINameTaken NUL":       func(tx store.Tx) (any, error) { return tx.APINameTaken(b, "bot\x00") },
+		"List prefix NUL":        list(store.PrincipalFilter{Prefix: "b\x00", IncludeOthers: true}),
+		"ListAudit actor bad":    audit(store.AuditQuery{ActorID: "sa_1\xff"}),
+		"ListAudit limit NUL":    audit(store.AuditQuery{ActorID: "\x00", Limit: 2}),
+		"AuditHead NUL":          func(tx store.Tx) (any, error) { return tx.AuditHead("biz_0\x00") },
+		"KeysOf NUL":             func(tx store.Tx) (any, error) { return tx.KeysOf("sa_1\x00") },
+		"MintedTokenRevoked bad": func(tx store.Tx) (any, error) { return tx.MintedTokenRevoked(b, "tok_1\xff") },
 	}
 }
 

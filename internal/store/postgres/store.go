@@ -17,12 +17,15 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/store"
 )
 
@@ -178,8 +181,8 @@ func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 // retryable reports whether err is a transaction's conflict with a
 // concurrent one, which running it again resolves.
 func retryable(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+	code := sqlState(err)
+	return code == "40001" || code == "40P01"
 }
 
 // errorf names the database in an error of the connection, with no secret in it.
@@ -216,25 +219,86 @@ const businessLockSeed = 0x73616374_6c627a00 // "sactlbz"
 // store.ErrUniqueViolation (with the driver's error still reachable).
 func (t *Tx) exec(q string, args ...any) (pgconn.CommandTag, error) {
 	tag, err := t.tx.Exec(t.ctx, q, args...)
-	if isUniqueViolation(err) {
+	switch {
+	case isUniqueViolation(err):
 		t.uniqueViolated = true
 		err = fmt.Errorf("%w: %w", store.ErrUniqueViolation, err)
+	case sqlState(err) == "22021":
+		// PostgreSQL text holds no NUL character (and no invalid UTF-8),
+		// which SQLite would store: the caller's value cannot be kept here.
+		// (A statement's WHERE only ever names rows read before, which
+		// cannot hold one.)
+		err = domain.Invalidf("a value holds a NUL character or invalid UTF-8, which PostgreSQL cannot store")
 	}
 	return tag, err
 }
 
-func (t *Tx) query(q string, args ...any) (pgx.Rows, error) {
+// query runs a query. One whose arguments PostgreSQL text cannot hold (a
+// NUL character, invalid UTF-8: a name an operator typed, say) matches no
+// row, as no stored value can equal them; SQLite, which compares them,
+// finds none either.
+func (t *Tx) query(q string, args ...any) (rows, error) {
+	if !storable(args) {
+		return emptyResult{}, nil
+	}
 	return t.tx.Query(t.ctx, q, args...)
 }
 
+// queryRow runs a query for one row; see query for unstorable arguments.
 func (t *Tx) queryRow(q string, args ...any) pgx.Row {
+	if !storable(args) {
+		return emptyResult{}
+	}
 	return t.tx.QueryRow(t.ctx, q, args...)
 }
 
+// count runs a SELECT count(*); see query for unstorable arguments.
+func (t *Tx) count(q string, args ...any) (int, error) {
+	var n int
+	if !storable(args) {
+		return 0, nil
+	}
+	err := t.tx.QueryRow(t.ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+// storable reports whether PostgreSQL text can hold every string of args.
+func storable(args []any) bool {
+	for _, a := range args {
+		if s, ok := a.(string); ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
+			return false
+		}
+	}
+	return true
+}
+
+// rows is what the queries read of a result: pgx.Rows, or emptyResult.
+type rows interface {
+	Next() bool
+	Scan(...any) error
+	Close()
+	Err() error
+}
+
+// emptyResult is the result of a query that can match nothing: no rows,
+// and as a pgx.Row, pgx.ErrNoRows.
+type emptyResult struct{}
+
+func (emptyResult) Next() bool        { return false }
+func (emptyResult) Scan(...any) error { return pgx.ErrNoRows }
+func (emptyResult) Close()            {}
+func (emptyResult) Err() error        { return nil }
+
 // isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY violation (23505).
-func isUniqueViolation(err error) bool {
+func isUniqueViolation(err error) bool { return sqlState(err) == "23505" }
+
+// sqlState is the SQLSTATE of a server error, "" for any other error.
+func sqlState(err error) string {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
 }
 
 // constraintOf is the name of the constraint err broke, if it is a server error.

@@ -690,3 +690,15 @@ func TestWriteRacingInsertRunsAgain(t *testing.T) {
 		t.Fatalf("%d attempts, found %v; want 3, one writer finding the other's business", n, found)
 	}
 }
+
+// PostgreSQL text cannot hold a NUL character, which SQLite stores: such a
+// value is the caller's to change (invalid), not an internal error.
+func TestNULIsInvalid(t *testing.T) {
+	st, _ := openTest(t)
+	err := st.Write(context.Background(), false, func(tx store.Tx) error {
+		return tx.InsertBusiness(domain.Business{ID: "biz_1", Name: "a\x00b", CreatedAt: t0})
+	})
+	if domain.KindOf(err) != domain.KindInvalid || !strings.Contains(err.Error(), "NUL") {
+		t.Fatalf("a NUL in a name: %v (kind %s)", err, domain.KindOf(err))
+	}
+}
