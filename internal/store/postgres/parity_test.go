@@ -33,6 +33,14 @@ func fill(t *testing.T, st store.Store) {
 				return err
 			}
 		}
+		// The ends of what both can hold: the zero time, the last microsecond of 9999.
+		if err := tx.InsertBusiness(domain.Business{ID: "biz_zero", Name: "zero", CreatedAt: time.Time{}}); err != nil {
+			return err
+		}
+		if err := tx.InsertBusiness(domain.Business{ID: "biz_max", Name: "max",
+			CreatedAt: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)}); err != nil {
+			return err
+		}
 		b := "biz_0"
 		accounts := []domain.Account{
 			{ID: "sa_3", AccountType: domain.TypeIntegration, Name: "Zapier Sync", APIName: "zapier-sync", Email: "zapier@x"},
@@ -48,6 +56,7 @@ func fill(t *testing.T, st store.Store) {
 			a.CreatedAt, a.UpdatedAt, a.CreatedBy = t0, t0.Add(time.Duration(i)*time.Minute), "system"
 			if a.ID == "sa_2" {
 				a.CreatedBy = "sa_1"
+				a.UpdatedAt = a.UpdatedAt.In(time.FixedZone("CET", 3600)) // stored, and read, as UTC
 			}
 			if a.ID == "sa_1" {
 				a.CreatedBy = "sa_3"
