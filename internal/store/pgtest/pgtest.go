@@ -84,9 +84,13 @@ func Main(m *testing.M) int {
 // initdb and pg_ctl are found (and, as root, runuser and a postgres user
 // to run them as), else what is missing.
 func Available() error {
-	_, err := tools()
+	_, err := findTools()
 	return err
 }
+
+// findTools finds the programs (a variable so that this package's tests
+// can pretend there are none).
+var findTools = tools
 
 // URL returns the URL of a new, empty database on the test binary's
 // cluster (started on first use), which is dropped when t ends. Without
@@ -220,7 +224,7 @@ func (c *cluster) url(db string) string {
 const dirPrefix = "sactl-pgtest-"
 
 func start() (*cluster, error) {
-	ts, err := tools()
+	ts, err := findTools()
 	if err != nil {
 		return nil, err
 	}

@@ -71,6 +71,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			st, url := openTest(t)
 			fill(t, st)
 			handEdit(t, url, c.edits...)

@@ -111,6 +111,7 @@ func TestHandEditedValues(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.table+"."+c.column+"="+c.value, func(t *testing.T) {
+			t.Parallel()
 			st, url := openTest(t)
 			fill(t, st)
 			handEdit(t, url, c.edits...)

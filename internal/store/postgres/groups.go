@@ -33,7 +33,7 @@ func scanGroup(r scanner) (domain.Group, error) {
 
 // scanGroups reads every group of rows, then their permissions (the rows
 // are closed first: one connection runs one query at a time).
-func (t *Tx) scanGroups(rows pgx.Rows, err error) ([]domain.Group, error) {
+func (t *Tx) scanGroups(rows rows, err error) ([]domain.Group, error) {
 	if err != nil {
 		return nil, err
 	}

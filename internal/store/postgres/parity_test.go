@@ -33,6 +33,14 @@ func fill(t *testing.T, st store.Store) {
 				return err
 			}
 		}
+		// The ends of what both can hold: the zero time, the last microsecond of 9999.
+		if err := tx.InsertBusiness(domain.Business{ID: "biz_zero", Name: "zero", CreatedAt: time.Time{}}); err != nil {
+			return err
+		}
+		if err := tx.InsertBusiness(domain.Business{ID: "biz_max", Name: "max",
+			CreatedAt: time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)}); err != nil {
+			return err
+		}
 		b := "biz_0"
 		accounts := []domain.Account{
 			{ID: "sa_3", AccountType: domain.TypeIntegration, Name: "Zapier Sync", APIName: "zapier-sync", Email: "zapier@x"},
@@ -48,6 +56,7 @@ func fill(t *testing.T, st store.Store) {
 			a.CreatedAt, a.UpdatedAt, a.CreatedBy = t0, t0.Add(time.Duration(i)*time.Minute), "system"
 			if a.ID == "sa_2" {
 				a.CreatedBy = "sa_1"
+				a.UpdatedAt = a.UpdatedAt.In(time.FixedZone("CET", 3600)) // stored, and read, as UTC
 			}
 			if a.ID == "sa_1" {
 				a.CreatedBy = "sa_3"
@@ -282,6 +291,19 @@ func readers() map[string]func(store.Tx) (any, error) {
 		"UserTokenByHash":       func(tx store.Tx) (any, error) { return two(tx.UserTokenByHash([32]byte{9, 1})) },
 		"UserTokens":            func(tx store.Tx) (any, error) { return tx.UserTokens("usr_1") },
 		"CountUserTokens":       func(tx store.Tx) (any, error) { return tx.CountUserTokens(b) },
+		// What PostgreSQL text cannot hold (a NUL, invalid UTF-8) matches
+		// nothing, as on SQLite, instead of failing the query.
+		"BusinessByName NUL":     func(tx store.Tx) (any, error) { return two(tx.BusinessByName("acme\x00")) },
+		"PrincipalByID bad":      func(tx store.Tx) (any, error) { return two(tx.PrincipalByID(b, "sa_1\xff")) },
+		"LiveUserByEmail NUL":    func(tx store.Tx) (any, error) { return two(tx.LiveUserByEmail(b, "Ada@x\x00")) },
+		"GroupByName NUL":        func(tx store.Tx) (any, error) { return two(tx.GroupByName(b, "ops\x00")) },
+		"APINameTaken NUL":       func(tx store.Tx) (any, error) { return tx.APINameTaken(b, "bot\x00") },
+		"List prefix NUL":        list(store.PrincipalFilter{Prefix: "b\x00", IncludeOthers: true}),
+		"ListAudit actor bad":    audit(store.AuditQuery{ActorID: "sa_1\xff"}),
+		"ListAudit limit NUL":    audit(store.AuditQuery{ActorID: "\x00", Limit: 2}),
+		"AuditHead NUL":          func(tx store.Tx) (any, error) { return tx.AuditHead("biz_0\x00") },
+		"KeysOf NUL":             func(tx store.Tx) (any, error) { return tx.KeysOf("sa_1\x00") },
+		"MintedTokenRevoked bad": func(tx store.Tx) (any, error) { return tx.MintedTokenRevoked(b, "tok_1\xff") },
 	}
 }
 

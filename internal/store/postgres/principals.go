@@ -191,24 +191,19 @@ func escapeLike(s string) string {
 
 // CountPrincipals counts non-archived principals of a business by type.
 func (t *Tx) CountPrincipals(businessID string, typ domain.AccountType) (int, error) {
-	var n int
-	err := t.queryRow(`SELECT count(*) FROM principals WHERE business_id = $1 AND account_type = $2
-		AND archived_at IS NULL`, businessID, string(typ)).Scan(&n)
-	return n, err
+	return t.count(`SELECT count(*) FROM principals WHERE business_id = $1 AND account_type = $2
+		AND archived_at IS NULL`, businessID, string(typ))
 }
 
 // CountServiceAccounts counts non-archived service accounts of every type.
 func (t *Tx) CountServiceAccounts(businessID string) (int, error) {
-	var n int
-	err := t.queryRow(`SELECT count(*) FROM principals WHERE business_id = $1 AND account_type <> 'human'
-		AND archived_at IS NULL`, businessID).Scan(&n)
-	return n, err
+	return t.count(`SELECT count(*) FROM principals WHERE business_id = $1 AND account_type <> 'human'
+		AND archived_at IS NULL`, businessID)
 }
 
 // APINameTaken reports whether an api_name is used in a business, archived accounts included.
 func (t *Tx) APINameTaken(businessID, apiName string) (bool, error) {
-	var n int
-	err := t.queryRow(`SELECT count(*) FROM principals WHERE business_id = $1 AND api_name = $2`, businessID, apiName).Scan(&n)
+	n, err := t.count(`SELECT count(*) FROM principals WHERE business_id = $1 AND api_name = $2`, businessID, apiName)
 	return n > 0, err
 }
 

@@ -17,12 +17,15 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/store"
 )
 
@@ -105,14 +108,30 @@ var errRollback = errors.New("rollback")
 // deadlock (40P01), as writers touching the same rows in different orders
 // can, is run again from the start, at most maxAttempts times, after a
 // jittered, growing wait.
+//
+// A transaction that fails after one of its statements broke a uniqueness
+// constraint is run again once, at once. Here, unlike SQLite, a writer's
+// check ("is this name free?") can pass while a concurrent writer inserts
+// the same name; the insert then waits for that writer and fails once it
+// has committed. Run again, fn checks against the committed row, which is
+// what it would have seen on SQLite, whose writers run one after another:
+// the business made meanwhile is found, the name taken meanwhile is
+// reported by the check that guards it. fn may turn the violation into an
+// error of its own (wrapUnique in the service does), so the transaction
+// notes it. A violation with no check before it simply happens again.
 func (s *Store) Write(ctx context.Context, dryRun bool, fn func(store.Tx) error) error {
 	wait := firstWait
+	retriedUnique := false
 	for attempt := 1; ; attempt++ {
-		err := s.write(ctx, fn, dryRun)
+		unique, err := s.write(ctx, fn, dryRun)
 		if errors.Is(err, errRollback) {
 			return nil
 		}
-		if err == nil || !retryable(err) || attempt == maxAttempts {
+		if err != nil && unique && !retriedUnique {
+			retriedUnique = true
+			continue
+		}
+		if err == nil || !retryable(err) || attempt >= maxAttempts {
 			return err
 		}
 		select {
@@ -124,25 +143,28 @@ func (s *Store) Write(ctx context.Context, dryRun bool, fn func(store.Tx) error)
 	}
 }
 
-func (s *Store) write(ctx context.Context, fn func(store.Tx) error, dryRun bool) error {
+// write runs fn in one transaction; unique reports whether a statement of
+// it broke a uniqueness constraint.
+func (s *Store) write(ctx context.Context, fn func(store.Tx) error, dryRun bool) (unique bool, err error) {
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
 	if err != nil {
-		return s.errorf("begin write", err)
+		return false, s.errorf("begin write", err)
 	}
 	// After a commit this does nothing; after an error it ends the
 	// transaction (when ctx is done, pgx closes the connection instead,
 	// which ends it on the server).
 	defer tx.Rollback(ctx)
-	if err := fn(&Tx{tx: tx, ctx: ctx}); err != nil {
-		return err
+	t := &Tx{tx: tx, ctx: ctx}
+	if err := fn(t); err != nil {
+		return t.uniqueViolated, err
 	}
 	if dryRun {
-		return errRollback
+		return false, errRollback
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return s.errorf("commit", err)
+		return t.uniqueViolated, s.errorf("commit", err)
 	}
-	return nil
+	return false, nil
 }
 
 // Read runs fn in a read-only REPEATABLE READ transaction: one consistent
@@ -159,8 +181,8 @@ func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 // retryable reports whether err is a transaction's conflict with a
 // concurrent one, which running it again resolves.
 func retryable(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+	code := sqlState(err)
+	return code == "40001" || code == "40P01"
 }
 
 // errorf names the database in an error of the connection, with no secret in it.
@@ -172,6 +194,9 @@ func (s *Store) errorf(what string, err error) error {
 type Tx struct {
 	tx  pgx.Tx
 	ctx context.Context
+	// uniqueViolated is set when a statement broke a uniqueness
+	// constraint (see Write).
+	uniqueViolated bool
 }
 
 // LockBusiness takes an advisory lock on the business for the rest of the
@@ -194,24 +219,86 @@ const businessLockSeed = 0x73616374_6c627a00 // "sactlbz"
 // store.ErrUniqueViolation (with the driver's error still reachable).
 func (t *Tx) exec(q string, args ...any) (pgconn.CommandTag, error) {
 	tag, err := t.tx.Exec(t.ctx, q, args...)
-	if isUniqueViolation(err) {
+	switch {
+	case isUniqueViolation(err):
+		t.uniqueViolated = true
 		err = fmt.Errorf("%w: %w", store.ErrUniqueViolation, err)
+	case sqlState(err) == "22021":
+		// PostgreSQL text holds no NUL character (and no invalid UTF-8),
+		// which SQLite would store: the caller's value cannot be kept here.
+		// (A statement's WHERE only ever names rows read before, which
+		// cannot hold one.)
+		err = domain.Invalidf("a value holds a NUL character or invalid UTF-8, which PostgreSQL cannot store")
 	}
 	return tag, err
 }
 
-func (t *Tx) query(q string, args ...any) (pgx.Rows, error) {
+// query runs a query. One whose arguments PostgreSQL text cannot hold (a
+// NUL character, invalid UTF-8: a name an operator typed, say) matches no
+// row, as no stored value can equal them; SQLite, which compares them,
+// finds none either.
+func (t *Tx) query(q string, args ...any) (rows, error) {
+	if !storable(args) {
+		return emptyResult{}, nil
+	}
 	return t.tx.Query(t.ctx, q, args...)
 }
 
+// queryRow runs a query for one row; see query for unstorable arguments.
 func (t *Tx) queryRow(q string, args ...any) pgx.Row {
+	if !storable(args) {
+		return emptyResult{}
+	}
 	return t.tx.QueryRow(t.ctx, q, args...)
 }
 
+// count runs a SELECT count(*); see query for unstorable arguments.
+func (t *Tx) count(q string, args ...any) (int, error) {
+	var n int
+	if !storable(args) {
+		return 0, nil
+	}
+	err := t.tx.QueryRow(t.ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+// storable reports whether PostgreSQL text can hold every string of args.
+func storable(args []any) bool {
+	for _, a := range args {
+		if s, ok := a.(string); ok && (strings.IndexByte(s, 0) >= 0 || !utf8.ValidString(s)) {
+			return false
+		}
+	}
+	return true
+}
+
+// rows is what the queries read of a result: pgx.Rows, or emptyResult.
+type rows interface {
+	Next() bool
+	Scan(...any) error
+	Close()
+	Err() error
+}
+
+// emptyResult is the result of a query that can match nothing: no rows,
+// and as a pgx.Row, pgx.ErrNoRows.
+type emptyResult struct{}
+
+func (emptyResult) Next() bool        { return false }
+func (emptyResult) Scan(...any) error { return pgx.ErrNoRows }
+func (emptyResult) Close()            {}
+func (emptyResult) Err() error        { return nil }
+
 // isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY violation (23505).
-func isUniqueViolation(err error) bool {
+func isUniqueViolation(err error) bool { return sqlState(err) == "23505" }
+
+// sqlState is the SQLSTATE of a server error, "" for any other error.
+func sqlState(err error) string {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "23505"
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
 }
 
 // constraintOf is the name of the constraint err broke, if it is a server error.

@@ -518,6 +518,9 @@ func TestLockBusinessIsPerBusiness(t *testing.T) {
 	addBusiness(t, st, "biz_1")
 	addBusiness(t, st, "biz_2")
 	held, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	releaseNow := func() { once.Do(func() { close(release) }) }
+	defer releaseNow() // on a failure too, or the store could not close
 	done := make(chan error, 1)
 	go func() {
 		done <- st.Write(ctx, false, func(tx store.Tx) error {
@@ -541,7 +544,7 @@ func TestLockBusinessIsPerBusiness(t *testing.T) {
 	if err := st.Write(short, false, func(tx store.Tx) error { return tx.LockBusiness("biz_1") }); err == nil {
 		t.Fatal("a second writer took the lock of a business held by another")
 	}
-	close(release)
+	releaseNow()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -630,5 +633,72 @@ func TestWriteCancelled(t *testing.T) {
 	st.Read(ctx, func(tx store.Tx) (err error) { s, err = tx.Settings("biz_1"); return err })
 	if len(s) != 0 {
 		t.Fatalf("a cancelled write left %v", s)
+	}
+}
+
+// A writer whose check passed while a concurrent writer inserted the same
+// name is run again once, and then sees the committed row, as it would on
+// SQLite, where writers run one after another: here it finds the business
+// the other made, even though fn hid the unique violation behind an error
+// of its own (as the service's wrapUnique does).
+func TestWriteRacingInsertRunsAgain(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	var stores [2]*Store
+	for i := range stores {
+		st, err := Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		stores[i] = st
+	}
+	var checked sync.WaitGroup
+	checked.Add(2)
+	var attempts atomic.Int32
+	found := make([]bool, 2)
+	errs := make(chan error, 2)
+	for i, st := range stores {
+		go func() {
+			first := true
+			errs <- st.Write(ctx, false, func(tx store.Tx) error {
+				attempts.Add(1)
+				_, ok, err := tx.BusinessByName("default")
+				if err != nil || ok {
+					found[i] = ok
+					return err
+				}
+				if first {
+					first = false
+					checked.Done()
+					checked.Wait() // both checked before either inserts
+				}
+				err = tx.InsertBusiness(domain.Business{ID: fmt.Sprintf("biz_%d", i), Name: "default", CreatedAt: t0})
+				if store.IsUniqueViolation(err) {
+					return errors.New(`business "default" already exists`)
+				}
+				return err
+			})
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a writer that lost the race: %v", err)
+		}
+	}
+	if n := attempts.Load(); n != 3 || found[0] == found[1] {
+		t.Fatalf("%d attempts, found %v; want 3, one writer finding the other's business", n, found)
+	}
+}
+
+// PostgreSQL text cannot hold a NUL character, which SQLite stores: such a
+// value is the caller's to change (invalid), not an internal error.
+func TestNULIsInvalid(t *testing.T) {
+	st, _ := openTest(t)
+	err := st.Write(context.Background(), false, func(tx store.Tx) error {
+		return tx.InsertBusiness(domain.Business{ID: "biz_1", Name: "a\x00b", CreatedAt: t0})
+	})
+	if domain.KindOf(err) != domain.KindInvalid || !strings.Contains(err.Error(), "NUL") {
+		t.Fatalf("a NUL in a name: %v (kind %s)", err, domain.KindOf(err))
 	}
 }

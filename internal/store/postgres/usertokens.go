@@ -68,9 +68,7 @@ func (t *Tx) UserTokens(principalID string) ([]domain.UserToken, error) {
 
 // CountUserTokens counts the business's tokens that are not revoked.
 func (t *Tx) CountUserTokens(businessID string) (int, error) {
-	var n int
-	err := t.queryRow(`SELECT count(*) FROM user_tokens WHERE business_id = $1 AND revoked_at IS NULL`, businessID).Scan(&n)
-	return n, err
+	return t.count(`SELECT count(*) FROM user_tokens WHERE business_id = $1 AND revoked_at IS NULL`, businessID)
 }
 
 // RevokeUserToken marks a token revoked.
