@@ -4,15 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/service"
+	"github.com/sactl/sactl/internal/store/pgtest"
 	"github.com/sactl/sactl/internal/testdb"
 )
 
@@ -89,5 +91,33 @@ func TestBackupWhileInUseIsConsistent(t *testing.T) {
 		if accounts < 10 || createdEvents != accounts || keys != accounts || keyEvents != accounts {
 			t.Errorf("%s: %d accounts, %d creation events, %d keys, %d key events: not one snapshot", b, accounts, createdEvents, keys, keyEvents)
 		}
+	}
+}
+
+// On a server database "serve init" makes the master key file at once, to
+// be copied to every replica before any starts (R-KEY-10): none of them
+// then ever makes a key of its own, and a replica given a different one
+// refuses to start.
+func TestServeInitOnPostgreSQLMakesTheKeyFile(t *testing.T) {
+	db := pgtest.URL(t)
+	dir := t.TempDir()
+	mk := filepath.Join(dir, "master.key")
+	env := map[string]string{"SACTL_DB": db, "XDG_CONFIG_HOME": filepath.Join(dir, "config")}
+	if code, _, e := runCLI(t, env, "serve", "init"); code != 2 || !strings.Contains(e, "needs its master key") {
+		t.Fatalf("serve init on PostgreSQL without a master key: exit %d, %q; want 2", code, e)
+	}
+	if code, _, e := runCLI(t, env, "serve", "init", "--master-key-file", mk); code != 0 {
+		t.Fatalf("serve init: %s", e)
+	}
+	fi, err := os.Stat(mk)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("serve init made no 0600 master key file: %v", err)
+	}
+	other := filepath.Join(dir, "other.key")
+	if code, _, e := runCLI(t, env, "--master-key-file", other, "sa", "list"); code == 0 || !strings.Contains(e, other) {
+		t.Fatalf("a different master key file was accepted (exit %d, %q); want a refusal naming it", code, e)
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Fatal("sactl made a new master key in place of the missing one")
 	}
 }

@@ -155,6 +155,13 @@ already has user tokens. Pipe it into "sactl profile add --token-stdin".` + cmdu
 			if err != nil {
 				return err
 			}
+			if cmdutil.IsServerDatabase(path) {
+				// Make the master key file now, to copy to every replica
+				// before any starts, so none ever makes its own (R-KEY-10).
+				if err := svc.SealDataKey(c.Context()); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintln(f.IOStreams.Out, tok.Secret)
 			fmt.Fprintf(f.IOStreams.ErrOut, "created admin user %s with token %s: store it now, it is not shown again\n", u.Email, tok.ID)
 			return nil

@@ -109,6 +109,10 @@ func (f *Factory) MasterKey(db string) service.MasterKey {
 	return service.LocalMasterKey(db)
 }
 
+// IsServerDatabase reports whether db is a server database (a postgres://
+// URL) rather than a file.
+func IsServerDatabase(db string) bool { return dsn.IsURL(db) }
+
 // NeedMasterKey refuses a server database without a master key given:
 // its replicas must all use the same one, so sactl never picks one for
 // them (R-KEY-10). A database file has its default, <db>.masterkey.

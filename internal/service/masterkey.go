@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"io/fs"
 	"os"
 	"sync"
@@ -229,4 +230,19 @@ func RotateMasterKey(ctx context.Context, st *DB, m MasterKey, actor Actor, newF
 		return m.path, n, nil
 	}
 	return newFile, n, nil
+}
+
+// SealDataKey makes sure the business has a data key sealed under the
+// master key (R-KEY-10), creating the master key file when the database
+// holds nothing sealed yet. "serve init" runs it on a server database, so
+// the key file exists to be copied to every replica before any of them
+// starts: no replica ever makes a key of its own.
+func (s *Service) SealDataKey(ctx context.Context) error {
+	return s.write(ctx, api.Mutation{}, func(t *txn) error {
+		if err := t.allow(OpServerInit); err != nil {
+			return err
+		}
+		_, err := t.dataKey(true)
+		return err
+	})
 }
