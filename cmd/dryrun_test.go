@@ -2,7 +2,6 @@ package cmd_test
 
 import (
 	"context"
-	"github.com/sactl/sactl/internal/api"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sactl/sactl/cmd"
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"

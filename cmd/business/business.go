@@ -2,11 +2,12 @@
 package business
 
 import (
+	"github.com/spf13/cobra"
+
 	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/spf13/cobra"
 )
 
 // NewCmdBusiness is "sactl business".

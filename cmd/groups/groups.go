@@ -2,15 +2,16 @@
 package groups
 
 import (
-	"github.com/sactl/sactl/internal/api"
 	"strconv"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/spf13/cobra"
 )
 
 // NewCmdGroups is "sactl groups".

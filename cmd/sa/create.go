@@ -1,9 +1,10 @@
 package sa
 
 import (
+	"github.com/spf13/cobra"
+
 	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
-	"github.com/spf13/cobra"
 )
 
 // createOptions are the inputs of "sa create".

@@ -2,14 +2,15 @@ package sa
 
 import (
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/spf13/cobra"
 )
 
 // NewCmdKeys is "sactl sa keys" (SPEC §3).

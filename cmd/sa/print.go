@@ -1,11 +1,11 @@
 package sa
 
 import (
-	"github.com/sactl/sactl/internal/api"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/output"

@@ -2,11 +2,12 @@ package sa
 
 import (
 	"context"
-	"github.com/sactl/sactl/internal/api"
 
+	"github.com/spf13/cobra"
+
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/spf13/cobra"
 )
 
 // stateOptions are the inputs of suspend, resume and archive.

@@ -1,12 +1,12 @@
 package sa
 
 import (
-	"github.com/sactl/sactl/internal/api"
+	"github.com/spf13/cobra"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/spf13/cobra"
 )
 
 // NewCmdToken is "sactl sa token" (R-TOK-1).

@@ -1,11 +1,12 @@
 package sa
 
 import (
+	"github.com/spf13/cobra"
+
 	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/spf13/cobra"
 )
 
 // newCmdTokenList is "sactl sa token list" (R-TOK-4).

@@ -1,10 +1,11 @@
 package sa
 
 import (
+	"github.com/spf13/cobra"
+
 	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
-	"github.com/spf13/cobra"
 )
 
 // updateOptions are the inputs of "sa update".

@@ -2,11 +2,12 @@
 package settings
 
 import (
+	"github.com/spf13/cobra"
+
 	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/spf13/cobra"
 )
 
 // NewCmdSettings is "sactl settings".

@@ -2,10 +2,11 @@
 package tokens
 
 import (
+	"github.com/spf13/cobra"
+
 	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/spf13/cobra"
 )
 
 // NewCmdTokens is "sactl tokens" (R-TOK-2).

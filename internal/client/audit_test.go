@@ -3,7 +3,6 @@ package client_test
 import (
 	"context"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/client"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/server"

@@ -1,10 +1,11 @@
 package cmdutil
 
 import (
-	"github.com/sactl/sactl/internal/api"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sactl/sactl/internal/api"
 )
 
 type completer func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective)

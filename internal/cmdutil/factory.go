@@ -7,12 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
 	"os"
 	"os/user"
 	"path/filepath"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/client"
 	"github.com/sactl/sactl/internal/config"
 	"github.com/sactl/sactl/internal/domain"

@@ -3,13 +3,14 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
+
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
-	"github.com/spf13/cobra"
 )
 
 // MutationFlags are --yes and --dry-run (R-CLI-2).

@@ -2,12 +2,13 @@ package cmdutil
 
 import (
 	"context"
-	"github.com/sactl/sactl/internal/api"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/iostreams"
 	"github.com/sactl/sactl/internal/output"
-	"github.com/spf13/cobra"
 )
 
 // Base is embedded in every command's options: its dependencies, made lazily.

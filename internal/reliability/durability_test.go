@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 
 	"modernc.org/sqlite"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/sactl/sactl/internal/testdb"
 )

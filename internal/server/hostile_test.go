@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/service"
 )

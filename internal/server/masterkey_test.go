@@ -1,11 +1,11 @@
 package server
 
 import (
-	"github.com/sactl/sactl/internal/api"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/service"
 )
 

@@ -2,13 +2,13 @@ package server
 
 import (
 	"encoding/base64"
-	"github.com/sactl/sactl/internal/api"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 )
 

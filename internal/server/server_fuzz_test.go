@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
 	"hash/fnv"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +19,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/sactl/sactl/internal/testdb"

@@ -2,10 +2,10 @@ package service
 
 import (
 	"errors"
-	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 )
 

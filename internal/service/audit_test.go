@@ -4,12 +4,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
-	"github.com/sactl/sactl/internal/store/storetest"
 	"strings"
 	"testing"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store/storetest"
 )
 
 // tamper runs SQL on the database behind sactl's back, with the append-only

@@ -2,9 +2,9 @@ package service
 
 import (
 	"context"
-	"github.com/sactl/sactl/internal/api"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/store"
 )

@@ -3,8 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
-	"github.com/sactl/sactl/internal/store/storetest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +11,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store/storetest"
 )
 
 // The concurrency test runs workers as separate processes: this test binary

@@ -1,12 +1,12 @@
 package service
 
 import (
-	"github.com/sactl/sactl/internal/api"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 )
 

@@ -2,9 +2,9 @@ package service_test
 
 import (
 	"context"
-	"github.com/sactl/sactl/internal/api"
 	"testing"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/service"
 	"github.com/sactl/sactl/internal/service/escalationtest"
 	"github.com/sactl/sactl/internal/testdb"

@@ -3,11 +3,11 @@ package service
 import (
 	"context"
 	"errors"
-	"github.com/sactl/sactl/internal/api"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/store/dsn"
 	"github.com/sactl/sactl/internal/store/storetest"

@@ -1,11 +1,11 @@
 package service
 
 import (
-	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 )
 

@@ -7,16 +7,16 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"github.com/sactl/sactl/internal/api"
-	"github.com/sactl/sactl/internal/store/storetest"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
+	"github.com/sactl/sactl/internal/store/storetest"
 )
 
 func (e *env) verify(s *Service, cred string) domain.Verification {

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
 	"io/fs"
 	"os"
 	"sync"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/store"

@@ -1,9 +1,9 @@
 package service
 
 import (
-	"github.com/sactl/sactl/internal/api"
 	"testing"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 )
 

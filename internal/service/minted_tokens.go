@@ -3,10 +3,10 @@ package service
 import (
 	"context"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/store"

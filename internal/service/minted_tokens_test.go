@@ -3,11 +3,11 @@ package service
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 )
 

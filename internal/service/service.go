@@ -9,10 +9,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"github.com/sactl/sactl/internal/api"
 	"regexp"
 	"time"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
 	"github.com/sactl/sactl/internal/store"

@@ -2,8 +2,8 @@ package service
 
 import (
 	"context"
-	"github.com/sactl/sactl/internal/api"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 )
 

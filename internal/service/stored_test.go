@@ -1,10 +1,10 @@
 package service
 
 import (
-	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 )
 

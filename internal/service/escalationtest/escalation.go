@@ -15,10 +15,10 @@ package escalationtest
 import (
 	"context"
 	"fmt"
-	"github.com/sactl/sactl/internal/api"
 	"strings"
 	"testing"
 
+	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 )
 
