@@ -8,7 +8,6 @@ import (
 	"sort"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sactl/sactl/internal/store"
 )
@@ -50,8 +49,8 @@ func migrations() ([]migration, error) {
 	return ms, nil
 }
 
-// The migration lock (R-DB-4) is a session advisory lock in the two-key
-// form ("sact", 1), apart from the one-key space of the business locks.
+// The migration lock (R-DB-4) is an advisory lock in the two-key form
+// ("sact", 1), apart from the one-key space of the business locks.
 const (
 	migrationLockClass = 0x73616374 // "sact"
 	migrationLockID    = 1
@@ -85,6 +84,11 @@ func schemaVersion(ctx context.Context, q querier) (int, error) {
 // migration lock: replicas starting together on a new database queue on
 // it, and those that come second find nothing left to do. A database
 // newer than this binary is refused.
+//
+// The lock is transaction-scoped (pg_advisory_xact_lock), taken first in
+// the transaction that migrates: it goes with the transaction however that
+// ends, with no unlock to forget or to fail, and it holds even behind a
+// pooler that runs each transaction on a different server session.
 func (s *Store) migrate(ctx context.Context) error {
 	ms, err := migrations()
 	if err != nil {
@@ -100,20 +104,16 @@ func (s *Store) migrate(ctx context.Context) error {
 	if current > len(ms) {
 		return s.tooNew(current, len(ms))
 	}
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1, $2)`, migrationLockClass, migrationLockID); err != nil {
-		conn.Release()
-		return fmt.Errorf("take the migration lock: %w", err)
-	}
-	defer unlock(ctx, conn)
-	return pgx.BeginTxFunc(ctx, conn, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
+	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, migrationLockClass, migrationLockID); err != nil {
+			return fmt.Errorf("take the migration lock: %w", err)
+		}
 		if _, err := tx.Exec(ctx, createVersions); err != nil {
 			return err
 		}
-		// Read again under the lock: another process may have migrated.
+		// Read again under the lock (each statement of a READ COMMITTED
+		// transaction sees what committed before it): another process may
+		// have migrated meanwhile.
 		current, err := schemaVersion(ctx, tx)
 		if err != nil {
 			return err
@@ -136,18 +136,6 @@ func (s *Store) migrate(ctx context.Context) error {
 
 func (s *Store) tooNew(current, latest int) error {
 	return fmt.Errorf("database %s has schema version %d, newer than this sactl (%d): upgrade sactl", s.location, current, latest)
-}
-
-// unlock releases the migration lock and the connection. A connection on
-// which the unlock fails is closed instead of going back to the pool, so
-// that the lock, which is held by the session, goes with it.
-func unlock(ctx context.Context, conn *pgxpool.Conn) {
-	if _, err := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1, $2)`,
-		migrationLockClass, migrationLockID); err != nil {
-		conn.Hijack().Close(context.WithoutCancel(ctx))
-		return
-	}
-	conn.Release()
 }
 
 // Migrations reports the open database's schema version against this binary's.

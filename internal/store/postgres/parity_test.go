@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/store"
+	"github.com/sactl/sactl/internal/store/pgtest"
 	"github.com/sactl/sactl/internal/store/sqlite"
 )
 
@@ -319,6 +321,18 @@ func TestSameAsSQLite(t *testing.T) {
 	}
 	defer lite.Close()
 	pg, _ := openTest(t)
+	// One version numbering: a version names the same schema on both, and a
+	// migration added to one backend needs its twin in the other.
+	if a, b := must(t)(lite.Migrations(ctx)), must(t)(pg.Migrations(ctx)); !reflect.DeepEqual(a, b) {
+		t.Fatalf("migrations: PostgreSQL %+v, SQLite %+v", b, a)
+	}
+	empty := filepath.Join(t.TempDir(), "new.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := must(t)(sqlite.Status(ctx, empty)), must(t)(Status(ctx, pgtest.URL(t))); !reflect.DeepEqual(a, b) {
+		t.Fatalf("a new database: PostgreSQL %+v, SQLite %+v", b, a)
+	}
 	fill(t, lite)
 	fill(t, pg)
 	for name, read := range readers() {
@@ -388,5 +402,16 @@ func TestSameAsSQLite(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("after writes, %s:\n got %+v\nwant %+v (SQLite)", name, got, want)
 		}
+	}
+}
+
+// must(t)(v, err) is v, or the end of the test.
+func must(t *testing.T) func(store.MigrationStatus, error) store.MigrationStatus {
+	return func(v store.MigrationStatus, err error) store.MigrationStatus {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
 }

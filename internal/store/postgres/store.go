@@ -8,7 +8,7 @@
 // concurrently: a write transaction is READ COMMITTED, and Tx.LockBusiness
 // takes a transaction-scoped advisory lock per business, which serialises
 // the check-then-act writes of one business across processes and
-// replicas. Migrations run under a session advisory lock.
+// replicas. Migrations run under an advisory lock too.
 package postgres
 
 import (
@@ -30,13 +30,13 @@ import (
 )
 
 // Store is an open PostgreSQL database: one pgx pool serving both read
-// and write transactions.
+// and write transactions. The URL's pool_* parameters set it up
+// (pool_max_conns: by default 4, or one per CPU if more).
 //
-// pgxpool rather than database/sql over pgx's stdlib adapter: the migrator
-// must hold a session advisory lock on one connection for as long as it
-// works (pool.Acquire gives it that connection), transactions take their
-// isolation level and access mode directly, and errors, command tags and
-// timestamptz values come back typed without a second pool in between.
+// pgxpool rather than database/sql over pgx's stdlib adapter: transactions
+// take their isolation level and access mode directly, and errors, command
+// tags and timestamptz values come back typed, with no second pool in
+// between.
 type Store struct {
 	pool     *pgxpool.Pool
 	location string // the URL with its password replaced (never a secret)
