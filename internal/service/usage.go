@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -82,13 +84,17 @@ func (u *Usage) Flush(ctx context.Context) error {
 	if len(keys) == 0 && len(tokens) == 0 {
 		return nil
 	}
+	// In id order, so replicas flushing at once take their row locks in
+	// the same order and never deadlock each other (PostgreSQL, R-DB-4).
 	err := u.st.Write(ctx, false, func(tx store.Tx) error {
-		for id, k := range keys {
+		for _, id := range slices.Sorted(maps.Keys(keys)) {
+			k := keys[id]
 			if err := tx.TouchKey(id, k.principalID, k.at, lastUsedEvery); err != nil {
 				return err
 			}
 		}
-		for id, at := range tokens {
+		for _, id := range slices.Sorted(maps.Keys(tokens)) {
+			at := tokens[id]
 			if err := tx.TouchUserToken(id, at, lastUsedEvery); err != nil {
 				return err
 			}
