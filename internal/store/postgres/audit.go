@@ -168,10 +168,10 @@ func (t *Tx) ListAudit(businessID string, q store.AuditQuery, fn func(domain.Aud
 		e.Time = p.time("time", tm)
 		if cred.Valid {
 			e.Actor.Credential = &domain.ActorCredential{}
-			p.object("actor_credential", cred.String, e.Actor.Credential)
+			p.Object("actor_credential", cred.String, e.Actor.Credential)
 		}
-		if p.object("details", details, &e.Details); p.err != nil {
-			return p.err
+		if p.Object("details", details, &e.Details); p.Err != nil {
+			return p.Err
 		}
 		if err := fn(e); err != nil {
 			return err

@@ -42,7 +42,7 @@ func scanBusiness(r scanner) (domain.Business, error) {
 	}
 	p := parseRow("businesses", b.ID)
 	b.CreatedAt = p.time("created_at", created)
-	return b, p.err
+	return b, p.Err
 }
 
 // ListBusinesses returns every business by name.

@@ -28,7 +28,7 @@ func scanGroup(r scanner) (domain.Group, error) {
 	p := parseRow("groups", g.ID)
 	g.CreatedAt, g.UpdatedAt = p.time("created_at", created), p.time("updated_at", updated)
 	g.Permissions = domain.Permissions{}
-	return g, p.err
+	return g, p.Err
 }
 
 // scanGroups reads every group of rows, then their permissions (the rows
@@ -89,7 +89,7 @@ func scanPermission(r scanner) (domain.Level, string, error) {
 		return 0, "", err
 	}
 	p := parseRow("group_permissions", group+" (permission "+key+")")
-	return p.level("level", level), key, p.err
+	return p.Level("level", level), key, p.Err
 }
 
 // GroupByName finds a group by case-insensitive name.

@@ -25,7 +25,7 @@ func scanKey(r scanner) (domain.Key, error) {
 	k.CreatedAt = p.time("created_at", created)
 	k.ExpiresAt, k.DisabledAt = p.timePtr("expires_at", expires), p.timePtr("disabled_at", disabled)
 	k.LastUsedAt = p.timePtr("last_used_at", lastUsed)
-	return k, p.err
+	return k, p.Err
 }
 
 // KeysOf lists an account's keys, oldest first (ties in insertion order,
@@ -238,8 +238,8 @@ func (t *Tx) SigningKeys(businessID string) ([]store.SigningKeyRow, error) {
 			return nil, err
 		}
 		p := parseRow("signing_keys", r.ID)
-		if r.CreatedAt, r.RetiredAt = p.time("created_at", created), p.timePtr("retired_at", retired); p.err != nil {
-			return nil, p.err
+		if r.CreatedAt, r.RetiredAt = p.time("created_at", created), p.timePtr("retired_at", retired); p.Err != nil {
+			return nil, p.Err
 		}
 		out = append(out, r)
 	}

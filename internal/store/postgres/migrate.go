@@ -4,8 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,39 +13,8 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations are the embedded schema versions, 1, 2, … with no gap: the
-// same numbers as SQLite's, so a version means the same schema on both.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, e := range entries {
-		var v int
-		if _, err := fmt.Sscanf(e.Name(), "%04d_", &v); err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a 4-digit version", e.Name())
-		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: expected version %d", m.name, i+1)
-		}
-	}
-	return ms, nil
-}
+// migrations are the embedded schema versions (store.Migrations).
+func migrations() ([]store.Migration, error) { return store.Migrations(migrationFS, "migrations") }
 
 // The migration lock (R-DB-4) is an advisory lock in the two-key form
 // ("sact", 1), apart from the one-key space of the business locks.
@@ -122,12 +89,12 @@ func (s *Store) migrate(ctx context.Context) error {
 			return s.tooNew(current, len(ms))
 		}
 		for _, m := range ms[current:] {
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, now())`,
-				m.version, m.name); err != nil {
-				return fmt.Errorf("migration %s: %w", m.name, err)
+				m.Version, m.Name); err != nil {
+				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
 		}
 		return nil
@@ -154,8 +121,8 @@ func migrationStatus(version int) (store.MigrationStatus, error) {
 	}
 	st := store.MigrationStatus{Version: version, Latest: len(ms), Pending: []string{}}
 	for _, m := range ms {
-		if m.version > st.Version {
-			st.Pending = append(st.Pending, m.name)
+		if m.Version > st.Version {
+			st.Pending = append(st.Pending, m.Name)
 		}
 	}
 	return st, nil

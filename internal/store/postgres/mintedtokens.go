@@ -26,8 +26,8 @@ func scanMintedToken(r scanner) (store.MintedTokenRow, error) {
 	}
 	p := parseRow("minted_tokens", m.ID)
 	m.IssuedAt, m.ExpiresAt = p.time("issued_at", issued), p.time("expires_at", expires)
-	if m.RevokedAt = p.timePtr("revoked_at", revoked); p.err != nil {
-		return m, p.err
+	if m.RevokedAt = p.timePtr("revoked_at", revoked); p.Err != nil {
+		return m, p.Err
 	}
 	if execution != "" {
 		m.Execution = &execution

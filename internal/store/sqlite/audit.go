@@ -77,7 +77,7 @@ func (t *Tx) AuditHead(businessID string) (domain.AuditHead, error) {
 	}
 	p := parseRow("businesses", businessID)
 	h.Seq = p.int("audit_head_seq", seq)
-	return h, p.err
+	return h, p.Err
 }
 
 // ListAudit calls fn for each matching event, oldest first, streaming rows
@@ -158,10 +158,10 @@ func (t *Tx) ListAudit(businessID string, q store.AuditQuery, fn func(domain.Aud
 		e.Time = p.time("time", tm)
 		if cred.Valid {
 			e.Actor.Credential = &domain.ActorCredential{}
-			p.object("actor_credential", cred.String, e.Actor.Credential)
+			p.Object("actor_credential", cred.String, e.Actor.Credential)
 		}
-		if p.object("details", details, &e.Details); p.err != nil {
-			return p.err
+		if p.Object("details", details, &e.Details); p.Err != nil {
+			return p.Err
 		}
 		if err := fn(e); err != nil {
 			return err

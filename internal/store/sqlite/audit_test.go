@@ -29,9 +29,9 @@ func TestMigration7NumbersEventsPerBusiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, m := range ms {
-		if m.version < 7 {
-			if _, err := db.Exec(m.sql); err != nil {
-				t.Fatalf("%s: %v", m.name, err)
+		if m.Version < 7 {
+			if _, err := db.Exec(m.SQL); err != nil {
+				t.Fatalf("%s: %v", m.Name, err)
 			}
 		}
 	}

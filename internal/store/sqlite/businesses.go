@@ -42,7 +42,7 @@ func (t *Tx) oneBusiness(where string, arg any) (b domain.Business, ok bool, err
 func parseBusiness(id, created string) (time.Time, error) {
 	p := parseRow("businesses", id)
 	t := p.time("created_at", created)
-	return t, p.err
+	return t, p.Err
 }
 
 // ListBusinesses returns every business by name.

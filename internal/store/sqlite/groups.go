@@ -28,7 +28,7 @@ func scanGroup(r scanner) (domain.Group, error) {
 	g.Builtin, g.Protected = p.bool("builtin", builtin), p.bool("protected", protected)
 	g.CreatedAt, g.UpdatedAt = p.time("created_at", created), p.time("updated_at", updated)
 	g.Permissions = domain.Permissions{}
-	return g, p.err
+	return g, p.Err
 }
 
 func (t *Tx) fillPermissions(gs []domain.Group) error {
@@ -67,7 +67,7 @@ func scanPermission(r scanner) (domain.Level, string, error) {
 		return 0, "", err
 	}
 	p := parseRow("group_permissions", group+" (permission "+key+")")
-	return p.level("level", level), key, p.err
+	return p.Level("level", level), key, p.Err
 }
 
 // GroupByName finds a group by case-insensitive name.

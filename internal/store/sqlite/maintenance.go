@@ -95,8 +95,8 @@ func Status(ctx context.Context, path string) (store.MigrationStatus, error) {
 		return st, fmt.Errorf("read database %s: %w", path, err)
 	}
 	for _, m := range ms {
-		if m.version > st.Version {
-			st.Pending = append(st.Pending, m.name)
+		if m.Version > st.Version {
+			st.Pending = append(st.Pending, m.Name)
 		}
 	}
 	return st, nil

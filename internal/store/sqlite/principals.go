@@ -27,13 +27,13 @@ func scanPrincipal(r scanner) (domain.Account, error) {
 		return a, err
 	}
 	p := parseRow("principals", a.ID)
-	a.AccountType = p.accountType("account_type", typ)
+	a.AccountType = p.AccountType("account_type", typ)
 	a.APIName = apiName.String
 	a.CreatedAt, a.UpdatedAt = p.time("created_at", created), p.time("updated_at", updated)
 	a.SuspendedAt, a.ArchivedAt = p.timePtr("suspended_at", suspended), p.timePtr("archived_at", archived)
 	a.LastUsedAt = p.timePtr("last_used_at", lastUsed)
 	a.Groups = []string{}
-	return a, p.err
+	return a, p.Err
 }
 
 // finish fills in the group names of accounts (their status is the
@@ -258,8 +258,8 @@ func (t *Tx) CreatorChain(businessID, id string) ([]store.CreatorLink, error) {
 			return nil, err
 		}
 		p := parseRow("principals", l.ID)
-		if l.AccountType = p.accountType("account_type", typ); p.err != nil {
-			return nil, p.err
+		if l.AccountType = p.AccountType("account_type", typ); p.Err != nil {
+			return nil, p.Err
 		}
 		out = append(out, l)
 	}

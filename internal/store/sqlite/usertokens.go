@@ -24,7 +24,7 @@ func scanUserToken(r scanner) (store.UserTokenRow, error) {
 	u.CreatedAt = p.time("created_at", created)
 	u.ExpiresAt, u.RevokedAt = p.timePtr("expires_at", expires), p.timePtr("revoked_at", revoked)
 	u.LastUsedAt = p.timePtr("last_used_at", used)
-	return u, p.err
+	return u, p.Err
 }
 
 // InsertUserToken stores a user token by its hash.

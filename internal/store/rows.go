@@ -1,0 +1,92 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+
+	"github.com/sactl/sactl/internal/domain"
+)
+
+// RowParser parses the stored values of one row that need more than a
+// Scan, keeping the first that fails (R-DB-6), so a backend's scanner
+// reads its columns in a row and checks Err once at the end. Backends add
+// the parsers of their own column types (times, booleans) with Fail.
+type RowParser struct {
+	Table, Row string
+	Err        error
+}
+
+// ParseRow starts parsing a row of table, named by row (its id).
+func ParseRow(table, row string) *RowParser { return &RowParser{Table: table, Row: row} }
+
+// Fail records that column's stored v is not as (the first failure wins).
+func (p *RowParser) Fail(column string, v any, as string) {
+	if p.Err == nil {
+		p.Err = &StoredValueError{Table: p.Table, Column: column, Row: p.Row, Value: v, As: as}
+	}
+}
+
+// Level reads a permission level.
+func (p *RowParser) Level(column, s string) domain.Level {
+	l, err := domain.ParseLevel(s)
+	if err != nil {
+		p.Fail(column, s, "a permission level")
+	}
+	return l
+}
+
+// AccountType reads one of the account types of SPEC §1.
+func (p *RowParser) AccountType(column, s string) domain.AccountType {
+	switch t := domain.AccountType(s); t {
+	case domain.TypeHuman, domain.TypeAutomation, domain.TypeIntegration, domain.TypeAPIKey:
+		return t
+	}
+	p.Fail(column, s, "an account type")
+	return ""
+}
+
+// Object reads a JSON object into v, a pointer to a map or a struct.
+func (p *RowParser) Object(column, s string, v any) {
+	if len(s) == 0 || s[0] != '{' || json.Unmarshal([]byte(s), v) != nil {
+		p.Fail(column, s, "a JSON object")
+	}
+}
+
+// Migration is one embedded schema version of a backend.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations reads a backend's embedded migrations from dir of fsys: files
+// named NNNN_name.sql, versions 1, 2, … with no gap, so that a version
+// means the same schema on every backend.
+func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	for _, e := range entries {
+		var v int
+		if _, err := fmt.Sscanf(e.Name(), "%04d_", &v); err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a 4-digit version", e.Name())
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, Name: e.Name(), SQL: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	for i, m := range ms {
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("migration %s: expected version %d", m.Name, i+1)
+		}
+	}
+	return ms, nil
+}
