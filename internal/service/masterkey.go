@@ -186,6 +186,11 @@ func RotateMasterKey(ctx context.Context, st *DB, m MasterKey, actor Actor, newF
 	}
 	n := 0
 	err = st.Write(ctx, false, func(tx store.Tx) error {
+		// No business is created, and no data key sealed, beside the
+		// rotation: each would stay under the old key (R-KEY-10).
+		if err := tx.LockAll(); err != nil {
+			return err
+		}
 		cur, err := m.Load(false)
 		if err != nil {
 			return err

@@ -51,6 +51,12 @@ type Tx interface {
 	// change between the two. A backend whose write transactions are
 	// already serial (SQLite) does nothing.
 	LockBusiness(businessID string) error
+	// LockAll serialises this write transaction with every write of every
+	// business (LockBusiness waits for it, and it for them): for a change
+	// that spans businesses, such as sealing every data key under a new
+	// master key (R-KEY-10), which must not miss a business created or a
+	// key sealed meanwhile.
+	LockAll() error
 	AppendAudit(businessID string, e *domain.AuditEvent) error
 	AuditHead(businessID string) (domain.AuditHead, error)
 	ListAudit(businessID string, q AuditQuery, fn func(domain.AuditEvent) error) error

@@ -205,10 +205,30 @@ type Tx struct {
 // commits or rolls back, and then sees what it wrote. The key is a 64-bit
 // hash of the business id; two businesses sharing one only serialise more
 // than needed.
+//
+// It first takes the all-businesses lock shared, so LockAll waits for
+// every business's writes and they for it; every write takes the two in
+// the same order, so they never deadlock each other.
 func (t *Tx) LockBusiness(businessID string) error {
-	_, err := t.tx.Exec(t.ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, $2))`, businessID, businessLockSeed)
+	_, err := t.tx.Exec(t.ctx, `SELECT pg_advisory_xact_lock_shared($3, $4), pg_advisory_xact_lock(hashtextextended($1, $2))`,
+		businessID, businessLockSeed, allLockClass, allLockID)
 	return err
 }
+
+// LockAll takes the all-businesses lock exclusively for the rest of the
+// transaction: no business's write runs beside it (R-KEY-10's master key
+// rotation reseals every business at once).
+func (t *Tx) LockAll() error {
+	_, err := t.tx.Exec(t.ctx, `SELECT pg_advisory_xact_lock($1, $2)`, allLockClass, allLockID)
+	return err
+}
+
+// The all-businesses lock is ("sact", 2) in the two-key space, beside the
+// migration lock ("sact", 1).
+const (
+	allLockClass int32 = 0x73616374 // "sact"
+	allLockID    int32 = 2
+)
 
 // businessLockSeed keeps sactl's business locks apart from the advisory
 // locks of other programs hashing the same text. The migration lock uses

@@ -215,6 +215,9 @@ var errReadOnly = errors.New("write in a read-only transaction")
 // so it already excludes every other writer of the file.
 func (t *Tx) LockBusiness(string) error { return nil }
 
+// LockAll does nothing, for the same reason.
+func (t *Tx) LockAll() error { return nil }
+
 // exec runs a statement; a broken uniqueness constraint comes back as
 // store.ErrUniqueViolation.
 func (t *Tx) exec(q string, args ...any) (sql.Result, error) {

@@ -41,6 +41,40 @@ func concurrently(n int, fn func(i int) error) []error {
 }
 
 var concurrencyTests = []test{
+	{"LockAllExcludesBusinessWrites", func(s *suite) {
+		// R-KEY-10: a change spanning businesses (a master key rotation)
+		// holds LockAll; a business's write waits for it, and so sees
+		// what it committed.
+		b := s.business("acme")
+		locked := make(chan struct{})
+		errs := make(chan error, 2)
+		go func() {
+			errs <- s.st.Write(s.ctx, false, func(tx store.Tx) error {
+				if err := tx.LockAll(); err != nil {
+					return err
+				}
+				if err := tx.PutSetting(b.ID, "marker", "before"); err != nil {
+					return err
+				}
+				close(locked)
+				time.Sleep(300 * time.Millisecond)
+				return tx.PutSetting(b.ID, "marker", "all")
+			})
+		}()
+		<-locked
+		var seen string
+		errs <- s.st.Write(s.ctx, false, func(tx store.Tx) error {
+			if err := tx.LockBusiness(b.ID); err != nil {
+				return err
+			}
+			set, err := tx.Settings(b.ID)
+			seen = set["marker"]
+			return err
+		})
+		s.ok("the LockAll write", <-errs)
+		s.ok("the business write", <-errs)
+		s.same("what the business write saw after LockAll's write", seen, "all")
+	}},
 	{"NoLostUpdates", func(s *suite) {
 		// Read a counter, write it plus one: no increment is lost.
 		b := s.business("acme")
