@@ -22,14 +22,10 @@ type MigrationStatus = store.MigrationStatus
 // automation account and built-in groups (R-SA-4, R-PERM-2). Many
 // processes may do this at once on a new database: the check and the
 // creation share one write transaction, and a process that loses the race
-// to create it (a unique violation, on a backend whose writers run
-// concurrently) finds the business made by the winner.
+// to create it (on a backend whose writers run concurrently) finds the
+// business made by the winner.
 func Open(ctx context.Context, st store.Store) (*DB, error) {
-	var exists bool
-	err := st.Read(ctx, func(tx store.Tx) (err error) {
-		_, exists, err = tx.BusinessByName(DefaultBusiness)
-		return err
-	})
+	exists, err := hasBusiness(ctx, st, DefaultBusiness)
 	if err == nil && !exists {
 		err = st.Write(ctx, false, func(tx store.Tx) error {
 			if _, ok, err := tx.BusinessByName(DefaultBusiness); err != nil || ok {
@@ -38,8 +34,12 @@ func Open(ctx context.Context, st store.Store) (*DB, error) {
 			_, err := createBusiness(tx, time.Now().UTC(), systemActor, DefaultBusiness, "")
 			return err
 		})
-		if store.IsUniqueViolation(err) {
-			err = nil
+		if err != nil {
+			// Another process may have created it meanwhile (its unique
+			// name is the referee): then there is nothing to do.
+			if exists, rerr := hasBusiness(ctx, st, DefaultBusiness); rerr == nil && exists {
+				err = nil
+			}
 		}
 	}
 	if err != nil {
@@ -47,6 +47,14 @@ func Open(ctx context.Context, st store.Store) (*DB, error) {
 		return nil, err
 	}
 	return &DB{Store: st}, nil
+}
+
+func hasBusiness(ctx context.Context, st store.Store, name string) (exists bool, err error) {
+	err = st.Read(ctx, func(tx store.Tx) (err error) {
+		_, exists, err = tx.BusinessByName(name)
+		return err
+	})
+	return exists, err
 }
 
 // Read runs fn in a read transaction of the store, whose accounts come
