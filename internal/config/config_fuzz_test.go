@@ -3,22 +3,15 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/sactl/sactl/internal/msgcheck"
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
 	"testing"
-	"unicode"
 
 	"github.com/sactl/sactl/internal/domain"
 )
-
-// credentialRun is what looks like a credential: a prefix of R-KEY-1
-// (sak_), R-USER-2 (sau_) or R-TOK-1 (sat_) and what follows it in those
-// formats' alphabets. A message may show at most a hint of one: the prefix
-// and 4 characters.
-var credentialRun = regexp.MustCompile(`sa[ktu]_[0-9A-Za-z_.\-]{5,}`)
 
 // lineProblem says how msg, an error about the inputs in, would break
 // R-CLI-4 once cmd's printError has joined its lines with spaces: it must
@@ -30,12 +23,12 @@ func lineProblem(msg string, in ...string) string {
 		return fmt.Sprintf("message is %d bytes long", len(line))
 	}
 	for _, r := range line {
-		if breaksLine(r) && r != '\t' {
+		if msgcheck.BreaksLine(r) && r != '\t' {
 			return fmt.Sprintf("message holds %U, which breaks its line", r)
 		}
 	}
 	for _, s := range in {
-		for _, m := range credentialRun.FindAllString(s, -1) {
+		for _, m := range msgcheck.CredentialRun.FindAllString(s, -1) {
 			if strings.Contains(line, m[:9]) {
 				return fmt.Sprintf("message shows more of the credential-looking %q than its hint", m)
 			}
@@ -143,12 +136,4 @@ func checkResolve(t *testing.T, cfg File, flagProfile, content string) {
 			t.Fatalf("Resolve(%q) = %+v, not its profile %+v", flagProfile, r, p)
 		}
 	}
-}
-
-// breaksLine says whether r, printed to a terminal, breaks a one-line
-// message or rearranges it: a control character (C0, C1, DEL), a line or
-// paragraph separator, or a bidirectional formatting character.
-func breaksLine(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u061C' || r == '\u200E' || r == '\u200F' ||
-		(r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/sactl/sactl/internal/msgcheck"
 	"hash/fnv"
 	"net/http"
 	"net/http/httptest"
@@ -12,12 +13,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
@@ -220,11 +218,11 @@ func checkAnswer(t *testing.T, what string, rec *httptest.ResponseRecorder, in .
 	if want := api.StatusOf(domain.Kind(code)); rec.Code != want && rec.Code != 405 && rec.Code != 413 && rec.Code != 415 {
 		t.Fatalf("%s: code %s answered with status %d, want %d", what, code, rec.Code, want)
 	}
-	if p := messageProblem(msg, in...); p != "" {
+	if p := msgcheck.Problem(msg, in...); p != "" {
 		t.Fatalf("%s: %d %s: %s: %q", what, rec.Code, code, p, msg)
 	}
 	if hint, _ := e["hint"].(string); hint != "" {
-		if p := messageProblem(hint, in...); p != "" {
+		if p := msgcheck.Problem(hint, in...); p != "" {
 			t.Fatalf("%s: hint: %s: %q", what, p, hint)
 		}
 	}
@@ -397,7 +395,7 @@ func FuzzIntrospectForm(f *testing.F) {
 		// The answer never echoes the credential asked about (only the
 		// fixture's own, known ones are active, and their answers hold ids).
 		for _, v := range in {
-			for _, m := range credentialRun.FindAllString(v, -1) {
+			for _, m := range msgcheck.CredentialRun.FindAllString(v, -1) {
 				if strings.Contains(rec.Body.String(), m[:9]) {
 					t.Fatalf("introspect %q: the answer holds %q: %s", body, m[:9], rec.Body)
 				}
@@ -488,60 +486,4 @@ func requestTarget(q string) string {
 		}
 	}
 	return b.String()
-}
-
-// credentialRun is what looks like a credential: a prefix of R-KEY-1
-// (sak_), R-USER-2 (sau_) or R-TOK-1 (sat_) and what follows it in those
-// formats' alphabets. A message may show at most a hint of one.
-var credentialRun = regexp.MustCompile(`sa[ktu]_[0-9A-Za-z_.\-]{5,}`)
-
-// messageProblem says how msg, a message made from the inputs in, breaks
-// R-CLI-4, or "": one line (see breaksLine) of bounded length, no more of a
-// credential-looking input than its hint (the prefix and 4 characters),
-// no more than 80 characters of any one input.
-func messageProblem(msg string, in ...string) string {
-	if len(msg) > 2048 {
-		return fmt.Sprintf("message is %d bytes long", len(msg))
-	}
-	for _, r := range msg {
-		if breaksLine(r) {
-			return fmt.Sprintf("message holds %U, which breaks its line", r)
-		}
-	}
-	for _, s := range in {
-		t := strings.TrimSpace(s)
-		for _, v := range []string{s, t, strings.ToLower(t)} {
-			for _, m := range credentialRun.FindAllString(v, -1) {
-				if strings.Contains(msg, m[:9]) {
-					return fmt.Sprintf("message shows more of the credential-looking %q than its hint", m)
-				}
-			}
-			if cut, long := firstRunes(v, 81); long {
-				q := strconv.Quote(cut)
-				if strings.Contains(msg, cut) || strings.Contains(msg, q[1:len(q)-1]) {
-					return "message quotes more than 80 characters of one input"
-				}
-			}
-		}
-	}
-	return ""
-}
-
-// firstRunes returns the first n runes of s (an invalid byte counts as one)
-// and whether s has that many.
-func firstRunes(s string, n int) (string, bool) {
-	i := 0
-	for ; n > 0 && i < len(s); n-- {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-	}
-	return s[:i], n == 0
-}
-
-// breaksLine says whether r, printed to a terminal, breaks a one-line
-// message or rearranges it: a control character (C0, C1, DEL), a line or
-// paragraph separator, or a bidirectional formatting character.
-func breaksLine(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == '\u061C' || r == '\u200E' || r == '\u200F' ||
-		(r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }
