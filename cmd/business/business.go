@@ -59,7 +59,9 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.Business, error) {
-				return backend.ListBusinesses(c.Context())
+				return api.All(func(p api.PageRequest) (api.Page[domain.Business], error) {
+					return backend.ListBusinesses(c.Context(), p)
+				})
 			}, func(bs []domain.Business) error { return printBusinesses(&opts, bs) })
 		},
 	}

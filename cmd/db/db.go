@@ -4,6 +4,7 @@ package db
 import (
 	"errors"
 	"fmt"
+	"github.com/sactl/sactl/internal/api"
 	"io"
 	"os"
 	"strconv"
@@ -166,7 +167,9 @@ wrong, after printing what.` + cmdutil.ExitStatusHelp,
 				res.MasterKey = err.Error()
 			}
 			operator := service.LocalActor(cmdutil.OSUser())
-			bs, err := service.New(st, operator, "").ListBusinesses(c.Context())
+			bs, err := api.All(func(p api.PageRequest) (api.Page[domain.Business], error) {
+				return service.New(st, operator, "").ListBusinesses(c.Context(), p)
+			})
 			if err != nil {
 				return err
 			}

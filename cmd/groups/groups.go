@@ -111,7 +111,9 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.Group, error) {
-				return backend.ListGroups(c.Context())
+				return api.All(func(p api.PageRequest) (api.Page[domain.Group], error) {
+					return backend.ListGroups(c.Context(), p)
+				})
 			}, func(gs []domain.Group) error { return printGroups(opts.IO, gs) })
 		},
 	}

@@ -124,7 +124,9 @@ Durations read like 36h, 14d, 2w or 1y.` + cmdutil.ExitStatusHelp,
 				return keysInventory(c, opts)
 			}
 			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.Key, error) {
-				return backend.ListKeys(c.Context(), args[0])
+				return api.All(func(p api.PageRequest) (api.Page[domain.Key], error) {
+					return backend.ListKeys(c.Context(), args[0], p)
+				})
 			}, func(ks []domain.Key) error { return printKeys(opts.IO, opts.Now(), ks) })
 		},
 	}
@@ -148,7 +150,10 @@ func keysInventory(c *cobra.Command, opts cmdutil.Base) error {
 		}
 	}
 	return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.KeyInventoryItem, error) {
-		return backend.ListAllKeys(c.Context(), req)
+		return api.All(func(p api.PageRequest) (api.Page[domain.KeyInventoryItem], error) {
+			req.PageRequest = p
+			return backend.ListAllKeys(c.Context(), req)
+		})
 	}, func(items []domain.KeyInventoryItem) error { return printInventory(opts.IO, opts.Now(), items) })
 }
 

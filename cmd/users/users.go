@@ -93,7 +93,10 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.User, error) {
-				return backend.ListUsers(c.Context(), req)
+				return api.All(func(p api.PageRequest) (api.Page[domain.User], error) {
+					req.PageRequest = p
+					return backend.ListUsers(c.Context(), req)
+				})
 			}, func(us []domain.User) error { return printUsers(opts.IO, opts.Now(), us) })
 		},
 	}

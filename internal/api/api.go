@@ -13,12 +13,22 @@ import (
 	"github.com/sactl/sactl/internal/domain"
 )
 
+// PageRequest asks a list for one page (R-SRV-6): at most Limit items (0:
+// domain.DefaultPage; at most domain.MaxPage) after Cursor, which is "" for
+// the first page, else the NextCursor of the page before, unchanged. Every
+// list but the audit log's pages so, in process and over HTTP alike; All
+// follows the cursors to the end.
+type PageRequest struct {
+	Limit  int    `json:"-"`
+	Cursor string `json:"-"`
+}
+
 // API is what the command line calls. *Service implements it over SQLite
 // (local mode); the HTTP client implements it over the server (remote mode).
 // Both must behave identically: one contract test suite runs against both.
 type API interface {
 	CreateAccount(ctx context.Context, req CreateAccountRequest) (CreatedAccount, error)
-	ListAccounts(ctx context.Context, req ListAccountsRequest) ([]domain.Account, error)
+	ListAccounts(ctx context.Context, req ListAccountsRequest) (Page[domain.Account], error)
 	GetAccount(ctx context.Context, ref string) (domain.Account, error)
 	UpdateAccount(ctx context.Context, req UpdateAccountRequest) (domain.Account, error)
 	SuspendAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error)
@@ -26,36 +36,36 @@ type API interface {
 	ArchiveAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error)
 	ChangeAccountGroups(ctx context.Context, req ChangeGroupsRequest) (domain.Account, error)
 
-	ListKeys(ctx context.Context, ref string) ([]domain.Key, error)
+	ListKeys(ctx context.Context, ref string, p PageRequest) (Page[domain.Key], error)
 	CreateKey(ctx context.Context, req CreateKeyRequest) (domain.Key, error)
 	RotateKeys(ctx context.Context, req RotateKeyRequest) (domain.Key, error)
 	DeleteKey(ctx context.Context, req KeyRequest) (domain.Key, error)
 	SetKeyEnabled(ctx context.Context, req KeyRequest, enabled bool) (domain.Key, error)
 	ShowKey(ctx context.Context, req KeyRequest) (domain.Key, error)
 	// ListAllKeys lists the keys of every account of the business (R-KEY-13).
-	ListAllKeys(ctx context.Context, req ListAllKeysRequest) ([]domain.KeyInventoryItem, error)
+	ListAllKeys(ctx context.Context, req ListAllKeysRequest) (Page[domain.KeyInventoryItem], error)
 	// Verify checks an API key or signed token; a bad credential is a
 	// result with Active false and a reason, not an error.
 	Verify(ctx context.Context, credential string) (domain.Verification, error)
 	MintToken(ctx context.Context, req MintTokenRequest) (domain.MintedToken, error)
 	RotateSigningKey(ctx context.Context, m Mutation) (string, error)
 	// ListTokens lists the business's live minted tokens (R-TOK-4).
-	ListTokens(ctx context.Context) ([]domain.TokenRecord, error)
+	ListTokens(ctx context.Context, p PageRequest) (Page[domain.TokenRecord], error)
 	// RevokeToken revokes a minted token by id before its expiry (R-TOK-4).
 	RevokeToken(ctx context.Context, id string, m Mutation) (domain.TokenRecord, error)
 
 	CreateUserToken(ctx context.Context, req CreateUserTokenRequest) (domain.UserToken, error)
-	ListUserTokens(ctx context.Context, ref string) ([]domain.UserToken, error)
+	ListUserTokens(ctx context.Context, ref string, p PageRequest) (Page[domain.UserToken], error)
 	RevokeUserToken(ctx context.Context, ref, tokenID string, m Mutation) (domain.UserToken, error)
 
 	CreateGroup(ctx context.Context, req CreateGroupRequest) (domain.Group, error)
-	ListGroups(ctx context.Context) ([]domain.Group, error)
+	ListGroups(ctx context.Context, p PageRequest) (Page[domain.Group], error)
 	GetGroup(ctx context.Context, name string) (domain.Group, error)
 	UpdateGroup(ctx context.Context, req UpdateGroupRequest) (domain.Group, error)
 	DeleteGroup(ctx context.Context, name string, m Mutation) (domain.Group, error)
 
 	CreateUser(ctx context.Context, req CreateUserRequest) (domain.User, error)
-	ListUsers(ctx context.Context, req ListUsersRequest) ([]domain.User, error)
+	ListUsers(ctx context.Context, req ListUsersRequest) (Page[domain.User], error)
 	GetUser(ctx context.Context, ref string) (domain.User, error)
 	UpdateUser(ctx context.Context, req UpdateUserRequest) (domain.User, error)
 	RemoveUser(ctx context.Context, ref string, m Mutation) (domain.User, error)
@@ -64,7 +74,7 @@ type API interface {
 	Seats(ctx context.Context) (domain.Seats, error)
 
 	CreateBusiness(ctx context.Context, req CreateBusinessRequest) (domain.Business, error)
-	ListBusinesses(ctx context.Context) ([]domain.Business, error)
+	ListBusinesses(ctx context.Context, p PageRequest) (Page[domain.Business], error)
 
 	GetSettings(ctx context.Context) ([]Setting, error)
 	SetSetting(ctx context.Context, req SetSettingRequest) (Setting, error)
@@ -99,6 +109,7 @@ type ListAccountsRequest struct {
 	Status   domain.Status `json:"status,omitempty"`
 	Group    string        `json:"group,omitempty"`
 	Archived bool          `json:"archived,omitempty"` // include archived accounts
+	PageRequest
 }
 
 // UpdateAccountRequest changes the fields that are not nil.
@@ -160,6 +171,7 @@ type CreateUserRequest struct {
 type ListUsersRequest struct {
 	Removed bool   `json:"removed,omitempty"` // include removed users
 	Group   string `json:"group,omitempty"`
+	PageRequest
 }
 
 // UpdateUserRequest changes the fields that are not nil.
@@ -266,6 +278,7 @@ type ListAllKeysRequest struct {
 	// more than this long ago (the comparison R-KEY-14's
 	// key_inactivity_limit makes).
 	UnusedFor *time.Duration `json:"unused_for,omitempty"`
+	PageRequest
 }
 
 // CreateUserTokenRequest makes a personal token for a user (R-USER-2).

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -47,8 +48,48 @@ func StatusOf(k domain.Kind) int {
 	return http.StatusInternalServerError
 }
 
-// Page is the list envelope of R-SRV-6.
+// Page is one page of a list, and the list envelope of R-SRV-6.
 type Page[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`
+}
+
+// AuditCursor is the list name of the audit log's cursors
+// (domain.EncodeCursor): they hold the sequence number of the last event
+// of a page. The log pages by itself (R-AUD-3), not through PageRequest.
+const AuditCursor = "audit"
+
+// NewPage makes a page of items followed by the page at cursor next ("":
+// none follows).
+func NewPage[T any](items []T, next string) Page[T] {
+	p := Page[T]{Items: items}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	if next != "" {
+		p.NextCursor = &next
+	}
+	return p
+}
+
+// All reads a whole list a page at a time, the largest pages allowed,
+// following each page's cursor to the next (list sets the PageRequest on
+// its request and calls the API).
+func All[T any](list func(PageRequest) (Page[T], error)) ([]T, error) {
+	out := []T{}
+	req := PageRequest{Limit: domain.MaxPage}
+	for {
+		p, err := list(req)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Items...)
+		if p.NextCursor == nil {
+			return out, nil
+		}
+		if *p.NextCursor == req.Cursor {
+			return nil, fmt.Errorf("a page gave back its own cursor %q", req.Cursor)
+		}
+		req.Cursor = *p.NextCursor
+	}
 }

@@ -144,24 +144,30 @@ func decodeError(status int, data []byte) error {
 
 func esc(s string) string { return url.PathEscape(s) }
 
-// all pages through a list endpoint.
-func all[T any](ctx context.Context, c *Client, path string, q url.Values) ([]T, error) {
+// page reads one page of a list endpoint (R-SRV-6); api.All follows the
+// cursors.
+func page[T any](ctx context.Context, c *Client, path string, q url.Values, p api.PageRequest) (api.Page[T], error) {
 	if q == nil {
 		q = url.Values{}
 	}
-	q.Set("limit", "1000")
-	out := []T{}
-	for {
-		var page api.Page[T]
-		if err := c.do(ctx, "GET", path, q, nil, &page); err != nil {
-			return nil, err
-		}
-		out = append(out, page.Items...)
-		if page.NextCursor == nil {
-			return out, nil
-		}
-		q.Set("cursor", *page.NextCursor)
+	if p.Limit != 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
 	}
+	if p.Cursor != "" {
+		q.Set("cursor", p.Cursor)
+	}
+	var out api.Page[T]
+	if err := c.do(ctx, "GET", path, q, nil, &out); err != nil {
+		return api.Page[T]{}, err
+	}
+	return api.NewPage(out.Items, deref(out.NextCursor)), nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func call[T any](ctx context.Context, c *Client, method, path string, q url.Values, body any) (T, error) {
@@ -178,7 +184,7 @@ func (c *Client) CreateAccount(ctx context.Context, req api.CreateAccountRequest
 }
 
 // ListAccounts implements api.API.
-func (c *Client) ListAccounts(ctx context.Context, req api.ListAccountsRequest) ([]domain.Account, error) {
+func (c *Client) ListAccounts(ctx context.Context, req api.ListAccountsRequest) (api.Page[domain.Account], error) {
 	q := url.Values{}
 	if req.Status != "" {
 		q.Set("status", string(req.Status))
@@ -189,7 +195,7 @@ func (c *Client) ListAccounts(ctx context.Context, req api.ListAccountsRequest) 
 	if req.Archived {
 		q.Set("archived", "true")
 	}
-	return all[domain.Account](ctx, c, "/api/v1/service-accounts", q)
+	return page[domain.Account](ctx, c, "/api/v1/service-accounts", q, req.PageRequest)
 }
 
 // GetAccount implements api.API.
@@ -247,8 +253,8 @@ func (c *Client) ChangeAccountGroups(ctx context.Context, req api.ChangeGroupsRe
 }
 
 // ListKeys implements api.API.
-func (c *Client) ListKeys(ctx context.Context, ref string) ([]domain.Key, error) {
-	return all[domain.Key](ctx, c, sa+esc(ref)+"/keys", nil)
+func (c *Client) ListKeys(ctx context.Context, ref string, p api.PageRequest) (api.Page[domain.Key], error) {
+	return page[domain.Key](ctx, c, sa+esc(ref)+"/keys", nil, p)
 }
 
 // nameAndExpiry is the body that creates a key or a user token. Durations
@@ -321,7 +327,7 @@ func (c *Client) ShowKey(ctx context.Context, req api.KeyRequest) (domain.Key, e
 }
 
 // ListAllKeys implements api.API.
-func (c *Client) ListAllKeys(ctx context.Context, req api.ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
+func (c *Client) ListAllKeys(ctx context.Context, req api.ListAllKeysRequest) (api.Page[domain.KeyInventoryItem], error) {
 	q := url.Values{}
 	if req.ExpiringWithin != nil {
 		q.Set("expiring_within", domain.FormatDuration(*req.ExpiringWithin))
@@ -329,7 +335,7 @@ func (c *Client) ListAllKeys(ctx context.Context, req api.ListAllKeysRequest) ([
 	if req.UnusedFor != nil {
 		q.Set("unused_for", domain.FormatDuration(*req.UnusedFor))
 	}
-	return all[domain.KeyInventoryItem](ctx, c, "/api/v1/keys", q)
+	return page[domain.KeyInventoryItem](ctx, c, "/api/v1/keys", q, req.PageRequest)
 }
 
 // Verify implements api.API through introspection (R-SRV-3).
@@ -353,8 +359,8 @@ func (c *Client) RotateSigningKey(ctx context.Context, m api.Mutation) (string, 
 }
 
 // ListTokens implements api.API.
-func (c *Client) ListTokens(ctx context.Context) ([]domain.TokenRecord, error) {
-	return all[domain.TokenRecord](ctx, c, "/api/v1/tokens", nil)
+func (c *Client) ListTokens(ctx context.Context, p api.PageRequest) (api.Page[domain.TokenRecord], error) {
+	return page[domain.TokenRecord](ctx, c, "/api/v1/tokens", nil, p)
 }
 
 // RevokeToken implements api.API.
@@ -373,8 +379,8 @@ func (c *Client) CreateUserToken(ctx context.Context, req api.CreateUserTokenReq
 }
 
 // ListUserTokens implements api.API.
-func (c *Client) ListUserTokens(ctx context.Context, ref string) ([]domain.UserToken, error) {
-	return all[domain.UserToken](ctx, c, "/api/v1/users/"+esc(ref)+"/tokens", nil)
+func (c *Client) ListUserTokens(ctx context.Context, ref string, p api.PageRequest) (api.Page[domain.UserToken], error) {
+	return page[domain.UserToken](ctx, c, "/api/v1/users/"+esc(ref)+"/tokens", nil, p)
 }
 
 // RevokeUserToken implements api.API.
@@ -388,8 +394,8 @@ func (c *Client) CreateGroup(ctx context.Context, req api.CreateGroupRequest) (d
 }
 
 // ListGroups implements api.API.
-func (c *Client) ListGroups(ctx context.Context) ([]domain.Group, error) {
-	return all[domain.Group](ctx, c, "/api/v1/groups", nil)
+func (c *Client) ListGroups(ctx context.Context, p api.PageRequest) (api.Page[domain.Group], error) {
+	return page[domain.Group](ctx, c, "/api/v1/groups", nil, p)
 }
 
 // GetGroup implements api.API.
@@ -413,7 +419,7 @@ func (c *Client) CreateUser(ctx context.Context, req api.CreateUserRequest) (dom
 }
 
 // ListUsers implements api.API.
-func (c *Client) ListUsers(ctx context.Context, req api.ListUsersRequest) ([]domain.User, error) {
+func (c *Client) ListUsers(ctx context.Context, req api.ListUsersRequest) (api.Page[domain.User], error) {
 	q := url.Values{}
 	if req.Removed {
 		q.Set("removed", "true")
@@ -421,7 +427,7 @@ func (c *Client) ListUsers(ctx context.Context, req api.ListUsersRequest) ([]dom
 	if req.Group != "" {
 		q.Set("group", req.Group)
 	}
-	return all[domain.User](ctx, c, "/api/v1/users", q)
+	return page[domain.User](ctx, c, "/api/v1/users", q, req.PageRequest)
 }
 
 // GetUser implements api.API.
@@ -453,7 +459,9 @@ func (c *Client) SearchPrincipals(ctx context.Context, req api.SearchRequest) ([
 	if req.Limit != 0 {
 		q.Set("max", strconv.Itoa(req.Limit))
 	}
-	return all[domain.Account](ctx, c, "/api/v1/users/search", q)
+	return api.All(func(p api.PageRequest) (api.Page[domain.Account], error) {
+		return page[domain.Account](ctx, c, "/api/v1/users/search", q, p)
+	})
 }
 
 // Seats implements api.API.
@@ -467,13 +475,15 @@ func (c *Client) CreateBusiness(ctx context.Context, req api.CreateBusinessReque
 }
 
 // ListBusinesses implements api.API.
-func (c *Client) ListBusinesses(ctx context.Context) ([]domain.Business, error) {
-	return all[domain.Business](ctx, c, "/api/v1/businesses", nil)
+func (c *Client) ListBusinesses(ctx context.Context, p api.PageRequest) (api.Page[domain.Business], error) {
+	return page[domain.Business](ctx, c, "/api/v1/businesses", nil, p)
 }
 
 // GetSettings implements api.API.
 func (c *Client) GetSettings(ctx context.Context) ([]api.Setting, error) {
-	return all[api.Setting](ctx, c, "/api/v1/settings", nil)
+	return api.All(func(p api.PageRequest) (api.Page[api.Setting], error) {
+		return page[api.Setting](ctx, c, "/api/v1/settings", url.Values{}, p)
+	})
 }
 
 // SetSetting implements api.API.
@@ -514,7 +524,7 @@ func (c *Client) ListAudit(ctx context.Context, f domain.AuditFilter, fn func(do
 		q.Set("newest", strconv.Itoa(f.Limit))
 	}
 	if f.After != 0 {
-		q.Set("cursor", strconv.FormatInt(f.After, 10))
+		q.Set("cursor", domain.EncodeCursor(api.AuditCursor, strconv.FormatInt(f.After, 10)))
 	}
 	onePage, size := f.PageSize != 0, auditPage
 	if onePage {

@@ -172,7 +172,7 @@ func TestContractAccounts(t *testing.T) {
 		tr.step("create unknown group", nil, err)
 		dry, err := backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "Dry", Mutation: api.Mutation{DryRun: true}})
 		tr.step("create dry run", dry.Status, err)
-		l, err := backend.ListAccounts(ctx, api.ListAccountsRequest{})
+		l, err := items(backend.ListAccounts(ctx, api.ListAccountsRequest{}))
 		tr.step("list", l, err)
 		a, err := backend.GetAccount(ctx, "Zapier Sync")
 		tr.step("get by name", a, err)
@@ -205,7 +205,7 @@ func TestContractAccounts(t *testing.T) {
 		tr.step("archive", a, err)
 		_, err = backend.ArchiveAccount(ctx, "automation", yes)
 		tr.step("archive automation", nil, err)
-		l, err = backend.ListAccounts(ctx, api.ListAccountsRequest{Status: domain.StatusArchived})
+		l, err = items(backend.ListAccounts(ctx, api.ListAccountsRequest{Status: domain.StatusArchived}))
 		tr.step("list archived", l, err)
 		_, err = backend.GetAccount(ctx, "nope")
 		tr.step("get missing", nil, err)
@@ -244,7 +244,7 @@ func TestContractKeysAndTokens(t *testing.T) {
 		}
 		_, err = backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zap"})
 		tr.step("rotate unconfirmed", nil, err)
-		ks, err := backend.ListKeys(ctx, "zap")
+		ks, err := items(backend.ListKeys(ctx, "zap", api.PageRequest{}))
 		tr.step("list keys", ks, err)
 		for i, s := range secrets {
 			v, err := backend.Verify(ctx, s)
@@ -333,7 +333,7 @@ func TestContractConfirmDigest(t *testing.T) {
 	lines := runContract(t, func(t *testing.T, backend api.API, tr *transcript) {
 		yes := api.Mutation{Confirmed: true}
 		keyIDs := func() string {
-			ks, err := backend.ListKeys(ctx, "zap")
+			ks, err := items(backend.ListKeys(ctx, "zap", api.PageRequest{}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -399,13 +399,13 @@ func TestContractConfirmDigest(t *testing.T) {
 func TestContractMintedTokens(t *testing.T) { // R-TOK-4
 	lines := runContract(t, func(t *testing.T, backend api.API, tr *transcript) {
 		yes := api.Mutation{Confirmed: true}
-		l, err := backend.ListTokens(ctx)
+		l, err := items(backend.ListTokens(ctx, api.PageRequest{}))
 		tr.step("list empty", l, err)
 		t1, err := backend.MintToken(ctx, api.MintTokenRequest{TTL: 10 * time.Minute, Execution: "run-1"})
 		tr.step("mint 1", t1.ID != "", err)
 		t2, err := backend.MintToken(ctx, api.MintTokenRequest{TTL: time.Hour})
 		tr.step("mint 2", t2.ID != "", err)
-		l, err = backend.ListTokens(ctx)
+		l, err = items(backend.ListTokens(ctx, api.PageRequest{}))
 		tr.step("list", l, err)
 		_, err = backend.RevokeToken(ctx, t1.ID, api.Mutation{})
 		tr.step("revoke unconfirmed", nil, err)
@@ -425,7 +425,7 @@ func TestContractMintedTokens(t *testing.T) { // R-TOK-4
 		tr.step("revoke unknown", nil, err)
 		_, err = backend.RevokeToken(ctx, t2.Token, yes)
 		tr.step("revoke by token", nil, err)
-		l, err = backend.ListTokens(ctx)
+		l, err = items(backend.ListTokens(ctx, api.PageRequest{}))
 		tr.step("list after revoke", l, err)
 		var evs []domain.AuditEvent
 		err = backend.ListAudit(ctx, domain.AuditFilter{Action: "token.revoked"}, func(e domain.AuditEvent) error {
@@ -464,7 +464,7 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 		tr.step("group update", g, err)
 		_, err = backend.UpdateGroup(ctx, api.UpdateGroupRequest{Name: "admins", Drop: []string{"audit"}})
 		tr.step("group update builtin", nil, err)
-		gs, err := backend.ListGroups(ctx)
+		gs, err := items(backend.ListGroups(ctx, api.PageRequest{}))
 		tr.step("group list", gs, err)
 		backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "Only", Groups: []string{"viewers"}})
 		_, err = backend.DeleteGroup(ctx, "viewers", api.Mutation{})
@@ -475,7 +475,7 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 		tr.step("user create", u, err)
 		_, err = backend.CreateUser(ctx, api.CreateUserRequest{Name: "Ada", Email: "ADA@example.com"})
 		tr.step("user duplicate", nil, err)
-		us, err := backend.ListUsers(ctx, api.ListUsersRequest{})
+		us, err := items(backend.ListUsers(ctx, api.ListUsersRequest{}))
 		tr.step("user list", us, err)
 		sr, err := backend.SearchPrincipals(ctx, api.SearchRequest{Prefix: "o", IncludeServiceAccounts: true})
 		tr.step("search with service accounts", sr, err)
@@ -487,7 +487,7 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 		// admin, here) or a local operator, never for someone else.
 		ut, err := backend.CreateUserToken(ctx, api.CreateUserTokenRequest{Ref: "admin@default.example", Name: "laptop"})
 		tr.step("user token", ut, err)
-		uts, err := backend.ListUserTokens(ctx, "admin@default.example")
+		uts, err := items(backend.ListUserTokens(ctx, "admin@default.example", api.PageRequest{}))
 		tr.step("user tokens", len(uts), err)
 		_, err = backend.RevokeUserToken(ctx, "admin@default.example", ut.ID, api.Mutation{})
 		tr.step("user token revoke unconfirmed", nil, err)
@@ -505,7 +505,7 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 		tr.step("setting set", s, err)
 		_, err = backend.SetSetting(ctx, api.SetSettingRequest{Key: "max_keys_per_account", Value: "101"})
 		tr.step("setting invalid", nil, err)
-		bs, err := backend.ListBusinesses(ctx)
+		bs, err := items(backend.ListBusinesses(ctx, api.PageRequest{}))
 		tr.step("businesses", len(bs), err)
 		var acts []string
 		err = backend.ListAudit(ctx, domain.AuditFilter{Action: "group."}, func(e domain.AuditEvent) error {
@@ -610,13 +610,13 @@ func TestContractKeyInventory(t *testing.T) { // R-KEY-13
 		tr.step("create expiring key", k.Name, err)
 		k, err = backend.CreateKey(ctx, api.CreateKeyRequest{Ref: "zap", Name: "yearly", ExpiresIn: domain.Year})
 		tr.step("create yearly key", k.Name, err)
-		all, err := backend.ListAllKeys(ctx, api.ListAllKeysRequest{})
+		all, err := items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{}))
 		tr.step("inventory", all, err)
-		soon, err := backend.ListAllKeys(ctx, api.ListAllKeysRequest{ExpiringWithin: ptr(14 * domain.Day)})
+		soon, err := items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{ExpiringWithin: ptr(14 * domain.Day)}))
 		tr.step("expiring within 14d", soon, err)
-		unused, err := backend.ListAllKeys(ctx, api.ListAllKeysRequest{UnusedFor: ptr(time.Hour)})
+		unused, err := items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{UnusedFor: ptr(time.Hour)}))
 		tr.step("unused for 1h", unused, err)
-		_, err = backend.ListAllKeys(ctx, api.ListAllKeysRequest{UnusedFor: ptr(-time.Hour)})
+		_, err = items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{UnusedFor: ptr(-time.Hour)}))
 		tr.step("negative duration", nil, err)
 	})
 	wantLine(t, lines, "inventory", `"account":"alpha"`)

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sactl/sactl/internal/api"
+	"github.com/sactl/sactl/internal/domain"
 )
 
 type completer func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective)
@@ -43,7 +44,9 @@ func accountNames(c *cobra.Command, f *Factory, prefix string) []string {
 	if err != nil {
 		return nil
 	}
-	accts, err := backend.ListAccounts(c.Context(), api.ListAccountsRequest{})
+	accts, err := api.All(func(p api.PageRequest) (api.Page[domain.Account], error) {
+		return backend.ListAccounts(c.Context(), api.ListAccountsRequest{PageRequest: p})
+	})
 	if err != nil {
 		return nil
 	}
@@ -61,7 +64,9 @@ func groupNames(c *cobra.Command, f *Factory, prefix string, skip []string) []st
 	if err != nil {
 		return nil
 	}
-	gs, err := backend.ListGroups(c.Context())
+	gs, err := api.All(func(p api.PageRequest) (api.Page[domain.Group], error) {
+		return backend.ListGroups(c.Context(), p)
+	})
 	if err != nil {
 		return nil
 	}

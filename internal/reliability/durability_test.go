@@ -246,7 +246,7 @@ func TestCommitsSurvivePowerLoss(t *testing.T) {
 	if _, err := svc.CreateAccount(ctx, api.CreateAccountRequest{Name: "Durable"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.ListAccounts(ctx, api.ListAccountsRequest{}); err != nil {
+	if _, err := items(svc.ListAccounts(ctx, api.ListAccountsRequest{})); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()

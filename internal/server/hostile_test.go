@@ -195,7 +195,7 @@ func TestHostileInputOnEveryRoute(t *testing.T) { // R-SRV-2, R-SRV-4
 	}
 
 	// The SQL-looking input was only ever data.
-	if accts, err := f.local.ListAccounts(f.ctx, api.ListAccountsRequest{}); err != nil || len(accts) < 3 {
+	if accts, err := items(f.local.ListAccounts(f.ctx, api.ListAccountsRequest{})); err != nil || len(accts) < 3 {
 		t.Errorf("the accounts after the suite: %d, %v", len(accts), err)
 	}
 	if status, _ := f.do("GET", "/api/v1/service-accounts", f.admin, nil); status != 200 {

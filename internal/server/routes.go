@@ -1,8 +1,8 @@
 package server
 
 import (
-	"encoding/base64"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,48 +21,69 @@ type route struct {
 	Handle             func(*call) (any, error)
 }
 
-// maxPage bounds every page, audit pages included.
-const maxPage = 1000
-
 // defaultAuditPage is the audit page size when the request gives none.
 const defaultAuditPage = 500
 
-// paginate cuts a page from a full list; the cursor is an opaque offset.
-func paginate[T any](c *call, all []T) (api.Page[T], error) {
+// pageRequest reads a list's limit and cursor (R-SRV-6). The service pages
+// the list in the store and judges both; only a limit that is no positive
+// number is refused here, so that 0 never silently means the default.
+func pageRequest(c *call) (api.PageRequest, error) {
 	q := c.r.URL.Query()
-	limit, offset := 100, 0
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPage {
-			return api.Page[T]{}, domain.Invalidf("invalid limit %q: use 1 to %d", v, maxPage)
+	p := api.PageRequest{Cursor: q.Get("cursor")}
+	if v, ok := q["limit"]; ok {
+		n, err := strconv.Atoi(v[0])
+		switch {
+		case err != nil:
+			return p, domain.Invalidf("invalid limit %s: use 1 to %d", domain.Quote(v[0]), domain.MaxPage)
+		case n < 1:
+			return p, domain.Invalidf("invalid limit %d: use 1 to %d", n, domain.MaxPage)
 		}
-		limit = n
-	}
-	if v := q.Get("cursor"); v != "" {
-		b, err := base64.RawURLEncoding.DecodeString(v)
-		n, err2 := strconv.Atoi(string(b))
-		if err != nil || err2 != nil || n < 0 {
-			return api.Page[T]{}, domain.Invalidf("invalid cursor")
-		}
-		offset = n
-	}
-	p := api.Page[T]{Items: []T{}}
-	if offset < len(all) {
-		end := min(offset+limit, len(all))
-		p.Items = all[offset:end]
-		if end < len(all) {
-			next := base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(end)))
-			p.NextCursor = &next
-		}
+		p.Limit = n
 	}
 	return p, nil
 }
 
-func list[T any](c *call, all []T, err error) (any, error) {
+// listed answers a list: one page read with the request's limit and cursor.
+func listed[T any](c *call, list func(api.PageRequest) (api.Page[T], error)) (any, error) {
+	p, err := pageRequest(c)
 	if err != nil {
 		return nil, err
 	}
-	return paginate(c, all)
+	return list(p)
+}
+
+// bounded pages a list the service returns whole because it is small by
+// its nature (the settings catalogue, a typeahead's at most 100 matches),
+// with the same limit and cursors as every list: the cursor names the last
+// item by key, and the next page starts after it.
+func bounded[T any](c *call, list string, key func(T) string, all []T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	p, err := pageRequest(c)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := domain.PageLimit(p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	k, err := domain.DecodeCursor(p.Cursor, list, 1)
+	if err != nil {
+		return nil, err
+	}
+	start := 0
+	if k != nil {
+		start = slices.IndexFunc(all, func(x T) bool { return key(x) == k[0] }) + 1
+		if start == 0 {
+			return nil, domain.Invalidf("invalid cursor: %s is no longer listed; start again from the first page", domain.Quote(k[0]))
+		}
+	}
+	rest := all[start:]
+	if len(rest) <= limit {
+		return api.NewPage(rest, ""), nil
+	}
+	return api.NewPage(rest[:limit], domain.EncodeCursor(list, key(rest[limit-1]))), nil
 }
 
 func param(c *call, name string) string { return c.r.PathValue(name) }
@@ -162,15 +183,19 @@ func auditFilter(q url.Values) (domain.AuditFilter, error) {
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPage {
-			return f, domain.Invalidf("invalid limit %q: use 1 to %d", v, maxPage)
+		if err != nil || n < 1 || n > domain.MaxPage {
+			return f, domain.Invalidf("invalid limit %s: use 1 to %d", domain.Quote(v), domain.MaxPage)
 		}
 		f.PageSize = n
 	}
 	if v := q.Get("cursor"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
+		k, err := domain.DecodeCursor(v, api.AuditCursor, 1)
+		if err != nil {
+			return f, err
+		}
+		n, err := strconv.ParseInt(k[0], 10, 64)
 		if err != nil || n < 0 {
-			return f, domain.Invalidf("invalid cursor")
+			return f, domain.Invalidf("invalid cursor: pass back the next_cursor of the page before, unchanged")
 		}
 		f.After = n
 	}
@@ -185,9 +210,10 @@ var routes = []route{
 	// Service accounts (R-SA-*).
 	{Method: "GET", Path: "/api/v1/service-accounts", Name: "list_service_accounts", Handle: func(c *call) (any, error) {
 		q := c.r.URL.Query()
-		all, err := c.svc.ListAccounts(c.ctx(), api.ListAccountsRequest{
-			Status: domain.Status(q.Get("status")), Group: q.Get("group"), Archived: q.Get("archived") == "true"})
-		return list(c, all, err)
+		return listed(c, func(p api.PageRequest) (api.Page[domain.Account], error) {
+			return c.svc.ListAccounts(c.ctx(), api.ListAccountsRequest{Status: domain.Status(q.Get("status")),
+				Group: q.Get("group"), Archived: q.Get("archived") == "true", PageRequest: p})
+		})
 	}},
 	{Method: "POST", Path: "/api/v1/service-accounts", Name: "create_service_account", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		var req api.CreateAccountRequest
@@ -223,8 +249,9 @@ var routes = []route{
 
 	// API keys (SPEC §3).
 	{Method: "GET", Path: "/api/v1/service-accounts/{account}/keys", Name: "list_keys", Handle: func(c *call) (any, error) {
-		all, err := c.svc.ListKeys(c.ctx(), param(c, "account"))
-		return list(c, all, err)
+		return listed(c, func(p api.PageRequest) (api.Page[domain.Key], error) {
+			return c.svc.ListKeys(c.ctx(), param(c, "account"), p)
+		})
 	}},
 	{Method: "POST", Path: "/api/v1/service-accounts/{account}/keys", Name: "create_key", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		name, d, err := nameAndExpiry(c)
@@ -266,8 +293,10 @@ var routes = []route{
 				*dst = &d
 			}
 		}
-		all, err := c.svc.ListAllKeys(c.ctx(), req)
-		return list(c, all, err)
+		return listed(c, func(p api.PageRequest) (api.Page[domain.KeyInventoryItem], error) {
+			req.PageRequest = p
+			return c.svc.ListAllKeys(c.ctx(), req)
+		})
 	}},
 
 	// Signed tokens (SPEC §4).
@@ -293,8 +322,9 @@ var routes = []route{
 		return map[string]string{"signing_key": id}, err
 	}},
 	{Method: "GET", Path: "/api/v1/tokens", Name: "list_tokens", Handle: func(c *call) (any, error) {
-		all, err := c.svc.ListTokens(c.ctx())
-		return list(c, all, err)
+		return listed(c, func(p api.PageRequest) (api.Page[domain.TokenRecord], error) {
+			return c.svc.ListTokens(c.ctx(), p)
+		})
 	}},
 	{Method: "DELETE", Path: "/api/v1/tokens/{token}", Name: "revoke_token", Handle: func(c *call) (any, error) {
 		return c.svc.RevokeToken(c.ctx(), param(c, "token"), c.m)
@@ -305,8 +335,9 @@ var routes = []route{
 
 	// Groups (R-PERM-*).
 	{Method: "GET", Path: "/api/v1/groups", Name: "list_groups", Handle: func(c *call) (any, error) {
-		all, err := c.svc.ListGroups(c.ctx())
-		return list(c, all, err)
+		return listed(c, func(p api.PageRequest) (api.Page[domain.Group], error) {
+			return c.svc.ListGroups(c.ctx(), p)
+		})
 	}},
 	{Method: "POST", Path: "/api/v1/groups", Name: "create_group", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		var req api.CreateGroupRequest
@@ -334,8 +365,10 @@ var routes = []route{
 	// Users (R-USER-*).
 	{Method: "GET", Path: "/api/v1/users", Name: "list_users", Handle: func(c *call) (any, error) {
 		q := c.r.URL.Query()
-		all, err := c.svc.ListUsers(c.ctx(), api.ListUsersRequest{Removed: q.Get("removed") == "true", Group: q.Get("group")})
-		return list(c, all, err)
+		return listed(c, func(p api.PageRequest) (api.Page[domain.User], error) {
+			return c.svc.ListUsers(c.ctx(), api.ListUsersRequest{Removed: q.Get("removed") == "true",
+				Group: q.Get("group"), PageRequest: p})
+		})
 	}},
 	{Method: "POST", Path: "/api/v1/users", Name: "create_user", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		var req api.CreateUserRequest
@@ -350,7 +383,7 @@ var routes = []route{
 		n, _ := strconv.Atoi(q.Get("max"))
 		all, err := c.svc.SearchPrincipals(c.ctx(), api.SearchRequest{Prefix: q.Get("prefix"),
 			IncludeServiceAccounts: q.Get("include_service_accounts") == "true", Limit: n})
-		return list(c, all, err)
+		return bounded(c, "search", func(a domain.Account) string { return a.ID }, all, err)
 	}},
 	{Method: "GET", Path: "/api/v1/users/{user}", Name: "get_user", Handle: func(c *call) (any, error) {
 		return c.svc.GetUser(c.ctx(), param(c, "user"))
@@ -370,8 +403,9 @@ var routes = []route{
 	{Method: "POST", Path: "/api/v1/users/{ref}/groups", Name: "add_user_groups", Body: jsonBody, Handle: changeGroups(api.GroupsAdd, true)},
 	{Method: "DELETE", Path: "/api/v1/users/{ref}/groups", Name: "remove_user_groups", Handle: changeGroups(api.GroupsRemove, true)},
 	{Method: "GET", Path: "/api/v1/users/{user}/tokens", Name: "list_user_tokens", Handle: func(c *call) (any, error) {
-		all, err := c.svc.ListUserTokens(c.ctx(), param(c, "user"))
-		return list(c, all, err)
+		return listed(c, func(p api.PageRequest) (api.Page[domain.UserToken], error) {
+			return c.svc.ListUserTokens(c.ctx(), param(c, "user"), p)
+		})
 	}},
 	{Method: "POST", Path: "/api/v1/users/{user}/tokens", Name: "create_user_token", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		name, d, err := nameAndExpiry(c)
@@ -389,8 +423,9 @@ var routes = []route{
 
 	// Businesses and settings.
 	{Method: "GET", Path: "/api/v1/businesses", Name: "list_businesses", Handle: func(c *call) (any, error) {
-		all, err := c.svc.ListBusinesses(c.ctx())
-		return list(c, all, err)
+		return listed(c, func(p api.PageRequest) (api.Page[domain.Business], error) {
+			return c.svc.ListBusinesses(c.ctx(), p)
+		})
 	}},
 	{Method: "POST", Path: "/api/v1/businesses", Name: "create_business", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
 		var req api.CreateBusinessRequest
@@ -402,7 +437,7 @@ var routes = []route{
 	}},
 	{Method: "GET", Path: "/api/v1/settings", Name: "get_settings", Handle: func(c *call) (any, error) {
 		all, err := c.svc.GetSettings(c.ctx())
-		return list(c, all, err)
+		return bounded(c, "settings", func(s api.Setting) string { return s.Key }, all, err)
 	}},
 	{Method: "PUT", Path: "/api/v1/settings/{key}", Name: "set_setting", Body: jsonBody, Handle: func(c *call) (any, error) {
 		var body struct {
@@ -414,8 +449,8 @@ var routes = []route{
 		return c.svc.SetSetting(c.ctx(), api.SetSettingRequest{Key: param(c, "key"), Value: body.Value, Mutation: c.m})
 	}},
 
-	// Audit (R-AUD-3): pages of at most maxPage events, oldest first; the
-	// cursor is a sequence number. newest=N answers the first page of the
+	// Audit (R-AUD-3): pages of at most domain.MaxPage events, oldest first;
+	// the cursor holds a sequence number. newest=N answers the first page of the
 	// newest N; the rest follow from its cursor like any page.
 	{Method: "GET", Path: "/api/v1/audit", Name: "list_audit", Handle: func(c *call) (any, error) {
 		f, err := auditFilter(c.r.URL.Query())
@@ -430,7 +465,7 @@ var routes = []route{
 			return nil, err
 		}
 		if len(p.Items) == f.PageSize && (f.Limit == 0 || f.Limit > f.PageSize) {
-			next := strconv.FormatInt(p.Items[len(p.Items)-1].Seq, 10)
+			next := domain.EncodeCursor(api.AuditCursor, strconv.FormatInt(p.Items[len(p.Items)-1].Seq, 10))
 			p.NextCursor = &next
 		}
 		return p, nil

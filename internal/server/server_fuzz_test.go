@@ -453,8 +453,8 @@ func FuzzListQuery(f *testing.F) {
 			if out == nil || !isList {
 				return
 			}
-			if list, ok := items.([]any); !ok || len(list) > maxPage {
-				t.Fatalf("%s: items is not an array of at most %d: %T", what, maxPage, items)
+			if list, ok := items.([]any); !ok || len(list) > domain.MaxPage {
+				t.Fatalf("%s: items is not an array of at most %d: %T", what, domain.MaxPage, items)
 			}
 			next, ok := out["next_cursor"].(string)
 			if !ok {

@@ -305,6 +305,56 @@ func TestListPaging(t *testing.T) { // R-SRV-6
 	}
 }
 
+// The page parameters are judged alike on every list; 0 never silently
+// means the default (R-CLI-8), and the bounded lists (settings, search) page
+// like the others.
+func TestPageParameters(t *testing.T) { // R-SRV-6
+	f := newFixture(t)
+	for _, q := range []string{"limit=0", "limit=-3", "limit=abc", "limit=1001", "cursor=MQ", "cursor=%21"} {
+		for _, path := range []string{"/api/v1/service-accounts", "/api/v1/groups", "/api/v1/settings", "/api/v1/users/search?prefix=a&x=1"} {
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			if status, body := f.do("GET", path+sep+q, f.admin, nil); status != 400 || errCode(body) != "invalid" {
+				t.Errorf("%s%s%s: %d %v", path, sep, q, status, body)
+			}
+		}
+	}
+	var keys []string
+	path := "/api/v1/settings?limit=3"
+	for pages := 1; ; pages++ {
+		status, body := f.do("GET", path, f.admin, nil)
+		if status != 200 || pages > 20 {
+			t.Fatalf("%s: %d %v", path, status, body)
+		}
+		items := body["items"].([]any)
+		if len(items) > 3 {
+			t.Fatalf("%s: %d items", path, len(items))
+		}
+		for _, it := range items {
+			keys = append(keys, it.(map[string]any)["key"].(string))
+		}
+		next, ok := body["next_cursor"].(string)
+		if !ok {
+			break
+		}
+		path = "/api/v1/settings?limit=3&cursor=" + next
+	}
+	all, err := f.local.GetSettings(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != len(all) || len(all) < 4 {
+		t.Fatalf("settings in pages of 3: %v; want the %d settings", keys, len(all))
+	}
+	for i, s := range all {
+		if keys[i] != s.Key {
+			t.Fatalf("settings in pages of 3: %v", keys)
+		}
+	}
+}
+
 func TestRepeatedFailuresAreSlowedDown(t *testing.T) { // R-SRV-4
 	f := newFixture(t)
 	rec := f.recordSleeps()

@@ -155,20 +155,23 @@ func (t *txn) reloadAccount(id string) (domain.Account, error) {
 }
 
 // ListAccounts lists service accounts (R-SA-5 status filter).
-func (s *Service) ListAccounts(ctx context.Context, req api.ListAccountsRequest) ([]domain.Account, error) {
-	var out []domain.Account
+func (s *Service) ListAccounts(ctx context.Context, req api.ListAccountsRequest) (api.Page[domain.Account], error) {
+	var out api.Page[domain.Account]
 	err := s.read(ctx, func(t *txn) error {
 		if err := t.allow(OpAccountRead); err != nil {
 			return err
 		}
-		f := store.PrincipalFilter{IncludeArchived: req.Archived}
+		page, err := storePage(req.PageRequest)
+		if err != nil {
+			return err
+		}
+		f := store.PrincipalFilter{IncludeArchived: req.Archived, Page: page}
 		if req.Status != "" {
 			st, err := domain.ParseStatus(string(req.Status))
 			if err != nil {
 				return err
 			}
-			req.Status = st
-			f.OnlyArchived = st == domain.StatusArchived
+			statusFilter(&f, st)
 		}
 		if req.Group != "" {
 			g, err := t.group(req.Group)
@@ -177,17 +180,9 @@ func (s *Service) ListAccounts(ctx context.Context, req api.ListAccountsRequest)
 			}
 			f.GroupID = g.ID
 		}
-		all, err := t.ListPrincipals(t.biz.ID, f)
-		if err != nil {
-			return err
-		}
-		out = all[:0]
-		for _, a := range all {
-			if req.Status == "" || a.Status == req.Status {
-				out = append(out, a)
-			}
-		}
-		return nil
+		items, next, err := t.ListPrincipals(t.biz.ID, f)
+		out = api.NewPage(items, next)
+		return err
 	})
 	return out, err
 }

@@ -81,14 +81,27 @@ func (s *Service) CreateBusiness(ctx context.Context, req api.CreateBusinessRequ
 
 // ListBusinesses lists every business for a local operator, and a
 // principal's own business otherwise.
-func (s *Service) ListBusinesses(ctx context.Context) ([]domain.Business, error) {
-	var out []domain.Business
-	err := s.read(ctx, func(t *txn) (err error) {
+func (s *Service) ListBusinesses(ctx context.Context, req api.PageRequest) (api.Page[domain.Business], error) {
+	var out api.Page[domain.Business]
+	err := s.read(ctx, func(t *txn) error {
+		p, err := storePage(req)
+		if err != nil {
+			return err
+		}
 		if t.principal != nil {
-			out = []domain.Business{t.biz}
+			// One business, the page after it empty.
+			if _, err := p.Key(store.CursorBusinesses, 2); err != nil {
+				return err
+			}
+			if p.After == "" {
+				out = api.NewPage([]domain.Business{t.biz}, "")
+			} else {
+				out = api.NewPage([]domain.Business{}, "")
+			}
 			return nil
 		}
-		out, err = t.ListBusinesses()
+		items, next, err := t.ListBusinesses(p)
+		out = api.NewPage(items, next)
 		return err
 	})
 	return out, err

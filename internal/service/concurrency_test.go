@@ -142,7 +142,7 @@ func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AU
 		}
 	}
 
-	accts, err := local.ListAccounts(ctx, api.ListAccountsRequest{})
+	accts, err := items(local.ListAccounts(ctx, api.ListAccountsRequest{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AU
 	if byAction["group.assigned"] != workers*rounds || byAction["service_account.created"] != workers*rounds+1 {
 		t.Fatalf("events by action = %v", byAction)
 	}
-	businesses, _ := local.ListBusinesses(ctx)
+	businesses, _ := items(local.ListBusinesses(ctx, api.PageRequest{}))
 	if len(businesses) != 1 {
 		t.Fatalf("concurrent bootstrap made %d businesses", len(businesses))
 	}

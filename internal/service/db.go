@@ -112,8 +112,10 @@ func (d derived) LiveUsersByName(b, n string) ([]domain.Account, error) {
 	return statuses(d.Tx.LiveUsersByName(b, n))
 }
 
-func (d derived) ListPrincipals(b string, f store.PrincipalFilter) ([]domain.Account, error) {
-	return statuses(d.Tx.ListPrincipals(b, f))
+func (d derived) ListPrincipals(b string, f store.PrincipalFilter) ([]domain.Account, string, error) {
+	as, next, err := d.Tx.ListPrincipals(b, f)
+	as, err = statuses(as, err)
+	return as, next, err
 }
 
 func (d derived) Members(b, g string) ([]domain.Account, error) {
@@ -147,7 +149,7 @@ func (db *DB) Ready(ctx context.Context) error {
 func (db *DB) Businesses(ctx context.Context) ([]domain.Business, error) {
 	var out []domain.Business
 	err := db.Read(ctx, func(tx store.Tx) (err error) {
-		out, err = tx.ListBusinesses()
+		out, _, err = tx.ListBusinesses(store.Page{})
 		return err
 	})
 	return out, err

@@ -82,13 +82,18 @@ func groupTarget(g domain.Group) domain.AuditTarget {
 }
 
 // ListGroups lists the business's groups.
-func (s *Service) ListGroups(ctx context.Context) ([]domain.Group, error) {
-	var out []domain.Group
-	err := s.read(ctx, func(t *txn) (err error) {
+func (s *Service) ListGroups(ctx context.Context, req api.PageRequest) (api.Page[domain.Group], error) {
+	var out api.Page[domain.Group]
+	err := s.read(ctx, func(t *txn) error {
 		if err := t.allow(OpGroupRead); err != nil {
 			return err
 		}
-		out, err = t.ListGroups(t.biz.ID)
+		p, err := storePage(req)
+		if err != nil {
+			return err
+		}
+		items, next, err := t.ListGroups(t.biz.ID, p)
+		out = api.NewPage(items, next)
 		return err
 	})
 	return out, err

@@ -196,11 +196,14 @@ func keyLimitError(a domain.Account, n, max int) error {
 }
 
 // ListKeys lists an account's keys, never their secrets (R-PERM-4: view).
-func (s *Service) ListKeys(ctx context.Context, ref string) ([]domain.Key, error) {
-	var out []domain.Key
+func (s *Service) ListKeys(ctx context.Context, ref string, p api.PageRequest) (api.Page[domain.Key], error) {
+	var out api.Page[domain.Key]
 	err := s.read(ctx, func(t *txn) error {
 		sc, err := t.keyScope(ref, OpKeyList, false)
-		out = sc.ks
+		if err != nil {
+			return err
+		}
+		out, err = pageOfKeys(sc.ks, p)
 		return err
 	})
 	return out, err
@@ -210,15 +213,36 @@ func (s *Service) ListKeys(ctx context.Context, ref string) ([]domain.Key, error
 // of the business, with their owner, for periodic reviews; never a secret.
 // Needs what ListKeys needs (R-PERM-4: view). Role and status come from the
 // same code as ListKeys, so a key reads the same in both lists.
-func (s *Service) ListAllKeys(ctx context.Context, req api.ListAllKeysRequest) ([]domain.KeyInventoryItem, error) {
+func (s *Service) ListAllKeys(ctx context.Context, req api.ListAllKeysRequest) (api.Page[domain.KeyInventoryItem], error) {
 	for i, d := range []*time.Duration{req.ExpiringWithin, req.UnusedFor} {
 		if d != nil && *d <= 0 {
 			flag := [...]string{"--expiring-within", "--unused-for"}[i]
-			return nil, domain.Invalidf("invalid %s %s: give a positive duration such as 14d", flag, domain.FormatDuration(*d))
+			return api.Page[domain.KeyInventoryItem]{}, domain.Invalidf("invalid %s %s: give a positive duration such as 14d", flag, domain.FormatDuration(*d))
 		}
 	}
-	out := []domain.KeyInventoryItem{}
-	err := s.read(ctx, func(t *txn) error {
+	page, err := storePage(req.PageRequest)
+	if err != nil {
+		return api.Page[domain.KeyInventoryItem]{}, err
+	}
+	// The cursor names the last key listed and its owner: the next page
+	// starts with that owner's keys after it. (An owner archived or a key
+	// deleted meanwhile moves nothing: the position is by sort key.)
+	key, err := page.Key(inventoryCursor, 4)
+	if err != nil {
+		return api.Page[domain.KeyInventoryItem]{}, err
+	}
+	var from *store.InventoryOwner
+	var skip func(r store.InventoryKey) bool // keys already listed on earlier pages
+	if key != nil {
+		at, err := domain.ParseCursorTime(key[2])
+		if err != nil {
+			return api.Page[domain.KeyInventoryItem]{}, err
+		}
+		from = &store.InventoryOwner{APIName: key[0], ID: key[1]}
+		skip = func(r store.InventoryKey) bool { return r.OwnerID == key[1] && !keyAfter(r.Key, at, key[3]) }
+	}
+	var out api.Page[domain.KeyInventoryItem]
+	err = s.read(ctx, func(t *txn) error {
 		if err := t.allow(OpKeyList); err != nil {
 			return err
 		}
@@ -226,38 +250,60 @@ func (s *Service) ListAllKeys(ctx context.Context, req api.ListAllKeysRequest) (
 		if err != nil {
 			return err
 		}
-		var unusedBefore *time.Time
+		q := store.InventoryQuery{From: from, Accounts: page.Limit + 1}
 		if req.UnusedFor != nil {
 			cut := t.now.Add(-*req.UnusedFor)
-			unusedBefore = &cut
+			q.UnusedBefore = &cut
 		}
-		rows, err := t.KeyInventory(t.biz.ID, unusedBefore)
-		if err != nil {
-			return err
-		}
-		// Rows come grouped by account, oldest first: derive each account's
-		// roles and statuses over all of its keys, then filter.
-		for start := 0; start < len(rows); {
-			end := start + 1
-			for end < len(rows) && rows[end].OwnerID == rows[start].OwnerID {
-				end++
+		items := []domain.KeyInventoryItem{}
+		// Whole accounts at a time, until one key more than the page
+		// holds passes the filters (so a next page has something), or
+		// no account is left.
+		for {
+			rows, err := t.KeyInventory(t.biz.ID, q)
+			if err != nil {
+				return err
 			}
-			ks := make([]domain.Key, end-start)
-			for i := range ks {
-				ks[i] = rows[start+i].Key
-			}
-			domain.AssignRoles(ks, t.now, set)
-			for i, k := range ks {
-				r := rows[start+i]
-				if !r.Unused || (req.ExpiringWithin != nil && !domain.KeyExpiresWithin(k, t.now, *req.ExpiringWithin, set)) {
-					continue
+			accounts := 0
+			// Rows come grouped by account, oldest first: derive each
+			// account's roles and statuses over all of its keys, then filter.
+			for start := 0; start < len(rows); {
+				end := start + 1
+				for end < len(rows) && rows[end].OwnerID == rows[start].OwnerID {
+					end++
 				}
-				out = append(out, domain.KeyInventoryItem{Key: k,
-					Owner: domain.KeyOwner{ID: r.OwnerID, APIName: k.Account, Name: r.OwnerName}})
+				accounts++
+				ks := make([]domain.Key, end-start)
+				for i := range ks {
+					ks[i] = rows[start+i].Key
+				}
+				domain.AssignRoles(ks, t.now, set)
+				for i, k := range ks {
+					r := rows[start+i]
+					if skip != nil && skip(r) || !r.Unused ||
+						(req.ExpiringWithin != nil && !domain.KeyExpiresWithin(k, t.now, *req.ExpiringWithin, set)) {
+						continue
+					}
+					if len(items) == page.Limit {
+						last := items[len(items)-1]
+						out = api.NewPage(items, domain.EncodeCursor(inventoryCursor,
+							last.Owner.APIName, last.Owner.ID, domain.CursorTime(last.CreatedAt), last.ID))
+						return nil
+					}
+					items = append(items, domain.KeyInventoryItem{Key: k,
+						Owner: domain.KeyOwner{ID: r.OwnerID, APIName: k.Account, Name: r.OwnerName}})
+				}
+				start = end
 			}
-			start = end
+			if accounts < q.Accounts {
+				out = api.NewPage(items, "")
+				return nil
+			}
+			// Go on from the last account read, every key of it listed.
+			last := rows[len(rows)-1]
+			q.From = &store.InventoryOwner{APIName: last.Account, ID: last.OwnerID}
+			skip = func(r store.InventoryKey) bool { return r.OwnerID == last.OwnerID }
 		}
-		return nil
 	})
 	return out, err
 }

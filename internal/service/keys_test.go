@@ -42,7 +42,7 @@ func (e *env) createWithKey(name string, groups ...string) (domain.Account, stri
 
 func (e *env) keys(ref string) []domain.Key {
 	e.t.Helper()
-	ks, err := e.local.ListKeys(e.ctx, ref)
+	ks, err := items(e.local.ListKeys(e.ctx, ref, api.PageRequest{}))
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -34,22 +34,27 @@ func (t *txn) recordToken(auto domain.Account, c keys.TokenClaims, signingKey st
 
 // ListTokens lists the business's live minted tokens, revoked ones included
 // (R-TOK-4). Nothing secret is stored, so nothing secret is listed.
-func (s *Service) ListTokens(ctx context.Context) ([]domain.TokenRecord, error) {
-	var out []domain.TokenRecord
+func (s *Service) ListTokens(ctx context.Context, req api.PageRequest) (api.Page[domain.TokenRecord], error) {
+	var out api.Page[domain.TokenRecord]
 	err := s.read(ctx, func(t *txn) error {
 		// Like listing keys (R-PERM-4: view).
 		if err := t.allow(OpTokenList); err != nil {
 			return err
 		}
-		rows, err := t.LiveMintedTokens(t.biz.ID, t.now)
+		p, err := storePage(req)
 		if err != nil {
 			return err
 		}
-		out = make([]domain.TokenRecord, len(rows))
-		for i, r := range rows {
-			out[i] = r.TokenRecord
-			out[i].Business = t.biz.Name
+		rows, next, err := t.LiveMintedTokens(t.biz.ID, t.now, p)
+		if err != nil {
+			return err
 		}
+		items := make([]domain.TokenRecord, len(rows))
+		for i, r := range rows {
+			items[i] = r.TokenRecord
+			items[i].Business = t.biz.Name
+		}
+		out = api.NewPage(items, next)
 		return nil
 	})
 	return out, err

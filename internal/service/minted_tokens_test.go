@@ -13,7 +13,7 @@ import (
 
 func (e *env) tokens(s *Service) []domain.TokenRecord {
 	e.t.Helper()
-	toks, err := s.ListTokens(e.ctx)
+	toks, err := items(s.ListTokens(e.ctx, api.PageRequest{}))
 	if err != nil {
 		e.t.Fatalf("list tokens: %v", err)
 	}
@@ -177,10 +177,10 @@ func TestTokenListAndRevokePermissions(t *testing.T) { // R-TOK-4, R-PERM-4
 	e.createGroup("nobody", "contacts=view")
 	e.createWithKey("Outsider", "nobody")
 	// Listing is like listing keys: service_accounts=view.
-	if toks, err := e.as("editor").ListTokens(e.ctx); err != nil || len(toks) != 1 {
+	if toks, err := items(e.as("editor").ListTokens(e.ctx, api.PageRequest{})); err != nil || len(toks) != 1 {
 		t.Fatalf("an editor lists tokens: %v %+v", err, toks)
 	}
-	_, err := e.as("outsider").ListTokens(e.ctx)
+	_, err := items(e.as("outsider").ListTokens(e.ctx, api.PageRequest{}))
 	wantKind(t, err, domain.KindForbidden)
 	// Revoking needs what minting needs: every sactl permission.
 	_, err = e.as("editor").RevokeToken(e.ctx, tok.ID, yes)

@@ -28,7 +28,7 @@ func TestHandEditedValuesAreInternalErrors(t *testing.T) {
 	}
 	e.tamper(`UPDATE settings SET value = '3'`,
 		`UPDATE principals SET updated_at = 'garbage' WHERE id = '`+a.ID+`'`)
-	_, err = e.local.ListAccounts(e.ctx, api.ListAccountsRequest{})
+	_, err = items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{}))
 	if want := `principals.updated_at of ` + a.ID + `: cannot parse "garbage" as a time`; err == nil || err.Error() != want {
 		t.Fatalf("hand-edited account: %v; want %s", err, want)
 	}

@@ -67,13 +67,17 @@ func (t *txn) reloadUser(id string, out *domain.User) error {
 }
 
 // ListUsers lists humans only: service accounts never appear here (R-SA-9).
-func (s *Service) ListUsers(ctx context.Context, req api.ListUsersRequest) ([]domain.User, error) {
-	var out []domain.User
+func (s *Service) ListUsers(ctx context.Context, req api.ListUsersRequest) (api.Page[domain.User], error) {
+	var out api.Page[domain.User]
 	err := s.read(ctx, func(t *txn) error {
 		if err := t.allow(OpUserRead); err != nil {
 			return err
 		}
-		f := store.PrincipalFilter{Humans: true, IncludeArchived: req.Removed}
+		page, err := storePage(req.PageRequest)
+		if err != nil {
+			return err
+		}
+		f := store.PrincipalFilter{Humans: true, IncludeArchived: req.Removed, Page: page}
 		if req.Group != "" {
 			g, err := t.group(req.Group)
 			if err != nil {
@@ -81,14 +85,15 @@ func (s *Service) ListUsers(ctx context.Context, req api.ListUsersRequest) ([]do
 			}
 			f.GroupID = g.ID
 		}
-		all, err := t.ListPrincipals(t.biz.ID, f)
+		all, next, err := t.ListPrincipals(t.biz.ID, f)
 		if err != nil {
 			return err
 		}
-		out = make([]domain.User, len(all))
+		users := make([]domain.User, len(all))
 		for i, a := range all {
-			out[i] = domain.UserFromAccount(a)
+			users[i] = domain.UserFromAccount(a)
 		}
+		out = api.NewPage(users, next)
 		return nil
 	})
 	return out, err
@@ -256,8 +261,8 @@ func (s *Service) SearchPrincipals(ctx context.Context, req api.SearchRequest) (
 		if limit < 1 || limit > 100 {
 			return domain.Invalidf("invalid limit %d: use 1 to 100", req.Limit)
 		}
-		out, err = t.ListPrincipals(t.biz.ID, store.PrincipalFilter{
-			Humans: true, IncludeOthers: req.IncludeServiceAccounts, Prefix: req.Prefix, Limit: limit,
+		out, _, err = t.ListPrincipals(t.biz.ID, store.PrincipalFilter{
+			Humans: true, IncludeOthers: req.IncludeServiceAccounts, Prefix: req.Prefix, Page: store.Page{Limit: limit},
 		})
 		return err
 	})

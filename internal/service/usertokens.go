@@ -69,8 +69,8 @@ func (t *txn) createUserToken(req api.CreateUserTokenRequest) (domain.UserToken,
 }
 
 // ListUserTokens lists a user's tokens, never their secrets.
-func (s *Service) ListUserTokens(ctx context.Context, ref string) ([]domain.UserToken, error) {
-	var out []domain.UserToken
+func (s *Service) ListUserTokens(ctx context.Context, ref string, req api.PageRequest) (api.Page[domain.UserToken], error) {
+	var out api.Page[domain.UserToken]
 	err := s.read(ctx, func(t *txn) error {
 		if err := t.allow(OpUserTokenList); err != nil {
 			return err
@@ -82,7 +82,12 @@ func (s *Service) ListUserTokens(ctx context.Context, ref string) ([]domain.User
 		if err := t.allowOn(OpUserTokenList, u); err != nil {
 			return err
 		}
-		out, err = t.UserTokens(u.ID)
+		p, err := storePage(req)
+		if err != nil {
+			return err
+		}
+		items, next, err := t.UserTokens(u.ID, p)
+		out = api.NewPage(items, next)
 		return err
 	})
 	return out, err
@@ -103,7 +108,7 @@ func (s *Service) RevokeUserToken(ctx context.Context, ref, tokenID string, m ap
 		if err := t.allowOn(OpUserTokenRevoke, u); err != nil {
 			return err
 		}
-		toks, err := t.UserTokens(u.ID)
+		toks, _, err := t.UserTokens(u.ID, store.Page{})
 		if err != nil {
 			return err
 		}

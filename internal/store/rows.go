@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"time"
 
 	"github.com/sactl/sactl/internal/domain"
 )
@@ -90,3 +91,54 @@ func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
 	}
 	return ms, nil
 }
+
+// Cursor names: each list's cursors carry its name, so that one list's
+// cursor given to another is refused as invalid rather than misread.
+const (
+	CursorPrincipals = "principals"  // (created_at, id)
+	CursorGroups     = "groups"      // (name_key, id)
+	CursorBusinesses = "businesses"  // (name, id)
+	CursorTokens     = "tokens"      // (issued_at, id)
+	CursorUserTokens = "user_tokens" // (created_at, id)
+)
+
+// Fetch is how many rows a backend reads for the page: one more than its
+// limit, to learn whether another page follows; 0 (all) for Limit 0.
+func (p Page) Fetch() int {
+	if p.Limit <= 0 {
+		return 0
+	}
+	return p.Limit + 1
+}
+
+// Key decodes the page's cursor for a list sorted by n values (nil: from
+// the start).
+func (p Page) Key(list string, n int) ([]string, error) {
+	if p.Limit < 0 {
+		return nil, fmt.Errorf("negative page limit %d", p.Limit)
+	}
+	return domain.DecodeCursor(p.After, list, n)
+}
+
+// TimeKey decodes the cursor of a list sorted by (a time, id).
+func (p Page) TimeKey(list string) (t time.Time, id string, ok bool, err error) {
+	k, err := p.Key(list, 2)
+	if err != nil || k == nil {
+		return t, "", false, err
+	}
+	t, err = domain.ParseCursorTime(k[0])
+	return t, k[1], err == nil, err
+}
+
+// Cut ends a page read with Fetch rows: at most Limit rows, and the cursor
+// after the last of them when another row followed (else "").
+func Cut[T any](rows []T, p Page, list string, key func(T) []string) ([]T, string) {
+	if p.Limit <= 0 || len(rows) <= p.Limit {
+		return rows, ""
+	}
+	rows = rows[:p.Limit]
+	return rows, domain.EncodeCursor(list, key(rows[len(rows)-1])...)
+}
+
+// TimeID is the sort key of a row listed by (a time, id).
+func TimeID(t time.Time, id string) []string { return []string{domain.CursorTime(t), id} }

@@ -63,12 +63,12 @@ type Tx interface {
 	InsertBusiness(b domain.Business) error
 	BusinessByName(name string) (domain.Business, bool, error)
 	BusinessByID(id string) (domain.Business, bool, error)
-	ListBusinesses() ([]domain.Business, error)
+	ListBusinesses(p Page) ([]domain.Business, string, error)
 	Settings(businessID string) (map[string]string, error)
 	PutSetting(businessID, key, value string) error
 	GroupPermissions(groupID string) (domain.Permissions, error)
 	GroupByName(businessID, name string) (domain.Group, bool, error)
-	ListGroups(businessID string) ([]domain.Group, error)
+	ListGroups(businessID string, p Page) ([]domain.Group, string, error)
 	InsertGroup(businessID string, g domain.Group) error
 	UpdateGroup(g domain.Group) error
 	SetGroupPermissions(groupID string, p domain.Permissions) error
@@ -79,7 +79,7 @@ type Tx interface {
 	DeleteKeysOf(principalID string, now time.Time) (int, error)
 	GroupsOf(principalID string) ([]domain.Group, error)
 	KeysOf(principalID string) ([]domain.Key, error)
-	KeyInventory(businessID string, unusedBefore *time.Time) ([]InventoryKey, error)
+	KeyInventory(businessID string, q InventoryQuery) ([]InventoryKey, error)
 	InsertKey(businessID, principalID string, k domain.Key, hash [32]byte, sealed []byte) error
 	KeyByHash(hash [32]byte) (StoredKey, []byte, bool, error)
 	SealedSecret(keyID string) ([]byte, error)
@@ -95,7 +95,7 @@ type Tx interface {
 	InsertSigningKey(businessID string, r SigningKeyRow) error
 	InsertMintedToken(businessID string, m MintedTokenRow) error
 	PruneMintedTokens(businessID string, before time.Time) error
-	LiveMintedTokens(businessID string, now time.Time) ([]MintedTokenRow, error)
+	LiveMintedTokens(businessID string, now time.Time, p Page) ([]MintedTokenRow, string, error)
 	MintedToken(businessID, id string) (MintedTokenRow, bool, error)
 	MintedTokenRevoked(businessID, id string) (bool, error)
 	RevokeMintedToken(id string, now time.Time, by string) error
@@ -105,7 +105,7 @@ type Tx interface {
 	LiveUserByEmail(businessID, email string) (domain.Account, bool, error)
 	LiveUsersByName(businessID, nameKey string) ([]domain.Account, error)
 	Automation(businessID string) (domain.Account, bool, error)
-	ListPrincipals(businessID string, f PrincipalFilter) ([]domain.Account, error)
+	ListPrincipals(businessID string, f PrincipalFilter) ([]domain.Account, string, error)
 	CountPrincipals(businessID string, typ domain.AccountType) (int, error)
 	CountServiceAccounts(businessID string) (int, error)
 	APINameTaken(businessID, apiName string) (bool, error)
@@ -114,7 +114,7 @@ type Tx interface {
 	UpdatePrincipal(a domain.Account) error
 	InsertUserToken(businessID, principalID string, u domain.UserToken, hash [32]byte) error
 	UserTokenByHash(hash [32]byte) (UserTokenRow, bool, error)
-	UserTokens(principalID string) ([]domain.UserToken, error)
+	UserTokens(principalID string, p Page) ([]domain.UserToken, string, error)
 	CountUserTokens(businessID string) (int, error)
 	RevokeUserToken(id string, now time.Time) error
 	TouchUserToken(id string, now time.Time, every time.Duration) error
@@ -159,7 +159,20 @@ type AuditQuery struct {
 	PageSize int
 }
 
-// PrincipalFilter selects principals for listing.
+// Page asks a list for one page (R-SRV-6): at most Limit rows after the
+// cursor After, which is "" for the first page or the cursor a previous
+// page returned (domain.EncodeCursor: the sort key of its last row). A
+// list returns, with its rows, the cursor of the next page, or "" when no
+// row follows. Limit 0 reads every row: for the service's own needs of a
+// whole set (every member of a group a confirmation names), never for a
+// list a caller asked for.
+type Page struct {
+	Limit int
+	After string
+}
+
+// PrincipalFilter selects principals for listing. Principals are listed in
+// creation order, (created_at, id); with Prefix, by name first.
 type PrincipalFilter struct {
 	Humans          bool   // humans instead of service accounts
 	IncludeArchived bool   // archived ones too
@@ -167,7 +180,29 @@ type PrincipalFilter struct {
 	GroupID         string // members of this group only
 	Prefix          string // name, api_name or email starting with this (case-insensitive)
 	IncludeOthers   bool   // with Prefix: service accounts and humans alike
-	Limit           int
+	// Suspended and Grouped, when set, keep the principals that are (or
+	// are not) suspended, and that hold at least one group (or none): the
+	// stored facts R-SA-5's statuses are derived from, so the service can
+	// ask for one status a page at a time.
+	Suspended *bool
+	Grouped   *bool
+	Page
+}
+
+// InventoryQuery asks for the keys of a business (R-KEY-13), whole accounts
+// at a time (an account's key roles depend on all its keys): every key of
+// at most Accounts accounts (0: all), starting with the account FromOwner
+// names or the first one after it.
+type InventoryQuery struct {
+	UnusedBefore *time.Time // flag keys unused since then, and keep only the accounts holding one
+	From         *InventoryOwner
+	Accounts     int
+}
+
+// InventoryOwner is the sort key of an account in the key inventory: its
+// api_name ("" for none), then its id.
+type InventoryOwner struct {
+	APIName, ID string
 }
 
 // InventoryKey is a key of the business-wide inventory (R-KEY-13) with its

@@ -199,7 +199,7 @@ func Cases(f Fixture) []Case {
 			return err
 		}, Allowed: grants(domain.LevelEdit)},
 		{Name: "disable a key", Do: func(ctx context.Context, backend api.API, c Caller) error {
-			ks, err := backend.ListKeys(ctx, targetAccount)
+			ks, err := items(backend.ListKeys(ctx, targetAccount, api.PageRequest{}))
 			if err != nil {
 				return err
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // InsertBusiness adds a business.
@@ -46,21 +47,38 @@ func scanBusiness(r scanner) (domain.Business, error) {
 }
 
 // ListBusinesses returns every business by name.
-func (t *Tx) ListBusinesses() ([]domain.Business, error) {
-	rows, err := t.query(`SELECT id, name, domain, created_at FROM businesses ORDER BY name`)
+func (t *Tx) ListBusinesses(p store.Page) ([]domain.Business, string, error) {
+	k, err := p.Key(store.CursorBusinesses, 2)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	var args params
+	q := ``
+	if k != nil {
+		q = ` WHERE (name, id) > (` + args.add(k[0]) + `, ` + args.add(k[1]) + `)`
+	}
+	q += ` ORDER BY name, id`
+	if n := p.Fetch(); n > 0 {
+		q += ` LIMIT ` + args.add(n)
+	}
+	rows, err := t.query(`SELECT id, name, domain, created_at FROM businesses`+q, args...)
+	if err != nil {
+		return nil, "", err
 	}
 	defer rows.Close()
-	var out []domain.Business
+	out := []domain.Business{}
 	for rows.Next() {
 		b, err := scanBusiness(rows)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		out = append(out, b)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	out, next := store.Cut(out, p, store.CursorBusinesses, func(b domain.Business) []string { return []string{b.Name, b.ID} })
+	return out, next, nil
 }
 
 // Settings returns the raw settings stored for a business (unset ones are absent).

@@ -22,7 +22,7 @@ func TestHandEditedValues(t *testing.T) {
 		return err
 	}
 	principals := func(t store.Tx) error {
-		_, err := t.ListPrincipals("biz_0", store.PrincipalFilter{IncludeOthers: true, IncludeArchived: true})
+		_, _, err := t.ListPrincipals("biz_0", store.PrincipalFilter{IncludeOthers: true, IncludeArchived: true})
 		return err
 	}
 	creators := func(t store.Tx) error {
@@ -43,14 +43,14 @@ func TestHandEditedValues(t *testing.T) {
 	business := func(t store.Tx) error {
 		_, _, err := t.BusinessByID("biz_0")
 		if err == nil {
-			_, err = t.ListBusinesses()
+			_, _, err = t.ListBusinesses(store.Page{})
 		}
 		return err
 	}
 	keys := func(t store.Tx) error {
 		_, err := t.KeysOf("sa_1")
 		if err == nil {
-			_, err = t.KeyInventory("biz_0", nil)
+			_, err = t.KeyInventory("biz_0", store.InventoryQuery{})
 		}
 		return err
 	}
@@ -59,7 +59,7 @@ func TestHandEditedValues(t *testing.T) {
 		return err
 	}
 	userTokens := func(t store.Tx) error {
-		_, err := t.UserTokens("usr_1")
+		_, _, err := t.UserTokens("usr_1", store.Page{})
 		return err
 	}
 	signing := func(t store.Tx) error {

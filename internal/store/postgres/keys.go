@@ -33,7 +33,7 @@ func scanKey(r scanner) (domain.Key, error) {
 // service to derive.
 func (t *Tx) KeysOf(principalID string) ([]domain.Key, error) {
 	rows, err := t.query(`SELECT `+keyCols+` FROM api_keys k JOIN principals p ON p.id = k.principal_id
-		WHERE k.principal_id = $1 ORDER BY k.created_at, k.seq`, principalID)
+		WHERE k.principal_id = $1 ORDER BY k.created_at, k.id`, principalID)
 	if err != nil {
 		return nil, err
 	}
@@ -49,26 +49,33 @@ func (t *Tx) KeysOf(principalID string) ([]domain.Key, error) {
 	return out, rows.Err()
 }
 
-// KeyInventory lists the keys of every account of a business in one query,
-// ordered by account api_name, then oldest first within an account (the
-// order the service derives roles in). With unusedBefore set it returns
-// only the accounts holding at least one key unused since then, but all of
-// their keys, flagged: an account's roles depend on all its keys.
-func (t *Tx) KeyInventory(businessID string, unusedBefore *time.Time) ([]store.InventoryKey, error) {
+// KeyInventory lists the keys of a business's accounts in one query, by
+// account (api_name, then id), then oldest first within an account (the
+// order the service derives roles in), whole accounts at a time. With
+// UnusedBefore set it returns only the accounts holding at least one key
+// unused since then, but all of their keys, flagged: an account's roles
+// depend on all its keys.
+func (t *Tx) KeyInventory(businessID string, q store.InventoryQuery) ([]store.InventoryKey, error) {
 	var args params
-	unused, where := `true`, ``
-	if unusedBefore != nil {
-		cut := ts(*unusedBefore)
+	unused, used := `true`, ``
+	if q.UnusedBefore != nil {
+		cut := ts(*q.UnusedBefore)
 		unused = `COALESCE(k.last_used_at, k.created_at) < ` + args.add(cut)
-		where = ` AND EXISTS (SELECT 1 FROM api_keys u WHERE u.principal_id = p.id
-			AND COALESCE(u.last_used_at, u.created_at) < ` + args.add(cut) + `)`
+		used = ` AND COALESCE(u.last_used_at, u.created_at) < ` + args.add(cut)
 	}
-	biz := args.add(businessID)
-	// NULLS FIRST: where SQLite sorts NULL.
+	owners := `SELECT o.id FROM principals o WHERE o.business_id = ` + args.add(businessID) + `
+		AND EXISTS (SELECT 1 FROM api_keys u WHERE u.principal_id = o.id` + used + `)`
+	if q.From != nil {
+		owners += ` AND (COALESCE(o.api_name, ''), o.id) >= (` + args.add(q.From.APIName) + `, ` + args.add(q.From.ID) + `)`
+	}
+	owners += ` ORDER BY COALESCE(o.api_name, ''), o.id`
+	if q.Accounts > 0 {
+		owners += ` LIMIT ` + args.add(q.Accounts)
+	}
 	rows, err := t.query(`SELECT `+keyCols+`, p.id, p.name, `+unused+`
 		FROM principals p JOIN api_keys k ON k.principal_id = p.id
-		WHERE p.business_id = `+biz+where+`
-		ORDER BY p.api_name NULLS FIRST, k.created_at, k.seq`, args...)
+		WHERE p.id IN (`+owners+`)
+		ORDER BY COALESCE(p.api_name, ''), p.id, k.created_at, k.id`, args...)
 	if err != nil {
 		return nil, err
 	}

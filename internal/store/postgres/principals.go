@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -113,7 +114,7 @@ func (t *Tx) LiveUserByEmail(businessID, email string) (domain.Account, bool, er
 // oldest first.
 func (t *Tx) LiveUsersByName(businessID, nameKey string) ([]domain.Account, error) {
 	return t.listPrincipals(`WHERE p.business_id = $1 AND p.name_key = $2 AND p.archived_at IS NULL
-		AND p.account_type = 'human' ORDER BY p.created_at, p.seq`, businessID, nameKey)
+		AND p.account_type = 'human' ORDER BY p.created_at, p.id`, businessID, nameKey)
 }
 
 // Automation returns the business's automation account (R-SA-4).
@@ -144,9 +145,10 @@ func (t *Tx) listPrincipals(where string, args ...any) ([]domain.Account, error)
 	return out, t.finish(out)
 }
 
-// ListPrincipals lists principals of a business in creation order (ties
-// in insertion order, seq standing for SQLite's rowid).
-func (t *Tx) ListPrincipals(businessID string, f store.PrincipalFilter) ([]domain.Account, error) {
+// ListPrincipals lists principals of a business in creation order,
+// (created_at, id), a page at a time; with a Prefix, by name first, at most
+// Limit of them (a typeahead: it takes no cursor).
+func (t *Tx) ListPrincipals(businessID string, f store.PrincipalFilter) ([]domain.Account, string, error) {
 	var args params
 	where := []string{"p.business_id = " + args.add(businessID)}
 	switch {
@@ -162,26 +164,54 @@ func (t *Tx) ListPrincipals(businessID string, f store.PrincipalFilter) ([]domai
 	case !f.IncludeArchived:
 		where = append(where, "p.archived_at IS NULL")
 	}
+	if f.Suspended != nil {
+		where = append(where, "p.suspended_at IS "+map[bool]string{true: "NOT NULL", false: "NULL"}[*f.Suspended])
+	}
+	if f.Grouped != nil {
+		where = append(where, map[bool]string{true: "", false: "NOT "}[*f.Grouped]+
+			"EXISTS (SELECT 1 FROM principal_groups pg WHERE pg.principal_id = p.id)")
+	}
 	if f.GroupID != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM principal_groups pg WHERE pg.principal_id = p.id AND pg.group_id = "+
 			args.add(f.GroupID)+")")
 	}
+	order := " ORDER BY p.created_at, p.id"
 	if f.Prefix != "" {
+		if f.After != "" {
+			return nil, "", fmt.Errorf("a prefix search takes no cursor")
+		}
 		// ILIKE on "C" columns: case-insensitive for ASCII only, as
 		// SQLite's LIKE is (an email may hold capitals; the pattern is
 		// case-folded like name_key).
 		like := args.add(escapeLike(domain.NameKey(f.Prefix)) + "%")
 		where = append(where, `(p.name_key ILIKE `+like+` ESCAPE '\' OR p.api_name ILIKE `+like+` ESCAPE '\'
 			OR p.email ILIKE `+like+` ESCAPE '\' OR p.name_key ILIKE `+args.add("% "+escapeLike(domain.NameKey(f.Prefix))+"%")+` ESCAPE '\')`)
+		order = " ORDER BY p.name_key, p.created_at, p.id"
 	}
-	q := "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.created_at, p.seq"
+	after, id, ok, err := f.TimeKey(store.CursorPrincipals)
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
+		where = append(where, "(p.created_at, p.id) > ("+args.add(ts(after))+", "+args.add(id)+")")
+	}
+	q := "WHERE " + strings.Join(where, " AND ") + order
+	n := f.Fetch()
 	if f.Prefix != "" {
-		q = "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.name_key, p.created_at, p.seq"
+		n = f.Limit
 	}
-	if f.Limit > 0 {
-		q += " LIMIT " + args.add(f.Limit)
+	if n > 0 {
+		q += " LIMIT " + args.add(n)
 	}
-	return t.listPrincipals(q, args...)
+	out, err := t.listPrincipals(q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Prefix != "" {
+		return out, "", nil
+	}
+	out, next := store.Cut(out, f.Page, store.CursorPrincipals, func(a domain.Account) []string { return store.TimeID(a.CreatedAt, a.ID) })
+	return out, next, nil
 }
 
 func escapeLike(s string) string {

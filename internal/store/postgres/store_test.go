@@ -232,7 +232,7 @@ func TestWriteDryRunAndFailure(t *testing.T) {
 		t.Fatalf("write: %v, want fn's error itself", err)
 	}
 	st.Read(ctx, func(tx store.Tx) error {
-		bs, err := tx.ListBusinesses()
+		bs, _, err := tx.ListBusinesses(store.Page{})
 		if err != nil || len(bs) != 0 {
 			t.Fatalf("businesses after a dry run and a failed write: %v, %v", bs, err)
 		}
@@ -246,12 +246,12 @@ func TestReadIsOneSnapshot(t *testing.T) {
 	st, _ := openTest(t)
 	addBusiness(t, st, "biz_1")
 	err := st.Read(ctx, func(tx store.Tx) error {
-		before, err := tx.ListBusinesses()
+		before, _, err := tx.ListBusinesses(store.Page{})
 		if err != nil {
 			return err
 		}
 		addBusiness(t, st, "biz_2") // committed meanwhile
-		after, err := tx.ListBusinesses()
+		after, _, err := tx.ListBusinesses(store.Page{})
 		if err != nil {
 			return err
 		}

@@ -48,22 +48,38 @@ func (t *Tx) UserTokenByHash(hash [32]byte) (store.UserTokenRow, bool, error) {
 }
 
 // UserTokens lists a user's tokens, oldest first (ties in insertion order).
-func (t *Tx) UserTokens(principalID string) ([]domain.UserToken, error) {
-	rows, err := t.query(`SELECT `+userTokenCols+` FROM user_tokens t JOIN principals p ON p.id = t.principal_id
-		WHERE t.principal_id = $1 ORDER BY t.created_at, t.seq`, principalID)
+func (t *Tx) UserTokens(principalID string, p store.Page) ([]domain.UserToken, string, error) {
+	after, id, ok, err := p.TimeKey(store.CursorUserTokens)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	var args params
+	q := `WHERE t.principal_id = ` + args.add(principalID)
+	if ok {
+		q += ` AND (t.created_at, t.id) > (` + args.add(ts(after)) + `, ` + args.add(id) + `)`
+	}
+	q += ` ORDER BY t.created_at, t.id`
+	if n := p.Fetch(); n > 0 {
+		q += ` LIMIT ` + args.add(n)
+	}
+	rows, err := t.query(`SELECT `+userTokenCols+` FROM user_tokens t JOIN principals p ON p.id = t.principal_id `+q, args...)
+	if err != nil {
+		return nil, "", err
 	}
 	defer rows.Close()
 	out := []domain.UserToken{}
 	for rows.Next() {
 		u, err := scanUserToken(rows)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		out = append(out, u.UserToken)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	out, next := store.Cut(out, p, store.CursorUserTokens, func(u domain.UserToken) []string { return store.TimeID(u.CreatedAt, u.ID) })
+	return out, next, nil
 }
 
 // CountUserTokens counts the business's tokens that are not revoked.

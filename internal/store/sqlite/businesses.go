@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/store"
 )
 
 // InsertBusiness adds a business.
@@ -46,25 +47,42 @@ func parseBusiness(id, created string) (time.Time, error) {
 }
 
 // ListBusinesses returns every business by name.
-func (t *Tx) ListBusinesses() ([]domain.Business, error) {
-	rows, err := t.query(`SELECT id, name, domain, created_at FROM businesses ORDER BY name`)
+func (t *Tx) ListBusinesses(p store.Page) ([]domain.Business, string, error) {
+	k, err := p.Key(store.CursorBusinesses, 2)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	q, args := ``, []any{}
+	if k != nil {
+		q, args = ` WHERE (name, id) > (?, ?)`, []any{k[0], k[1]}
+	}
+	q += ` ORDER BY name, id`
+	if n := p.Fetch(); n > 0 {
+		q += ` LIMIT ?`
+		args = append(args, n)
+	}
+	rows, err := t.query(`SELECT id, name, domain, created_at FROM businesses`+q, args...)
+	if err != nil {
+		return nil, "", err
 	}
 	defer rows.Close()
-	var out []domain.Business
+	out := []domain.Business{}
 	for rows.Next() {
 		var b domain.Business
 		var created string
 		if err := rows.Scan(&b.ID, &b.Name, &b.Domain, &created); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		if b.CreatedAt, err = parseBusiness(b.ID, created); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		out = append(out, b)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	out, next := store.Cut(out, p, store.CursorBusinesses, func(b domain.Business) []string { return []string{b.Name, b.ID} })
+	return out, next, nil
 }
 
 // Settings returns the raw settings stored for a business (unset ones are absent).

@@ -82,7 +82,7 @@ func TestHandEditedValues(t *testing.T) {
 	business := func(f *fixture, t store.Tx) error {
 		_, _, err := t.BusinessByName("acme")
 		if err == nil {
-			_, err = t.ListBusinesses()
+			_, _, err = t.ListBusinesses(store.Page{})
 		}
 		return err
 	}
@@ -91,7 +91,7 @@ func TestHandEditedValues(t *testing.T) {
 		return err
 	}
 	principals := func(f *fixture, t store.Tx) error {
-		_, err := t.ListPrincipals(f.biz, store.PrincipalFilter{IncludeOthers: true, IncludeArchived: true})
+		_, _, err := t.ListPrincipals(f.biz, store.PrincipalFilter{IncludeOthers: true, IncludeArchived: true})
 		return err
 	}
 	group := func(f *fixture, t store.Tx) error {
@@ -99,7 +99,7 @@ func TestHandEditedValues(t *testing.T) {
 		return err
 	}
 	groups := func(f *fixture, t store.Tx) error {
-		_, err := t.ListGroups(f.biz)
+		_, _, err := t.ListGroups(f.biz, store.Page{})
 		return err
 	}
 	effective := func(f *fixture, t store.Tx) error {
@@ -115,7 +115,7 @@ func TestHandEditedValues(t *testing.T) {
 		return err
 	}
 	inventory := func(f *fixture, t store.Tx) error {
-		_, err := t.KeyInventory(f.biz, nil)
+		_, err := t.KeyInventory(f.biz, store.InventoryQuery{})
 		return err
 	}
 	signingKeys := func(f *fixture, t store.Tx) error {
@@ -123,7 +123,7 @@ func TestHandEditedValues(t *testing.T) {
 		return err
 	}
 	userTokens := func(f *fixture, t store.Tx) error {
-		_, err := t.UserTokens(f.human)
+		_, _, err := t.UserTokens(f.human, store.Page{})
 		return err
 	}
 	userTokenByHash := func(f *fixture, t store.Tx) error {
@@ -131,7 +131,7 @@ func TestHandEditedValues(t *testing.T) {
 		return err
 	}
 	liveMinted := func(f *fixture, t store.Tx) error {
-		_, err := t.LiveMintedTokens(f.biz, now)
+		_, _, err := t.LiveMintedTokens(f.biz, now, store.Page{})
 		return err
 	}
 	minted := func(f *fixture, t store.Tx) error {

@@ -86,25 +86,40 @@ func (t *Tx) GroupByName(businessID, name string) (domain.Group, bool, error) {
 }
 
 // ListGroups lists a business's groups by name.
-func (t *Tx) ListGroups(businessID string) ([]domain.Group, error) {
-	rows, err := t.query(`SELECT `+groupCols+groupFrom+`WHERE g.business_id = ? ORDER BY g.name_key`, businessID)
+func (t *Tx) ListGroups(businessID string, p store.Page) ([]domain.Group, string, error) {
+	k, err := p.Key(store.CursorGroups, 2)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	q, args := `WHERE g.business_id = ?`, []any{businessID}
+	if k != nil {
+		q += ` AND (g.name_key, g.id) > (?, ?)`
+		args = append(args, k[0], k[1])
+	}
+	q += ` ORDER BY g.name_key, g.id`
+	if n := p.Fetch(); n > 0 {
+		q += ` LIMIT ?`
+		args = append(args, n)
+	}
+	rows, err := t.query(`SELECT `+groupCols+groupFrom+q, args...)
+	if err != nil {
+		return nil, "", err
 	}
 	out := []domain.Group{}
 	for rows.Next() {
 		g, err := scanGroup(rows)
 		if err != nil {
 			rows.Close()
-			return nil, err
+			return nil, "", err
 		}
 		out = append(out, g)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return out, t.fillPermissions(out)
+	out, next := store.Cut(out, p, store.CursorGroups, func(g domain.Group) []string { return []string{domain.NameKey(g.Name), g.ID} })
+	return out, next, t.fillPermissions(out)
 }
 
 // InsertGroup adds a group and its permissions.
@@ -164,7 +179,7 @@ func (t *Tx) SetMembership(principalID string, groupIDs []string) error {
 
 // Members lists the non-archived principals holding a group, by name.
 func (t *Tx) Members(businessID, groupID string) ([]domain.Account, error) {
-	ms, err := t.ListPrincipals(businessID, store.PrincipalFilter{GroupID: groupID, IncludeOthers: true})
+	ms, _, err := t.ListPrincipals(businessID, store.PrincipalFilter{GroupID: groupID, IncludeOthers: true})
 	sort.Slice(ms, func(i, j int) bool { return domain.NameKey(ms[i].Name) < domain.NameKey(ms[j].Name) })
 	return ms, err
 }

@@ -30,7 +30,7 @@ func scanKey(r scanner) (domain.Key, error) {
 // for the service to derive.
 func (t *Tx) KeysOf(principalID string) ([]domain.Key, error) {
 	rows, err := t.query(`SELECT `+keyCols+` FROM api_keys k JOIN principals p ON p.id = k.principal_id
-		WHERE k.principal_id = ? ORDER BY k.created_at, k.rowid`, principalID)
+		WHERE k.principal_id = ? ORDER BY k.created_at, k.id`, principalID)
 	if err != nil {
 		return nil, err
 	}
@@ -46,25 +46,38 @@ func (t *Tx) KeysOf(principalID string) ([]domain.Key, error) {
 	return out, rows.Err()
 }
 
-// KeyInventory lists the keys of every account of a business in one query,
-// ordered by account api_name, then oldest first within an account (the
-// order the service derives roles in). With unusedBefore set it returns
-// only the accounts holding at least one key unused since then, but all of
-// their keys, flagged: an account's roles depend on all its keys.
-func (t *Tx) KeyInventory(businessID string, unusedBefore *time.Time) ([]store.InventoryKey, error) {
-	unused, where := `1`, ``
-	args := []any{businessID}
-	if unusedBefore != nil {
-		cut := fmtTime(*unusedBefore)
+// KeyInventory lists the keys of a business's accounts in one query, by
+// account (api_name, then id), then oldest first within an account (the
+// order the service derives roles in), whole accounts at a time. With
+// UnusedBefore set it returns only the accounts holding at least one key
+// unused since then, but all of their keys, flagged: an account's roles
+// depend on all its keys.
+func (t *Tx) KeyInventory(businessID string, q store.InventoryQuery) ([]store.InventoryKey, error) {
+	unused, owners := `1`, `SELECT o.id FROM principals o WHERE o.business_id = ?
+		AND EXISTS (SELECT 1 FROM api_keys u WHERE u.principal_id = o.id`
+	var args []any
+	if q.UnusedBefore != nil {
+		cut := fmtTime(*q.UnusedBefore)
 		unused = `COALESCE(k.last_used_at, k.created_at) < ?`
-		where = ` AND EXISTS (SELECT 1 FROM api_keys u WHERE u.principal_id = p.id
-			AND COALESCE(u.last_used_at, u.created_at) < ?)`
-		args = []any{cut, businessID, cut}
+		owners += ` AND COALESCE(u.last_used_at, u.created_at) < ?`
+		args = append(args, cut, businessID, cut)
+	} else {
+		args = append(args, businessID)
+	}
+	owners += `)`
+	if q.From != nil {
+		owners += ` AND (COALESCE(o.api_name, ''), o.id) >= (?, ?)`
+		args = append(args, q.From.APIName, q.From.ID)
+	}
+	owners += ` ORDER BY COALESCE(o.api_name, ''), o.id`
+	if q.Accounts > 0 {
+		owners += ` LIMIT ?`
+		args = append(args, q.Accounts)
 	}
 	rows, err := t.query(`SELECT `+keyCols+`, p.id, p.name, `+unused+`
 		FROM principals p JOIN api_keys k ON k.principal_id = p.id
-		WHERE p.business_id = ?`+where+`
-		ORDER BY p.api_name, k.created_at, k.rowid`, args...)
+		WHERE p.id IN (`+owners+`)
+		ORDER BY COALESCE(p.api_name, ''), p.id, k.created_at, k.id`, args...)
 	if err != nil {
 		return nil, err
 	}

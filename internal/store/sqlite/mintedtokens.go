@@ -58,22 +58,39 @@ func (t *Tx) PruneMintedTokens(businessID string, before time.Time) error {
 
 // LiveMintedTokens lists the business's tokens that expire after now,
 // revoked ones included, oldest first.
-func (t *Tx) LiveMintedTokens(businessID string, now time.Time) ([]store.MintedTokenRow, error) {
-	rows, err := t.query(`SELECT `+mintedTokenCols+` FROM minted_tokens t JOIN principals p ON p.id = t.principal_id
-		WHERE t.business_id = ? AND t.expires_at > ? ORDER BY t.issued_at, t.rowid`, businessID, fmtTime(now))
+func (t *Tx) LiveMintedTokens(businessID string, now time.Time, p store.Page) ([]store.MintedTokenRow, string, error) {
+	after, id, ok, err := p.TimeKey(store.CursorTokens)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	q, args := ``, []any{businessID, fmtTime(now)}
+	if ok {
+		q, args = ` AND (t.issued_at, t.id) > (?, ?)`, append(args, fmtTime(after), id)
+	}
+	q += ` ORDER BY t.issued_at, t.id`
+	if n := p.Fetch(); n > 0 {
+		q += ` LIMIT ?`
+		args = append(args, n)
+	}
+	rows, err := t.query(`SELECT `+mintedTokenCols+` FROM minted_tokens t JOIN principals p ON p.id = t.principal_id
+		WHERE t.business_id = ? AND t.expires_at > ?`+q, args...)
+	if err != nil {
+		return nil, "", err
 	}
 	defer rows.Close()
 	out := []store.MintedTokenRow{}
 	for rows.Next() {
 		m, err := scanMintedToken(rows)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	out, next := store.Cut(out, p, store.CursorTokens, func(m store.MintedTokenRow) []string { return store.TimeID(m.IssuedAt, m.ID) })
+	return out, next, nil
 }
 
 // MintedToken finds one of the business's recorded tokens by id.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -115,7 +116,7 @@ func (t *Tx) LiveUserByEmail(businessID, email string) (domain.Account, bool, er
 // LiveUsersByName finds non-archived humans by case-insensitive name.
 func (t *Tx) LiveUsersByName(businessID, nameKey string) ([]domain.Account, error) {
 	return t.listPrincipals(`WHERE p.business_id = ? AND p.name_key = ? AND p.archived_at IS NULL
-		AND p.account_type = 'human' ORDER BY p.created_at, p.rowid`, businessID, nameKey)
+		AND p.account_type = 'human' ORDER BY p.created_at, p.id`, businessID, nameKey)
 }
 
 // Automation returns the business's automation account (R-SA-4).
@@ -144,8 +145,10 @@ func (t *Tx) listPrincipals(where string, args ...any) ([]domain.Account, error)
 	return out, t.finish(out)
 }
 
-// ListPrincipals lists principals of a business in creation order.
-func (t *Tx) ListPrincipals(businessID string, f store.PrincipalFilter) ([]domain.Account, error) {
+// ListPrincipals lists principals of a business in creation order,
+// (created_at, id), a page at a time; with a Prefix, by name first, at most
+// Limit of them (a typeahead: it takes no cursor).
+func (t *Tx) ListPrincipals(businessID string, f store.PrincipalFilter) ([]domain.Account, string, error) {
 	where := []string{"p.business_id = ?"}
 	args := []any{businessID}
 	switch {
@@ -161,25 +164,54 @@ func (t *Tx) ListPrincipals(businessID string, f store.PrincipalFilter) ([]domai
 	case !f.IncludeArchived:
 		where = append(where, "p.archived_at IS NULL")
 	}
+	if f.Suspended != nil {
+		where = append(where, "p.suspended_at IS "+map[bool]string{true: "NOT NULL", false: "NULL"}[*f.Suspended])
+	}
+	if f.Grouped != nil {
+		where = append(where, map[bool]string{true: "", false: "NOT "}[*f.Grouped]+
+			"EXISTS (SELECT 1 FROM principal_groups pg WHERE pg.principal_id = p.id)")
+	}
 	if f.GroupID != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM principal_groups pg WHERE pg.principal_id = p.id AND pg.group_id = ?)")
 		args = append(args, f.GroupID)
 	}
+	order := " ORDER BY p.created_at, p.id"
 	if f.Prefix != "" {
+		if f.After != "" {
+			return nil, "", fmt.Errorf("a prefix search takes no cursor")
+		}
 		like := escapeLike(domain.NameKey(f.Prefix)) + "%"
 		where = append(where, `(p.name_key LIKE ? ESCAPE '\' OR p.api_name LIKE ? ESCAPE '\' OR p.email LIKE ? ESCAPE '\'
 			OR p.name_key LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like, "% "+like)
+		order = " ORDER BY p.name_key, p.created_at, p.id"
 	}
-	q := "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.created_at, p.rowid"
+	after, id, ok, err := f.TimeKey(store.CursorPrincipals)
+	if err != nil {
+		return nil, "", err
+	}
+	if ok {
+		where = append(where, "(p.created_at, p.id) > (?, ?)")
+		args = append(args, fmtTime(after), id)
+	}
+	q := "WHERE " + strings.Join(where, " AND ") + order
+	n := f.Fetch()
 	if f.Prefix != "" {
-		q = "WHERE " + strings.Join(where, " AND ") + " ORDER BY p.name_key, p.created_at, p.rowid"
+		n = f.Limit
 	}
-	if f.Limit > 0 {
+	if n > 0 {
 		q += " LIMIT ?"
-		args = append(args, f.Limit)
+		args = append(args, n)
 	}
-	return t.listPrincipals(q, args...)
+	out, err := t.listPrincipals(q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	if f.Prefix != "" {
+		return out, "", nil
+	}
+	out, next := store.Cut(out, f.Page, store.CursorPrincipals, func(a domain.Account) []string { return store.TimeID(a.CreatedAt, a.ID) })
+	return out, next, nil
 }
 
 func escapeLike(s string) string {

@@ -46,22 +46,39 @@ func (t *Tx) UserTokenByHash(hash [32]byte) (store.UserTokenRow, bool, error) {
 }
 
 // UserTokens lists a user's tokens, oldest first.
-func (t *Tx) UserTokens(principalID string) ([]domain.UserToken, error) {
-	rows, err := t.query(`SELECT `+userTokenCols+` FROM user_tokens t JOIN principals p ON p.id = t.principal_id
-		WHERE t.principal_id = ? ORDER BY t.created_at, t.rowid`, principalID)
+func (t *Tx) UserTokens(principalID string, p store.Page) ([]domain.UserToken, string, error) {
+	after, id, ok, err := p.TimeKey(store.CursorUserTokens)
 	if err != nil {
-		return nil, err
+		return nil, "", err
+	}
+	q, args := ``, []any{principalID}
+	if ok {
+		q, args = ` AND (t.created_at, t.id) > (?, ?)`, append(args, fmtTime(after), id)
+	}
+	q += ` ORDER BY t.created_at, t.id`
+	if n := p.Fetch(); n > 0 {
+		q += ` LIMIT ?`
+		args = append(args, n)
+	}
+	rows, err := t.query(`SELECT `+userTokenCols+` FROM user_tokens t JOIN principals p ON p.id = t.principal_id
+		WHERE t.principal_id = ?`+q, args...)
+	if err != nil {
+		return nil, "", err
 	}
 	defer rows.Close()
 	out := []domain.UserToken{}
 	for rows.Next() {
 		u, err := scanUserToken(rows)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		out = append(out, u.UserToken)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	out, next := store.Cut(out, p, store.CursorUserTokens, func(u domain.UserToken) []string { return store.TimeID(u.CreatedAt, u.ID) })
+	return out, next, nil
 }
 
 // CountUserTokens counts the business's tokens that are not revoked.

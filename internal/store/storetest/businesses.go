@@ -68,7 +68,7 @@ var schemaTests = []test{
 	}},
 	{"Empty", func(s *suite) {
 		// The default business is the service's to create (service.Open), not the store's.
-		if bs := view(s, func(tx store.Tx) ([]domain.Business, error) { return tx.ListBusinesses() }); len(bs) != 0 {
+		if bs := view(s, func(tx store.Tx) ([]domain.Business, error) { return whole(tx.ListBusinesses(store.Page{})) }); len(bs) != 0 {
 			s.t.Errorf("a new store holds businesses %v; want none", names(bs, func(b domain.Business) string { return b.Name }))
 		}
 		missing(s, "BusinessByName(default)", func(tx store.Tx) (domain.Business, bool, error) { return tx.BusinessByName("default") })
@@ -95,7 +95,7 @@ var businessTests = []test{
 			want = append(want, s.seedBusiness(b))
 		}
 		slices.SortFunc(want, func(a, b domain.Business) int { return cmp.Compare(a.Name, b.Name) })
-		got := view(s, func(tx store.Tx) ([]domain.Business, error) { return tx.ListBusinesses() })
+		got := view(s, func(tx store.Tx) ([]domain.Business, error) { return whole(tx.ListBusinesses(store.Page{})) })
 		s.same("ListBusinesses (by name)", got, want)
 	}},
 	{"NameUnique", func(s *suite) {

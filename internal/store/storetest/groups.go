@@ -55,7 +55,7 @@ var groupTests = []test{
 			return firstErr(tx.InsertGroup(b.ID, gs[0]), tx.InsertGroup(b.ID, gs[1]),
 				tx.InsertGroup(b.ID, gs[2]), tx.InsertGroup(b.ID, gs[3]))
 		})
-		got := view(s, func(tx store.Tx) ([]domain.Group, error) { return tx.ListGroups(b.ID) })
+		got := view(s, func(tx store.Tx) ([]domain.Group, error) { return whole(tx.ListGroups(b.ID, store.Page{})) })
 		// By name, case-insensitively.
 		s.same("ListGroups", got, []domain.Group{gs[1], gs[0], gs[3], gs[2]})
 	}},
@@ -114,7 +114,7 @@ var groupTests = []test{
 			[]domain.Account{amy, bot, zed})
 		g, _ := find(s, func(tx store.Tx) (domain.Group, bool, error) { return tx.GroupByName(b.ID, "ops") })
 		s.same("MemberCount of ops (archived members left out)", g.MemberCount, 3)
-		gs := view(s, func(tx store.Tx) ([]domain.Group, error) { return tx.ListGroups(b.ID) })
+		gs := view(s, func(tx store.Tx) ([]domain.Group, error) { return whole(tx.ListGroups(b.ID, store.Page{})) })
 		s.same("MemberCount in ListGroups", names(gs, func(g domain.Group) string { return g.Name + ":" + strconv.Itoa(g.MemberCount) }),
 			[]string{"Billing:1", "ops:3"})
 		gs = view(s, func(tx store.Tx) ([]domain.Group, error) { return tx.GroupsOf(zed.ID) })
@@ -148,7 +148,7 @@ var groupTests = []test{
 		}), a)
 		s.same("its effective permissions", view(s, func(tx store.Tx) (domain.Permissions, error) { return tx.EffectivePermissions(a.ID) }),
 			domain.Permissions{"contacts": domain.LevelView})
-		s.same("ListGroups", names(view(s, func(tx store.Tx) ([]domain.Group, error) { return tx.ListGroups(b.ID) }),
+		s.same("ListGroups", names(view(s, func(tx store.Tx) ([]domain.Group, error) { return whole(tx.ListGroups(b.ID, store.Page{})) }),
 			func(g domain.Group) string { return g.Name }), []string{"keep"})
 		if p := view(s, func(tx store.Tx) (domain.Permissions, error) { return tx.GroupPermissions(ops.ID) }); len(p) != 0 {
 			s.t.Errorf("permissions of a deleted group: %v", p)

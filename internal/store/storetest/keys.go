@@ -10,15 +10,14 @@ import (
 	"github.com/sactl/sactl/internal/store"
 )
 
-// tiedKeys gives keys that share a creation time ids that sort against
-// their insertion order (see tied).
+// tiedKeys gives keys that share a creation time ids that sort in the
+// order given (see tied); the tests insert them in another order.
 func tiedKeys(ks ...*domain.Key) {
 	ids := make([]string, len(ks))
 	for i, k := range ks {
 		ids[i] = domain.NewID("key", k.CreatedAt)
 	}
 	slices.Sort(ids)
-	slices.Reverse(ids)
 	for i, k := range ks {
 		k.ID = ids[i]
 	}
@@ -39,7 +38,7 @@ func (s *suite) keyFixture() *keyFixture {
 	f := &keyFixture{b: s.business("acme")}
 	f.bot, f.other = newAccount(f.b, "Bot", "bot", t0), newAccount(f.b, "Other", "other", t0)
 	// k2 is the oldest though inserted second; k1 and k3 share a creation
-	// time and list in insertion order.
+	// time and list by id, k3 inserted first.
 	f.k1, f.h1 = newKey(f.bot, "first", at(time.Second))
 	f.k2, f.h2 = newKey(f.bot, "", t0)
 	f.k3, f.h3 = newKey(f.bot, "ci", at(time.Second))
@@ -50,8 +49,8 @@ func (s *suite) keyFixture() *keyFixture {
 	f.k1.Sealed, f.ko.Sealed = true, true
 	s.insert(f.b, f.bot, f.other)
 	s.write(func(tx store.Tx) error {
-		return firstErr(tx.InsertKey(f.b.ID, f.bot.ID, f.k1, f.h1, f.sealed1), tx.InsertKey(f.b.ID, f.bot.ID, f.k2, f.h2, nil),
-			tx.InsertKey(f.b.ID, f.bot.ID, f.k3, f.h3, nil), tx.InsertKey(f.b.ID, f.other.ID, f.ko, f.ho, f.sealedOth))
+		return firstErr(tx.InsertKey(f.b.ID, f.bot.ID, f.k3, f.h3, nil), tx.InsertKey(f.b.ID, f.bot.ID, f.k2, f.h2, nil),
+			tx.InsertKey(f.b.ID, f.bot.ID, f.k1, f.h1, f.sealed1), tx.InsertKey(f.b.ID, f.other.ID, f.ko, f.ho, f.sealedOth))
 	})
 	return f
 }
@@ -234,8 +233,8 @@ var keyTests = []test{
 		s.insert(b, zed, alpha, mid, yan)
 		s.write(func(tx store.Tx) error {
 			return firstErr(tx.InsertKey(b.ID, alpha.ID, a1, ha1, nil), tx.InsertKey(b.ID, zed.ID, z2, hz2, nil),
-				tx.InsertKey(b.ID, zed.ID, z1, hz1, nil), tx.InsertKey(b.ID, alpha.ID, a2, ha2, nil),
-				tx.InsertKey(b.ID, alpha.ID, a3, ha3, nil), tx.InsertKey(b.ID, yan.ID, y1, hy1, nil))
+				tx.InsertKey(b.ID, zed.ID, z1, hz1, nil), tx.InsertKey(b.ID, alpha.ID, a3, ha3, nil),
+				tx.InsertKey(b.ID, alpha.ID, a2, ha2, nil), tx.InsertKey(b.ID, yan.ID, y1, hy1, nil))
 		})
 		s.write(func(tx store.Tx) error {
 			return firstErr(tx.TouchKey(a1.ID, alpha.ID, at(3*time.Hour), time.Minute),
@@ -245,7 +244,7 @@ var keyTests = []test{
 		item := func(k domain.Key, owner domain.Account, unused bool) store.InventoryKey {
 			return store.InventoryKey{Key: k, OwnerID: owner.ID, OwnerName: owner.Name, Unused: unused}
 		}
-		all := view(s, func(tx store.Tx) ([]store.InventoryKey, error) { return tx.KeyInventory(b.ID, nil) })
+		all := view(s, func(tx store.Tx) ([]store.InventoryKey, error) { return tx.KeyInventory(b.ID, store.InventoryQuery{}) })
 		s.same("KeyInventory", all, []store.InventoryKey{
 			item(a2, alpha, true), item(a3, alpha, true), item(a1, alpha, true),
 			item(y1, yan, true), item(z1, zed, true), item(z2, zed, true)})
@@ -253,15 +252,21 @@ var keyTests = []test{
 		// of their keys, each flagged. A key never used counts from its
 		// creation: y1, made after the cut, is not unused.
 		cut := at(2 * time.Hour)
-		got := view(s, func(tx store.Tx) ([]store.InventoryKey, error) { return tx.KeyInventory(b.ID, &cut) })
+		got := view(s, func(tx store.Tx) ([]store.InventoryKey, error) {
+			return tx.KeyInventory(b.ID, store.InventoryQuery{UnusedBefore: &cut})
+		})
 		s.same("KeyInventory unused since t0+2h", got, []store.InventoryKey{
 			item(a2, alpha, true), item(a3, alpha, true), item(a1, alpha, false)})
 		late := at(10 * time.Hour)
-		got = view(s, func(tx store.Tx) ([]store.InventoryKey, error) { return tx.KeyInventory(b.ID, &late) })
+		got = view(s, func(tx store.Tx) ([]store.InventoryKey, error) {
+			return tx.KeyInventory(b.ID, store.InventoryQuery{UnusedBefore: &late})
+		})
 		s.same("KeyInventory unused since t0+10h", names(got, func(k store.InventoryKey) string { return k.ID }),
 			names(all, func(k store.InventoryKey) string { return k.ID }))
 		early := t0
-		got = view(s, func(tx store.Tx) ([]store.InventoryKey, error) { return tx.KeyInventory(b.ID, &early) })
+		got = view(s, func(tx store.Tx) ([]store.InventoryKey, error) {
+			return tx.KeyInventory(b.ID, store.InventoryQuery{UnusedBefore: &early})
+		})
 		s.same("KeyInventory unused since t0", got, []store.InventoryKey{})
 	}},
 }

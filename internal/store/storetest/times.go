@@ -73,7 +73,7 @@ var timeTests = []test{
 			return firstErr(tx.RevokeUserToken(ut.ID, tOneUS), tx.TouchUserToken(ut2.ID, tWhole, time.Minute))
 		})
 		ut.RevokedAt, ut2.LastUsedAt = ptr(tOneUS), ptr(tWhole)
-		s.same("user tokens", view(s, func(tx store.Tx) ([]domain.UserToken, error) { return tx.UserTokens(u.ID) }),
+		s.same("user tokens", view(s, func(tx store.Tx) ([]domain.UserToken, error) { return whole(tx.UserTokens(u.ID, store.Page{})) }),
 			[]domain.UserToken{ut, ut2})
 
 		e := newEvent(b, "key.created", plain.ID, tMicro)

@@ -105,11 +105,11 @@ func (s *suite) tokenFixture() *tokenFixture {
 	f.m2 = rec(f.auto, f.signer, base, time.Hour, nil)
 	f.m3 = rec(f.auto, f.signer, base.Add(-time.Hour), 30*time.Minute, nil)
 	f.mo = rec(f.otherAuto, f.osigner, base.Add(-time.Hour), 30*time.Minute, ptr("run-o"))
-	if f.m1.ID < f.m2.ID { // ties list in insertion order, not by id
+	if f.m1.ID > f.m2.ID { // ties list by id (R-SRV-6's keyset); inserted the other way round
 		f.m1.ID, f.m2.ID = f.m2.ID, f.m1.ID
 	}
 	s.write(func(tx store.Tx) error {
-		return firstErr(tx.InsertMintedToken(f.b.ID, f.m1), tx.InsertMintedToken(f.b.ID, f.m2), tx.InsertMintedToken(f.b.ID, f.m3),
+		return firstErr(tx.InsertMintedToken(f.b.ID, f.m2), tx.InsertMintedToken(f.b.ID, f.m1), tx.InsertMintedToken(f.b.ID, f.m3),
 			tx.InsertMintedToken(f.other.ID, f.mo))
 	})
 	return f
@@ -119,7 +119,9 @@ func (s *suite) tokenFixture() *tokenFixture {
 // service's to fill in, so it is left out of the comparison.
 func minted(s *suite, bizID string, now time.Time) []store.MintedTokenRow {
 	s.t.Helper()
-	rows := view(s, func(tx store.Tx) ([]store.MintedTokenRow, error) { return tx.LiveMintedTokens(bizID, now) })
+	rows := view(s, func(tx store.Tx) ([]store.MintedTokenRow, error) {
+		return whole(tx.LiveMintedTokens(bizID, now, store.Page{}))
+	})
 	for i := range rows {
 		rows[i].Business = ""
 	}
@@ -140,8 +142,8 @@ func revoked(s *suite, bizID, id string) bool {
 
 var mintedTokenTests = []test{
 	{"Live", func(s *suite) {
-		// R-TOK-4: the tokens that expire after now, oldest first (ties in
-		// insertion order), with the status the listing shows.
+		// R-TOK-4: the tokens that expire after now, oldest first (ties by
+		// id), with the status the listing shows.
 		f := s.tokenFixture()
 		now := f.m1.IssuedAt.Add(time.Minute)
 		s.same("LiveMintedTokens", minted(s, f.b.ID, now), []store.MintedTokenRow{f.m1, f.m2})
@@ -222,18 +224,18 @@ var userTokenTests = []test{
 		u1.Name, u1.ExpiresAt = "laptop", ptr(at(90*24*time.Hour))
 		u2, h2 := newUserToken(ada, t0)
 		u3, h3 := newUserToken(ada, at(time.Second))
-		if u1.ID < u3.ID { // ties list in insertion order, not by id
+		if u1.ID > u3.ID { // ties list by id (R-SRV-6's keyset); inserted the other way round
 			u1.ID, u3.ID = u3.ID, u1.ID
 		}
 		ub, hb := newUserToken(bob, t0)
 		ue, he := newUserToken(eve, t0)
 		ue.User = eve.Email
 		s.write(func(tx store.Tx) error {
-			return firstErr(tx.InsertUserToken(b.ID, ada.ID, u1, h1), tx.InsertUserToken(b.ID, ada.ID, u2, h2),
-				tx.InsertUserToken(b.ID, ada.ID, u3, h3), tx.InsertUserToken(b.ID, bob.ID, ub, hb),
+			return firstErr(tx.InsertUserToken(b.ID, ada.ID, u3, h3), tx.InsertUserToken(b.ID, ada.ID, u2, h2),
+				tx.InsertUserToken(b.ID, ada.ID, u1, h1), tx.InsertUserToken(b.ID, bob.ID, ub, hb),
 				tx.InsertUserToken(other.ID, eve.ID, ue, he))
 		})
-		s.same("UserTokens(ada)", view(s, func(tx store.Tx) ([]domain.UserToken, error) { return tx.UserTokens(ada.ID) }),
+		s.same("UserTokens(ada)", view(s, func(tx store.Tx) ([]domain.UserToken, error) { return whole(tx.UserTokens(ada.ID, store.Page{})) }),
 			[]domain.UserToken{u2, u1, u3})
 		got := mustFind(s, "UserTokenByHash", func(tx store.Tx) (store.UserTokenRow, bool, error) { return tx.UserTokenByHash(h1) })
 		s.same("UserTokenByHash", got, store.UserTokenRow{UserToken: u1, BusinessID: b.ID, PrincipalID: ada.ID, Hash: h1[:]})
@@ -258,7 +260,7 @@ var userTokenTests = []test{
 		})
 		tokens := func() []domain.UserToken {
 			s.t.Helper()
-			return view(s, func(tx store.Tx) ([]domain.UserToken, error) { return tx.UserTokens(ada.ID) })
+			return view(s, func(tx store.Tx) ([]domain.UserToken, error) { return whole(tx.UserTokens(ada.ID, store.Page{})) })
 		}
 		when := at(time.Hour)
 		s.write(func(tx store.Tx) error { return tx.RevokeUserToken(u1.ID, when) })
