@@ -25,7 +25,7 @@ func KeyState(k Key, now time.Time, s Settings) (KeyStatus, string) {
 	switch {
 	case k.DisabledAt != nil:
 		return KeyDisabled, ReasonDisabledKey
-	case k.ExpiresAt != nil && !k.ExpiresAt.After(now):
+	case Expired(k.ExpiresAt, now):
 		return KeyExpired, ReasonExpired
 	case s.KeyMaxTTL > 0 && now.Sub(k.CreatedAt) > s.KeyMaxTTL:
 		return KeyExpired, ReasonTooOld
@@ -212,3 +212,7 @@ func (c VerifiedCredential) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(out)
 }
+
+// Expired reports whether a credential expiring at exp (nil: never) is
+// expired at now: its expiry is not after now.
+func Expired(exp *time.Time, now time.Time) bool { return exp != nil && !exp.After(now) }

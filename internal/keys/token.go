@@ -282,7 +282,7 @@ func VerifyToken(s string, lookup func(kid string) (SigningKey, bool), business 
 		return TokenClaims{}, ErrBadSignature
 	}
 	unix := now.Unix()
-	if c.Expiry <= unix {
+	if !TokenLive(c.Expiry, now) {
 		return TokenClaims{}, ErrExpired
 	}
 	// IssuedAt > 0, so this cannot overflow.
@@ -294,3 +294,7 @@ func VerifyToken(s string, lookup func(kid string) (SigningKey, bool), business 
 	}
 	return c, nil
 }
+
+// TokenLive reports whether a token expiring at exp (Unix seconds) is not
+// expired at now: exp > now (R-TOK-3).
+func TokenLive(exp int64, now time.Time) bool { return exp > now.Unix() }

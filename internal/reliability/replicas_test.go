@@ -18,7 +18,8 @@ import (
 // account stays within its key limit, every rotation is audited exactly
 // once and the chain stays valid (R-AUD-2); an account archived through one
 // replica has its keys rejected by the other on the very next request
-// (R-SA-8), as neither caches what the database says.
+// (R-SA-8): B's verification cache, warm with the key, drops it at once
+// (P-3), as every write bumps the change counter both replicas read.
 func TestReplicasShareOnePostgreSQL(t *testing.T) {
 	url := pgtest.URL(t)
 	s := newSandbox(t)

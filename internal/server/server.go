@@ -219,7 +219,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		}
 		c := &call{r: r, media: media, m: api.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm"), PlanDigest: planDigestParam(r)}}
 		actor := service.Actor{PrincipalID: v.Principal.ID, Credential: &domain.ActorCredential{
-			Type: v.Credential.Type, ID: v.Credential.ID, Execution: v.Credential.Execution}}
+			Type: v.Credential.Type, ID: v.Credential.ID, Execution: v.Credential.Execution}, Verified: &v}
 		c.svc = service.New(s.cfg.Store, actor, biz,
 			service.WithClock(s.cfg.Now), service.WithMasterKey(s.cfg.MasterKey), service.WithUsage(s.cfg.Usage))
 		out, err := rt.Handle(c)

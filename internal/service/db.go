@@ -13,6 +13,9 @@ import (
 // chooses the backend; nothing above the service knows which it is.
 type DB struct {
 	store.Store
+	// cache holds verification answers (P-3); nil when the store cannot
+	// tell when it changed.
+	cache *verifyCache
 }
 
 // MigrationStatus is a database's schema against this binary's (db migrate --status).
@@ -46,7 +49,7 @@ func Open(ctx context.Context, st store.Store) (*DB, error) {
 		st.Close()
 		return nil, err
 	}
-	return &DB{Store: st}, nil
+	return &DB{Store: st, cache: newVerifyCache(st)}, nil
 }
 
 func hasBusiness(ctx context.Context, st store.Store, name string) (exists bool, err error) {

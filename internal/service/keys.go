@@ -618,29 +618,57 @@ func (s *Service) ShowKey(ctx context.Context, req api.KeyRequest) (domain.Key, 
 // and the server's own authentication need nothing. The credential is taken
 // exactly as given: a token has one spelling (R-TOK-3), so whitespace around
 // it is the caller's to strip.
+//
+// Answers come from the verification cache while nothing changed (P-3);
+// the returned Verification may be shared with other callers and must not
+// be changed.
 func (s *Service) Verify(ctx context.Context, credential string) (domain.Verification, error) {
 	if !s.anyBusiness && (s.actor.PrincipalID != "" || s.actor.As != "") {
-		if err := s.readNow(ctx, func(t *txn) error { return t.allow(OpIntrospect) }); err != nil {
+		if err := s.allowIntrospection(ctx); err != nil {
 			return domain.Verification{}, err
 		}
 	}
-	switch {
-	case strings.HasPrefix(credential, keys.TokenPrefix):
-		return s.verifyToken(ctx, credential)
-	case strings.HasPrefix(credential, string(keys.KindAPIKey)+"_"):
-		return s.verifyKey(ctx, credential)
-	case strings.HasPrefix(credential, string(keys.KindUserToken)+"_"):
-		return s.verifyUserToken(ctx, credential)
+	verify := s.verifierOf(credential)
+	if verify == nil {
+		return domain.Verification{Reason: domain.ReasonMalformed, Permissions: domain.Permissions{}, Business: s.business}, nil
 	}
-	return domain.Verification{Reason: domain.ReasonMalformed, Permissions: domain.Permissions{}, Business: s.business}, nil
+	return s.cachedVerify(ctx, credential, func() (domain.Verification, cacheHints, error) { return verify(ctx, credential) })
 }
 
-func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Verification, error) {
+// verifierOf is the verification of a credential's kind, by its prefix;
+// nil for none.
+func (s *Service) verifierOf(credential string) func(ctx context.Context, credential string) (domain.Verification, cacheHints, error) {
+	switch {
+	case strings.HasPrefix(credential, keys.TokenPrefix):
+		return s.verifyToken
+	case strings.HasPrefix(credential, string(keys.KindAPIKey)+"_"):
+		return s.verifyKey
+	case strings.HasPrefix(credential, string(keys.KindUserToken)+"_"):
+		return s.verifyUserToken
+	}
+	return nil
+}
+
+// allowIntrospection is R-PERM-10's check of a principal that asks to
+// verify credentials. A server request carries its caller's verification,
+// just made: it is checked against that, as allow would in a transaction.
+func (s *Service) allowIntrospection(ctx context.Context) error {
+	if v := s.actor.Verified; v != nil && v.Active && v.Principal != nil && v.Principal.ID == s.actor.PrincipalID {
+		p := v.Principal
+		t := &txn{s: s, now: s.clock(), cred: s.actor.Credential, perms: v.Permissions,
+			principal: &domain.Account{ID: p.ID, Name: p.Name, APIName: p.APIName, AccountType: p.AccountType, Status: v.Status}}
+		return t.allow(OpIntrospect)
+	}
+	return s.readNow(ctx, func(t *txn) error { return t.allow(OpIntrospect) })
+}
+
+func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Verification, cacheHints, error) {
 	v := domain.Verification{Permissions: domain.Permissions{}, Business: s.business}
+	var h cacheHints
 	kind, secret, err := keys.Parse(credential)
 	if err != nil || kind != keys.KindAPIKey {
 		v.Reason = domain.ReasonMalformed
-		return v, nil
+		return v, h, nil
 	}
 	hash := secret.Hash()
 	err = s.st.Read(ctx, func(tx store.Tx) error {
@@ -678,14 +706,19 @@ func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Veri
 			return err
 		}
 		v.Active = true
+		// R-KEY-14 again at each cached use, by the same rule.
+		h.still = func(now time.Time) bool { _, reason := domain.KeyState(sk.Key, now, set); return reason == "" }
+		h.use = func(u *Usage, now time.Time) { u.noteKey(sk.ID, sk.PrincipalID, now) }
+		h.lastUsed = sk.LastUsedAt
 		// R-KEY-9: noted in memory, written later in a batch, at most
 		// once a minute per key: verification itself never writes.
 		if s.usage != nil && (sk.LastUsedAt == nil || t.now.Sub(*sk.LastUsedAt) >= lastUsedEvery) {
 			s.usage.noteKey(sk.ID, sk.PrincipalID, t.now)
+			h.lastUsed = &t.now
 		}
 		return nil
 	})
-	return v, err
+	return v, h, err
 }
 
 func fillPrincipal(v *domain.Verification, t *txn, a domain.Account) {
@@ -720,13 +753,14 @@ func (t *txn) signingKeys() ([]keys.SigningKey, error) {
 	return out, nil
 }
 
-func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Verification, error) {
+func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Verification, cacheHints, error) {
 	v := domain.Verification{Permissions: domain.Permissions{}, Business: s.business,
 		Credential: &domain.VerifiedCredential{Type: domain.CredentialSignedToken}}
+	var h cacheHints
 	unverified, err := keys.ParseTokenUnverified(credential)
 	if err != nil {
 		v.Reason = domain.ReasonMalformed
-		return v, nil
+		return v, h, nil
 	}
 	// R-TOK-3: stateless, a read only.
 	err = s.st.Read(ctx, func(tx store.Tx) error {
@@ -752,7 +786,9 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 		case errors.Is(err, keys.ErrForeignBusiness):
 			unknown(&v)
 		case errors.Is(err, keys.ErrMalformed):
-			v.Reason = domain.ReasonMalformed
+			// Possibly issued "in the future" by a clock ahead: it may
+			// verify later, so this answer is not kept.
+			v.Reason, h.noCache = domain.ReasonMalformed, true
 		case err != nil:
 			v.Reason = domain.ReasonBadSignature
 		}
@@ -791,9 +827,12 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 			return err
 		}
 		v.Active = true
+		// The same token, so the same signature: only its expiry is
+		// judged again at each cached use (R-TOK-3).
+		h.still = func(now time.Time) bool { return keys.TokenLive(claims.Expiry, now) }
 		return nil
 	})
-	return v, err
+	return v, h, err
 }
 
 // MintToken mints a short-lived signed token for the business's automation

@@ -36,6 +36,10 @@ type Actor struct {
 	// kind decides what it may obtain (R-KEY-11) and audit events record
 	// it (R-AUD-4).
 	Credential *domain.ActorCredential
+	// Verified is the server's verification of that credential, made for
+	// this request: checks that need no more than it (R-PERM-10's
+	// introspection=view) are made against it without a transaction.
+	Verified *domain.Verification
 }
 
 // LocalActor is the actor for an OS user (R-PERM-6).

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
@@ -190,12 +191,13 @@ func (s *Service) InitAdmin(ctx context.Context, email string) (domain.User, dom
 	return user, tok, err
 }
 
-func (s *Service) verifyUserToken(ctx context.Context, credential string) (domain.Verification, error) {
+func (s *Service) verifyUserToken(ctx context.Context, credential string) (domain.Verification, cacheHints, error) {
 	v := domain.Verification{Permissions: domain.Permissions{}, Business: s.business}
+	var h cacheHints
 	kind, secret, err := keys.Parse(credential)
 	if err != nil || kind != keys.KindUserToken {
 		v.Reason = domain.ReasonMalformed
-		return v, nil
+		return v, h, nil
 	}
 	hash := secret.Hash()
 	err = s.st.Read(ctx, func(tx store.Tx) error {
@@ -221,7 +223,7 @@ func (s *Service) verifyUserToken(ctx context.Context, credential string) (domai
 		switch {
 		case row.RevokedAt != nil:
 			v.Reason = domain.ReasonRevoked
-		case row.ExpiresAt != nil && !row.ExpiresAt.After(t.now):
+		case domain.Expired(row.ExpiresAt, t.now):
 			v.Reason = domain.ReasonExpired
 		case u.Status != domain.StatusActive:
 			v.Reason = domain.ReasonAccountNotActive
@@ -233,10 +235,14 @@ func (s *Service) verifyUserToken(ctx context.Context, credential string) (domai
 			return err
 		}
 		v.Active = true
+		h.still = func(now time.Time) bool { return !domain.Expired(row.ExpiresAt, now) }
+		h.use = func(u *Usage, now time.Time) { u.noteUserToken(row.ID, now) }
+		h.lastUsed = row.LastUsedAt
 		if s.usage != nil && (row.LastUsedAt == nil || t.now.Sub(*row.LastUsedAt) >= lastUsedEvery) {
 			s.usage.noteUserToken(row.ID, t.now) // R-KEY-9, as for keys
+			h.lastUsed = &t.now
 		}
 		return nil
 	})
-	return v, err
+	return v, h, err
 }

@@ -134,6 +134,19 @@ type Backuper interface {
 	Backup(ctx context.Context, dest string) error
 }
 
+// Watcher is a store that tells a cache when the database may have
+// changed (P-3: a cached verification is never staler than the database).
+type Watcher interface {
+	// Version changes whenever a transaction commits a change, in any
+	// process sharing the database (within MaxStale). ok is false while
+	// it cannot tell: nothing may be cached then.
+	Version(ctx context.Context) (v uint64, ok bool)
+	// MaxStale bounds how late Version may see a change made by another
+	// process: 0 when it sees every commit at once (SQLite); else cached
+	// answers must also be recomputed once they are this old.
+	MaxStale() time.Duration
+}
+
 // ErrUniqueViolation is wrapped by the error of a write that broke a
 // uniqueness constraint (a name, an api_name, an email taken meanwhile).
 var ErrUniqueViolation = errors.New("unique constraint violated")

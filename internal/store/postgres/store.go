@@ -119,7 +119,14 @@ var errRollback = errors.New("rollback")
 // reported by the check that guards it. fn may turn the violation into an
 // error of its own (wrapUnique in the service does), so the transaction
 // notes it. A violation with no check before it simply happens again.
+//
+// The change counter is bumped before and after (watch.go), so that no
+// replica keeps a verification answer read meanwhile.
 func (s *Store) Write(ctx context.Context, dryRun bool, fn func(store.Tx) error) error {
+	if !dryRun {
+		s.bump(ctx)
+		defer s.bump(context.WithoutCancel(ctx))
+	}
 	wait := firstWait
 	retriedUnique := false
 	for attempt := 1; ; attempt++ {

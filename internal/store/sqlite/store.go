@@ -36,9 +36,10 @@ const busyTimeout = 30 * time.Second
 // for reads, whose transactions see a consistent WAL snapshot without
 // blocking writers.
 type Store struct {
-	path string
-	rw   *sql.DB
-	ro   *sql.DB
+	path  string
+	rw    *sql.DB
+	ro    *sql.DB
+	watch watch
 }
 
 // dsn opens a connection with R-DB-1's settings. synchronous(FULL): in WAL
@@ -110,7 +111,7 @@ func (s *Store) Backend() string { return "sqlite" }
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.rw.Close(), s.ro.Close())
+	return errors.Join(s.rw.Close(), s.ro.Close(), s.watch.close())
 }
 
 // migrations are the embedded schema versions (store.Migrations).
