@@ -83,7 +83,7 @@ func (e *benchEnv) fill(b *testing.B, n int) {
 			a := domain.Account{
 				ID: domain.NewID("sa", benchStart), Business: biz.Name, Name: name, APIName: name,
 				Email:       name + "@serviceaccounts.bench.invalid",
-				AccountType: domain.TypeIntegration, CreatedAt: benchStart, UpdatedAt: benchStart,
+				AccountType: domain.TypeIntegration, CreatedAt: benchStart, UpdatedAt: benchStart, CreatedBy: "local:bench",
 			}
 			if err := tx.InsertPrincipal(biz.ID, a); err != nil {
 				return err

@@ -632,7 +632,21 @@ func (s *Service) Verify(ctx context.Context, credential string) (domain.Verific
 	if verify == nil {
 		return domain.Verification{Reason: domain.ReasonMalformed, Permissions: domain.Permissions{}, Business: s.business}, nil
 	}
+	if !strings.HasPrefix(credential, keys.TokenPrefix) && !wellFormed(credential) {
+		// A key or user token that fails its checksum never reaches the
+		// database, the cache's version included. (A token's shape costs
+		// more to check than a cache lookup: a malformed one is told so
+		// on a miss, and not kept.)
+		v, _, err := verify(ctx, credential)
+		return v, err
+	}
 	return s.cachedVerify(ctx, credential, func() (domain.Verification, cacheHints, error) { return verify(ctx, credential) })
+}
+
+// wellFormed reports whether a key or user token parses (its checksum).
+func wellFormed(credential string) bool {
+	_, _, err := keys.Parse(credential)
+	return err == nil
 }
 
 // verifierOf is the verification of a credential's kind, by its prefix;
@@ -759,7 +773,7 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 	var h cacheHints
 	unverified, err := keys.ParseTokenUnverified(credential)
 	if err != nil {
-		v.Reason = domain.ReasonMalformed
+		v.Reason, h.noCache = domain.ReasonMalformed, true
 		return v, h, nil
 	}
 	// R-TOK-3: stateless, a read only.

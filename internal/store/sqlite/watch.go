@@ -9,18 +9,30 @@ import (
 	"time"
 )
 
-// Version implements store.Watcher with PRAGMA data_version, read on a
-// connection of its own that never writes: SQLite changes the value it
-// answers whenever any other connection, of this process or another,
-// commits to the file. It costs one statement, a few microseconds; the
-// statement runs on the driver's own connection, prepared once, as the
-// hit path of the verification cache reads it on every request.
+// Version implements store.Watcher. It reads the WAL-index header SQLite
+// rewrites at every commit of any process on the file (shm_unix.go): a few
+// atomic loads. Where that file cannot be mapped it reads PRAGMA
+// data_version instead, on a connection of its own that never writes,
+// whose answer changes whenever any other connection commits: one
+// statement, a few microseconds (file locks taken and released).
 func (s *Store) Version(ctx context.Context) (uint64, bool) {
 	w := &s.watch
-	w.once.Do(func() { w.err = s.openWatch(ctx) })
+	w.once.Do(func() {
+		if w.shm, w.err = openShm(s.path); w.err != nil {
+			w.err = s.openWatch(ctx)
+		}
+	})
+	if w.shm != nil {
+		return w.shm.version()
+	}
 	if w.err != nil {
 		return 0, false
 	}
+	return w.dataVersion(ctx)
+}
+
+// dataVersion reads PRAGMA data_version, prepared once at the driver level.
+func (w *watch) dataVersion(ctx context.Context) (uint64, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var v uint64
@@ -58,6 +70,7 @@ func (s *Store) MaxStale() time.Duration { return 0 }
 // watch is the connection Version reads data_version on.
 type watch struct {
 	once sync.Once
+	shm  *shmHeader
 	err  error
 	mu   sync.Mutex
 	db   *sql.DB
@@ -84,6 +97,9 @@ func (s *Store) openWatch(ctx context.Context) error {
 }
 
 func (w *watch) close() error {
+	if w.shm != nil {
+		return w.shm.close()
+	}
 	if w.db == nil {
 		return nil
 	}
