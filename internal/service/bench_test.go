@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -259,5 +261,38 @@ func BenchmarkVerifyToken(b *testing.B) {
 		if err != nil || !v.Active {
 			b.Fatalf("verify: active=%v reason=%q err=%v", v.Active, v.Reason, err)
 		}
+	}
+}
+
+// BenchmarkVerifyKeyMiss verifies a valid key from the database, the cache
+// bypassed: the cost of the first verification after any change.
+func BenchmarkVerifyKeyMiss(b *testing.B) {
+	e := newBenchEnv(b)
+	e.addRealKeys(b, 1)
+	e.warm(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		v, _, err := e.svc.verifyKey(e.ctx, e.secrets[0])
+		if err != nil || !v.Active {
+			b.Fatalf("verify: active=%v reason=%q err=%v", v.Active, v.Reason, err)
+		}
+	}
+}
+
+// The references of P-2: what a verification cannot cost less than.
+func BenchmarkReferenceSHA256(b *testing.B) {
+	s := []byte("sak_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV")
+	for b.Loop() {
+		_ = sha256.Sum256(s)
+	}
+}
+
+func BenchmarkReferenceHMAC(b *testing.B) {
+	m := hmac.New(sha256.New, make([]byte, 32))
+	s := []byte(`{"acc":"sa_01kkpea9m7tj4hv60hb2s0m2cr","biz":"biz_01kkpea9m7tj4hv60hb2s0m2cr","exp":1764590000}`)
+	for b.Loop() {
+		m.Reset()
+		m.Write(s)
+		_ = m.Sum(nil)
 	}
 }

@@ -36,10 +36,11 @@ const busyTimeout = 30 * time.Second
 // for reads, whose transactions see a consistent WAL snapshot without
 // blocking writers.
 type Store struct {
-	path  string
-	rw    *sql.DB
-	ro    *sql.DB
-	watch watch
+	path   string
+	rw     *sql.DB
+	ro     *sql.DB
+	roStmt *stmts // prepared statements of read transactions
+	watch  watch
 }
 
 // dsn opens a connection with R-DB-1's settings. synchronous(FULL): in WAL
@@ -89,7 +90,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	ro.SetMaxOpenConns(readConns)
 	ro.SetMaxIdleConns(readConns)
 	ro.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{path: path, rw: rw, ro: ro}
+	s := &Store{path: path, rw: rw, ro: ro, roStmt: newStmts(ro)}
 	// Turning a new file into WAL takes an exclusive lock, and SQLite may
 	// answer SQLITE_BUSY there without calling the busy handler: when many
 	// processes open a new database at once, retry.
@@ -111,6 +112,7 @@ func (s *Store) Backend() string { return "sqlite" }
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	s.roStmt.close()
 	return errors.Join(s.rw.Close(), s.ro.Close(), s.watch.close())
 }
 
@@ -196,13 +198,14 @@ func (s *Store) Read(ctx context.Context, fn func(store.Tx) error) error {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer t.Rollback()
-	return fn(&Tx{tx: t, ctx: ctx, readOnly: true})
+	return fn(&Tx{tx: t, ctx: ctx, readOnly: true, stmts: s.roStmt})
 }
 
 // Tx is one transaction; its methods are the queries the service needs.
 type Tx struct {
-	tx  *sql.Tx
-	ctx context.Context
+	tx    *sql.Tx
+	ctx   context.Context
+	stmts *stmts // prepared statements of the read pool; nil in a write
 	// readOnly refuses writes: SQLite does not enforce a read-only
 	// transaction, whose writes would seem to succeed and then vanish
 	// with its rollback.
@@ -225,7 +228,13 @@ func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
 	if t.readOnly {
 		return nil, errReadOnly
 	}
-	res, err := t.tx.ExecContext(t.ctx, q, args...)
+	var res sql.Result
+	var err error
+	if st := t.stmts.get(t.ctx, q); st != nil {
+		res, err = t.tx.StmtContext(t.ctx, st).ExecContext(t.ctx, args...)
+	} else {
+		res, err = t.tx.ExecContext(t.ctx, q, args...)
+	}
 	if isUniqueViolation(err) {
 		err = fmt.Errorf("%w: %v", store.ErrUniqueViolation, err)
 	}
@@ -233,10 +242,16 @@ func (t *Tx) exec(q string, args ...any) (sql.Result, error) {
 }
 
 func (t *Tx) query(q string, args ...any) (*sql.Rows, error) {
+	if st := t.stmts.get(t.ctx, q); st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryContext(t.ctx, args...)
+	}
 	return t.tx.QueryContext(t.ctx, q, args...)
 }
 
 func (t *Tx) queryRow(q string, args ...any) *sql.Row {
+	if st := t.stmts.get(t.ctx, q); st != nil {
+		return t.tx.StmtContext(t.ctx, st).QueryRowContext(t.ctx, args...)
+	}
 	return t.tx.QueryRowContext(t.ctx, q, args...)
 }
 

@@ -1,0 +1,641 @@
+// Command perf is "make bench": it measures sactl against a reference, side
+// by side in one run on this machine, for each target of SPEC §13
+// (P-1 … P-6), and writes the figures, the ratios and whether each target is
+// met to docs/benchmarks.md. Machines are shared and noisy: each workload
+// alternates with its reference for several rounds and the medians count.
+//
+//	go run ./internal/perf [-out docs/benchmarks.md] [-quick]
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/sactl/sactl/internal/api"
+	"github.com/sactl/sactl/internal/domain"
+	"github.com/sactl/sactl/internal/service"
+	"github.com/sactl/sactl/internal/store"
+	"github.com/sactl/sactl/internal/store/dsn"
+)
+
+var (
+	out    = flag.String("out", "docs/benchmarks.md", "where the report goes")
+	quick  = flag.Bool("quick", false, "smaller sizes and shorter runs (a smoke test of the harness)")
+	rounds = flag.Int("rounds", 3, "alternations of each workload with its reference")
+)
+
+// row is one line of the report's table.
+type row struct {
+	target, workload, sactl, reference, ratio, want string
+	met                                             bool
+}
+
+type bench struct {
+	tmp, sactl, hello, bare string
+	rows                    []row
+	notes                   []string
+}
+
+func main() {
+	log.SetFlags(0)
+	flag.Parse()
+	tmp, err := os.MkdirTemp("", "sactl-bench-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	b := &bench{tmp: tmp}
+	b.build()
+	b.startup()
+	b.introspection()
+	b.inProcess()
+	b.lists()
+	b.writes()
+	if err := b.write(); err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range b.rows {
+		status := "missed"
+		if r.met {
+			status = "met"
+		}
+		log.Printf("%-4s %-44s sactl %-14s reference %-14s ratio %-8s (%s: %s)", r.target, r.workload, r.sactl, r.reference, r.ratio, r.want, status)
+	}
+}
+
+// build makes sactl as a release is built, and the two reference programs.
+func (b *bench) build() {
+	b.sactl = filepath.Join(b.tmp, "sactl")
+	run("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", b.sactl, ".")
+	b.hello = b.program("hello", `package main
+
+import "fmt"
+
+func main() { fmt.Println("hello, world") }
+`)
+	b.bare = b.program("bare", `package main
+
+import (
+	"io"
+	"net/http"
+	"os"
+)
+
+// A bare net/http handler that reads the body and returns a fixed JSON of
+// about 200 bytes: SPEC §13's P-1 reference.
+var answer = []byte(`+"`"+`{"active":true,"business":"default","status":"active","principal":{"id":"sa_01kkpea9m7tj4hv60hb2s0m2cr","name":"Load","api_name":"load","account_type":"service_integration"},"permissions":{"deals":"view"}}`+"`"+`)
+
+func main() {
+	http.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(answer)
+	})
+	panic(http.ListenAndServe(os.Args[1], nil))
+}
+`)
+}
+
+func (b *bench) program(name, src string) string {
+	dir := filepath.Join(b.tmp, name+"-src")
+	must(os.MkdirAll(dir, 0o700))
+	must(os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o600))
+	must(os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module "+name+"\n\ngo 1.24\n"), 0o600))
+	bin := filepath.Join(b.tmp, name)
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
+	if outb, err := cmd.CombinedOutput(); err != nil {
+		log.Fatalf("build %s: %v\n%s", name, err, outb)
+	}
+	return bin
+}
+
+// env is the environment of every sactl process: a home of its own, local
+// mode on db.
+func (b *bench) env(db string, extra ...string) []string {
+	home := filepath.Join(b.tmp, "home")
+	must(os.MkdirAll(home, 0o700))
+	return append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"XDG_STATE_HOME=" + filepath.Join(home, ".state"), "SACTL_DB=" + db, "NO_COLOR=1"}, extra...)
+}
+
+// timed runs a command to its end and answers its wall time and peak RSS.
+func timed(env []string, stdout io.Writer, name string, args ...string) (time.Duration, int64) {
+	cmd := exec.Command(name, args...)
+	cmd.Env, cmd.Stdout = env, stdout
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, stderr.String())
+	}
+	d := time.Since(start)
+	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	var rss int64
+	if ru != nil {
+		rss = ru.Maxrss * 1024
+	}
+	return d, rss
+}
+
+// startup is P-6: sactl --version against a hello-world binary, and
+// neither --help nor --version opening anything.
+func (b *bench) startup() {
+	n := 60
+	if *quick {
+		n = 15
+	}
+	var mine, ref []time.Duration
+	env := b.env(filepath.Join(b.tmp, "never.db"))
+	for range n {
+		d, _ := timed(env, io.Discard, b.hello)
+		ref = append(ref, d)
+		d, _ = timed(env, io.Discard, b.sactl, "--version")
+		mine = append(mine, d)
+	}
+	m, r := median(mine), median(ref)
+	ratio := float64(m) / float64(r)
+	b.rows = append(b.rows, row{"P-6", "`sactl --version`", ms(m), ms(r) + " (hello world)", x(ratio), "≤ 2×", ratio <= 2})
+	timed(env, io.Discard, b.sactl, "--help")
+	if _, err := os.Stat(filepath.Join(b.tmp, "never.db")); err == nil {
+		b.notes = append(b.notes, "P-6: `--help` or `--version` created the database file.")
+		b.rows[len(b.rows)-1].met = false
+	}
+}
+
+// introspection is P-1: sactl serve against the bare handler, over
+// keep-alive HTTP on loopback, at 16 and 64 connections.
+func (b *bench) introspection() {
+	db := filepath.Join(b.tmp, "p1.db")
+	env := b.env(db)
+	var init bytes.Buffer
+	timed(env, &init, b.sactl, "serve", "init", "--db", db)
+	admin := strings.TrimSpace(init.String())
+	var created struct {
+		Key struct {
+			Secret string `json:"secret"`
+		} `json:"key"`
+	}
+	var o bytes.Buffer
+	timed(env, &o, b.sactl, "sa", "create", "Load", "--group", "admins", "-o", "json")
+	must(json.Unmarshal(o.Bytes(), &created))
+	body := []byte(`{"token":"` + created.Key.Secret + `"}`)
+
+	sactlAddr, bareAddr := freeAddr(), freeAddr()
+	srv := exec.Command(b.sactl, "serve", "--db", db, "--listen", sactlAddr)
+	srv.Env = env
+	must(srv.Start())
+	defer srv.Process.Kill()
+	bare := exec.Command(b.bare, bareAddr)
+	must(bare.Start())
+	defer bare.Process.Kill()
+	waitUp("http://" + sactlAddr + "/healthz")
+	waitUp("http://" + bareAddr + "/")
+
+	dur := 4 * time.Second
+	if *quick {
+		dur = time.Second
+	}
+	for _, conns := range []int{16, 64} {
+		var mine, ref []load
+		for range *rounds {
+			ref = append(ref, hammer("http://"+bareAddr+"/", "", body, conns, dur, bare.Process.Pid))
+			mine = append(mine, hammer("http://"+sactlAddr+"/api/v1/auth/introspect", admin, body, conns, dur, srv.Process.Pid))
+		}
+		m, r := medianLoad(mine), medianLoad(ref)
+		ratio := m.rps / r.rps
+		b.rows = append(b.rows, row{"P-1", fmt.Sprintf("introspection, %d connections: requests/s", conns),
+			fmt.Sprintf("%.0f/s", m.rps), fmt.Sprintf("%.0f/s (bare net/http)", r.rps), x(ratio), "≥ 0.5×", ratio >= 0.5})
+		b.rows = append(b.rows, row{"P-1", fmt.Sprintf("introspection, %d connections: server CPU per request", conns),
+			us(m.cpuPerReq), us(r.cpuPerReq), x(float64(m.cpuPerReq) / float64(r.cpuPerReq)), "(what it costs)", true})
+		if conns == 64 {
+			pr := float64(m.p99) / float64(r.p99)
+			b.rows = append(b.rows, row{"P-1", "introspection, 64 connections: p99 latency",
+				ms(m.p99), ms(r.p99), x(pr), "≤ 2×", pr <= 2})
+		}
+	}
+}
+
+type load struct {
+	rps       float64
+	p99       time.Duration
+	cpuPerReq time.Duration
+}
+
+// hammer sends POSTs over conns keep-alive connections for dur.
+func hammer(url, token string, body []byte, conns int, dur time.Duration, pid int) load {
+	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
+	hc := &http.Client{Transport: tr}
+	defer tr.CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), dur)
+	defer cancel()
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	cpu0 := cpuTime(pid)
+	start := time.Now()
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for ctx.Err() == nil {
+				req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				if token != "" {
+					req.Header.Set("Authorization", "Bearer "+token)
+				}
+				t0 := time.Now()
+				resp, err := hc.Do(req)
+				if err != nil {
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					log.Fatalf("%s: status %d", url, resp.StatusCode)
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	cpu := cpuTime(pid) - cpu0
+	slices.Sort(lat)
+	l := load{rps: float64(len(lat)) / elapsed.Seconds()}
+	if len(lat) > 0 {
+		l.p99 = lat[len(lat)*99/100]
+		l.cpuPerReq = cpu / time.Duration(len(lat))
+	}
+	return l
+}
+
+// cpuTime is a process's user and system CPU time so far (/proc).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+// inProcess is P-2, from the Go benchmarks of internal/service.
+func (b *bench) inProcess() {
+	args := []string{"test", "-run", "^$", "-bench", "^(BenchmarkVerifyKey|BenchmarkVerifyToken|BenchmarkVerifyKeyMiss|BenchmarkReference)", "-benchmem", "./internal/service/"}
+	if *quick {
+		args = append(args, "-short", "-benchtime", "200ms")
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Stderr = os.Stderr
+	outb, err := cmd.Output()
+	if err != nil {
+		log.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, outb)
+	}
+	ns := map[string]float64{}
+	re := regexp.MustCompile(`(?m)^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op`)
+	for _, m := range re.FindAllStringSubmatch(string(outb), -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		ns[m[1]] = v
+	}
+	b.notes = append(b.notes, "The Go benchmarks of P-2, as `go test` printed them (benchstat reads this):\n\n```\n"+strings.TrimSpace(string(outb))+"\n```")
+	perSec := func(n float64) string { return fmt.Sprintf("%.0fk/s (%.0f ns)", 1e6/n, n) }
+	if k := ns["BenchmarkVerifyKey/keys=1k"]; k > 0 {
+		b.rows = append(b.rows, row{"P-2", "API key verified from memory, one core", perSec(k),
+			fmt.Sprintf("SHA-256 %.0f ns", ns["BenchmarkReferenceSHA256"]), "", "≥ 200k/s", 1e9/k >= 200_000})
+	}
+	if t := ns["BenchmarkVerifyToken"]; t > 0 {
+		b.rows = append(b.rows, row{"P-2", "signed token verified from memory, one core", perSec(t),
+			fmt.Sprintf("HMAC-SHA256 %.0f ns", ns["BenchmarkReferenceHMAC"]), "", "≥ 500k/s", 1e9/t >= 500_000})
+	}
+	if lo, hi := ns["BenchmarkVerifyKey/keys=1k"], ns["BenchmarkVerifyKey/keys=1M"]; lo > 0 && hi > 0 {
+		b.rows = append(b.rows, row{"P-2", "key verification, 1M keys against 1k", fmt.Sprintf("%.0f ns", hi),
+			fmt.Sprintf("%.0f ns", lo), x(hi / lo), "≤ 1.5×", hi/lo <= 1.5})
+	}
+	if m := ns["BenchmarkVerifyKeyMiss"]; m > 0 {
+		b.rows = append(b.rows, row{"P-2", "API key verified from the database (a miss)", fmt.Sprintf("%.1f µs", m/1000),
+			"", "", "one read transaction of ≤ 2 statements", false})
+	}
+}
+
+// lists is P-4: sa list -o json and audit list against sqlite3 -json.
+func (b *bench) lists() {
+	if _, err := exec.LookPath("sqlite3"); err != nil {
+		if os.Getenv("CI") == "true" {
+			log.Fatal("P-4 needs sqlite3, its reference: apt-get install sqlite3")
+		}
+		b.notes = append(b.notes, "P-4 was not measured: sqlite3, its reference, is not installed (apt-get install sqlite3).")
+		return
+	}
+	sizes := []int{10_000, 100_000}
+	events := 1_000_000
+	if *quick {
+		sizes, events = []int{2_000}, 20_000
+	}
+	for _, n := range sizes {
+		db := filepath.Join(b.tmp, fmt.Sprintf("list-%d.db", n))
+		fill(db, n, 0)
+		env := b.env(db)
+		var mine, ref []time.Duration
+		var rss int64
+		for range *rounds {
+			d, _ := timed(env, io.Discard, "sqlite3", "-json", db, `SELECT p.id, p.name, p.api_name, p.email, p.account_type,
+				p.description, p.icon, p.created_at, p.updated_at, p.created_by FROM principals p
+				WHERE p.account_type <> 'human' AND p.archived_at IS NULL ORDER BY p.created_at, p.id`)
+			ref = append(ref, d)
+			d, r := timed(env, io.Discard, b.sactl, "sa", "list", "-o", "json")
+			mine, rss = append(mine, d), max(rss, r)
+		}
+		m, r := median(mine), median(ref)
+		b.rows = append(b.rows, row{"P-4", fmt.Sprintf("`sa list -o json`, %dk accounts", n/1000), ms(m), ms(r) + " (sqlite3 -json)",
+			x(float64(m) / float64(r)), "≤ 1.5×", float64(m) <= 1.5*float64(r)})
+		b.rows = append(b.rows, row{"P-4", fmt.Sprintf("`sa list -o json`, %dk accounts: peak memory", n/1000),
+			fmt.Sprintf("%d MB", rss>>20), "", "", "≤ 40 MB", rss <= 40<<20})
+		if n == sizes[len(sizes)-1] {
+			b.remoteList(db, env, m)
+		}
+	}
+	db := filepath.Join(b.tmp, "audit.db")
+	fill(db, 10, events)
+	env := b.env(db)
+	var mine, ref []time.Duration
+	for range *rounds {
+		d, _ := timed(env, io.Discard, "sqlite3", "-json", db, `SELECT seq, id, time, actor_id, action, target_type, target_id,
+			details, hash, prev_hash FROM audit_events ORDER BY business_id, seq`)
+		ref = append(ref, d)
+		d, _ = timed(env, io.Discard, b.sactl, "audit", "list", "-o", "json", "--limit", strconv.Itoa(events+100))
+		mine = append(mine, d)
+	}
+	m, r := median(mine), median(ref)
+	b.rows = append(b.rows, row{"P-4", fmt.Sprintf("`audit list -o json`, %dk events", events/1000), ms(m), ms(r) + " (sqlite3 -json)",
+		x(float64(m) / float64(r)), "≤ 1.5×", float64(m) <= 1.5*float64(r)})
+}
+
+// remoteList is P-4's remote list: the same list through sactl serve.
+func (b *bench) remoteList(db string, env []string, local time.Duration) {
+	var init bytes.Buffer
+	timed(env, &init, b.sactl, "serve", "init", "--db", db)
+	admin := strings.TrimSpace(init.String())
+	addr := freeAddr()
+	srv := exec.Command(b.sactl, "serve", "--db", db, "--listen", addr)
+	srv.Env = env
+	must(srv.Start())
+	defer srv.Process.Kill()
+	waitUp("http://" + addr + "/healthz")
+	renv := b.env("", "SACTL_SERVER=http://"+addr, "SACTL_TOKEN="+admin)
+	var mine []time.Duration
+	for range *rounds {
+		d, _ := timed(renv, io.Discard, b.sactl, "sa", "list", "-o", "json")
+		mine = append(mine, d)
+	}
+	m := median(mine)
+	b.rows = append(b.rows, row{"P-4", "remote `sa list -o json`, same accounts", ms(m), ms(local) + " (local)",
+		x(float64(m) / float64(local)), "≤ 2×", float64(m) <= 2*float64(local)})
+}
+
+// writes is P-5: creating accounts in a group of 10k members against an
+// empty group.
+func (b *bench) writes() {
+	members, creates := 10_000, 200
+	if *quick {
+		members, creates = 1_000, 50
+	}
+	rate := func(db string) time.Duration {
+		ctx := context.Background()
+		st := open(db)
+		defer st.Close()
+		svc := service.New(st, service.LocalActor("bench"), "", service.WithMasterKey(service.LocalMasterKey(db)))
+		start := time.Now()
+		for i := range creates {
+			if _, err := svc.CreateAccount(ctx, apiCreate(fmt.Sprintf("New %d", i))); err != nil {
+				log.Fatal(err)
+			}
+		}
+		return time.Since(start) / time.Duration(creates)
+	}
+	var big, empty []time.Duration
+	for i := range *rounds {
+		e := filepath.Join(b.tmp, fmt.Sprintf("empty-%d.db", i))
+		fill(e, 0, 0)
+		empty = append(empty, rate(e))
+		g := filepath.Join(b.tmp, fmt.Sprintf("group-%d.db", i))
+		fill(g, members, 0)
+		big = append(big, rate(g))
+	}
+	m, r := median(big), median(empty)
+	b.rows = append(b.rows, row{"P-5", fmt.Sprintf("create an account in a group of %dk members", members/1000), us(m),
+		us(r) + " (empty group)", x(float64(m) / float64(r)), "≤ 1.2×", float64(m) <= 1.2*float64(r)})
+}
+
+// fill makes a database with n integration accounts in group "load"
+// (active) and events audit events, in bulk through the store.
+func fill(db string, n, events int) {
+	ctx := context.Background()
+	st := open(db)
+	defer st.Close()
+	svc := service.New(st, service.LocalActor("bench"), "", service.WithMasterKey(service.LocalMasterKey(db)))
+	if _, err := svc.CreateGroup(ctx, apiGroup("load")); err != nil {
+		log.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	err := st.Write(ctx, false, func(tx store.Tx) error {
+		biz, _, err := tx.BusinessByName(service.DefaultBusiness)
+		if err != nil {
+			return err
+		}
+		g, _, err := tx.GroupByName(biz.ID, "load")
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			name := fmt.Sprintf("load-%06d", i)
+			a := domain.Account{ID: domain.NewID("sa", now), Business: biz.Name, Name: name, APIName: name,
+				Email: name + "@serviceaccounts.default.example", AccountType: domain.TypeIntegration,
+				CreatedAt: now, UpdatedAt: now, CreatedBy: "local:bench"}
+			if err := tx.InsertPrincipal(biz.ID, a); err != nil {
+				return err
+			}
+			if err := tx.SetMembership(a.ID, []string{g.ID}); err != nil {
+				return err
+			}
+		}
+		actor := domain.ActorRef{ID: "local:bench", Name: "bench", Type: "local"}
+		for i := range events {
+			e := domain.AuditEvent{ID: domain.NewID("evt", now), Time: now, Business: biz.Name, Actor: actor,
+				Action: "account.updated", Target: domain.AuditTarget{Type: "service_account", ID: "sa_x", Name: "x"},
+				Details: map[string]any{"i": i}}
+			if err := tx.AppendAudit(biz.ID, &e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func open(db string) *service.DB {
+	ctx := context.Background()
+	raw, err := dsn.Open(ctx, db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	st, err := service.Open(ctx, raw)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return st
+}
+
+// write puts the report in docs/benchmarks.md.
+func (b *bench) write() error {
+	var w bytes.Buffer
+	fmt.Fprintf(&w, `# Benchmarks
+
+Written by `+"`make bench`"+` (`+"`go run ./internal/perf`"+`) on %s. Each workload runs
+side by side with its reference in one run on this machine, alternating,
+%d rounds; the figures are medians. Targets are SPEC §13's ratios.
+
+## Machine
+
+| | |
+|---|---|
+| CPU | %s, %d cores (GOMAXPROCS %d) |
+| Go | %s %s/%s, CGO_ENABLED=0 builds |
+| Load generator | in the same process as this harness, sharing the cores with the server it loads (the reference shares them alike) |
+
+## Results
+
+| target | workload | sactl | reference | ratio | target | met |
+|---|---|---|---|---|---|---|
+`, time.Now().UTC().Format("2006-01-02 15:04 MST"), *rounds, cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	for _, r := range b.rows {
+		met := "no"
+		if r.met {
+			met = "yes"
+		}
+		fmt.Fprintf(&w, "| %s | %s | %s | %s | %s | %s | %s |\n", r.target, r.workload, r.sactl, r.reference, r.ratio, r.want, met)
+	}
+	w.WriteString(`
+## How each is measured
+
+- **P-1**: ` + "`sactl serve`" + ` on a SQLite file, and a bare net/http handler
+  that reads the body and answers a fixed 200-byte JSON, each in its own
+  process; POST ` + "`/api/v1/auth/introspect`" + ` of one valid key, with the
+  first admin's token, over 16 or 64 keep-alive connections for a few seconds.
+  Server CPU is the server process's user + system time (` + "`/proc/PID/stat`" + `)
+  over the requests it answered.
+- **P-2**: the Go benchmarks ` + "`BenchmarkVerifyKey`" + ` (1k, 100k, 1M stored keys),
+  ` + "`BenchmarkVerifyToken`" + `, ` + "`BenchmarkVerifyKeyMiss`" + ` and the references in
+  ` + "`internal/service/bench_test.go`" + `.
+- **P-4**: ` + "`sactl sa list -o json`" + ` of N active accounts against ` + "`sqlite3 -json`" + ` of
+  the same rows, wall time and peak RSS (` + "`getrusage`" + `); the same list from
+  ` + "`sactl serve`" + ` through ` + "`SACTL_SERVER`" + `; ` + "`audit list -o json`" + ` of every event
+  against ` + "`sqlite3 -json`" + ` of the audit table.
+- **P-5**: ` + "`Service.CreateAccount`" + ` in process, into group "load",
+  on a database whose group "load" has 10k members, against one whose group
+  is empty.
+- **P-6**: ` + "`sactl --version`" + ` against a hello-world Go binary, both built with
+  ` + "`-trimpath -ldflags '-s -w'`" + `; ` + "`--help`" + ` and ` + "`--version`" + ` must not create the database.
+`)
+	for _, n := range b.notes {
+		w.WriteString("\n" + n + "\n")
+	}
+	return os.WriteFile(*out, w.Bytes(), 0o644)
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`).FindSubmatch(b); m != nil {
+		return string(m[1])
+	}
+	return runtime.GOARCH
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitUp(url string) {
+	for range 200 {
+		if resp, err := http.Post(url, "application/json", strings.NewReader("{}")); err == nil {
+			resp.Body.Close()
+			if r, err := http.Get(url); err == nil {
+				r.Body.Close()
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	log.Fatalf("%s did not come up", url)
+}
+
+func run(name string, args ...string) {
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
+	}
+}
+
+func must(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func medianLoad(ls []load) load {
+	s := slices.Clone(ls)
+	slices.SortFunc(s, func(a, b load) int { return int(a.rps - b.rps) })
+	return s[len(s)/2]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+func us(d time.Duration) string { return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond)) }
+func x(r float64) string        { return fmt.Sprintf("%.2f×", r) }
+
+func apiCreate(name string) api.CreateAccountRequest {
+	return api.CreateAccountRequest{Name: name, Groups: []string{"load"}}
+}
+
+func apiGroup(name string) api.CreateGroupRequest {
+	return api.CreateGroupRequest{Name: name, Permissions: domain.Permissions{"deals": domain.LevelView}}
+}
