@@ -186,31 +186,42 @@ type UserToken struct {
 // MarshalJSON writes absent values as null (SPEC §12), keeping field order.
 func (v Verification) MarshalJSON() ([]byte, error) {
 	out := struct {
-		Active      bool                `json:"active"`
-		Principal   *VerifiedPrincipal  `json:"principal"`
-		Business    string              `json:"business"`
-		Status      *Status             `json:"status"`
-		Permissions Permissions         `json:"permissions"`
-		Credential  *VerifiedCredential `json:"credential"`
-		Reason      string              `json:"reason,omitempty"`
-	}{v.Active, v.Principal, v.Business, nil, v.Permissions, v.Credential, v.Reason}
+		Active      bool               `json:"active"`
+		Principal   *VerifiedPrincipal `json:"principal"`
+		Business    string             `json:"business"`
+		Status      *Status            `json:"status"`
+		Permissions Permissions        `json:"permissions"`
+		Credential  *credentialJSON    `json:"credential"`
+		Reason      string             `json:"reason,omitempty"`
+	}{v.Active, v.Principal, v.Business, nil, v.Permissions, nil, v.Reason}
 	if v.Status != "" {
 		out.Status = &v.Status
+	}
+	if v.Credential != nil {
+		// Inline rather than through VerifiedCredential's own marshaler:
+		// the hot path of introspection encodes one level of JSON, not two.
+		c := v.Credential.json()
+		out.Credential = &c
 	}
 	return json.Marshal(out)
 }
 
+// credentialJSON is VerifiedCredential's JSON shape.
+type credentialJSON struct {
+	Type      string     `json:"type"`
+	ID        *string    `json:"id"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
 // MarshalJSON writes an unknown id as null (SPEC §12), keeping field order.
-func (c VerifiedCredential) MarshalJSON() ([]byte, error) {
-	out := struct {
-		Type      string     `json:"type"`
-		ID        *string    `json:"id"`
-		ExpiresAt *time.Time `json:"expires_at"`
-	}{Type: c.Type, ExpiresAt: c.ExpiresAt}
+func (c VerifiedCredential) MarshalJSON() ([]byte, error) { return json.Marshal(c.json()) }
+
+func (c VerifiedCredential) json() credentialJSON {
+	out := credentialJSON{Type: c.Type, ExpiresAt: c.ExpiresAt}
 	if c.ID != "" {
 		out.ID = &c.ID
 	}
-	return json.Marshal(out)
+	return out
 }
 
 // Expired reports whether a credential expiring at exp (nil: never) is

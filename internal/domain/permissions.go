@@ -37,8 +37,10 @@ func ParseLevel(s string) (Level, error) {
 	return LevelNone, Invalidf("unknown permission level %s: use none, view, edit or remove", Quote(s))
 }
 
-// MarshalJSON writes a level as its name.
-func (l Level) MarshalJSON() ([]byte, error) { return json.Marshal(l.String()) }
+// MarshalText writes a level as its name (a JSON string). Text, not JSON:
+// encoding/json quotes a text value where it re-reads a JSON one, and an
+// introspection answer holds a level per permission.
+func (l Level) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
 
 // UnmarshalJSON reads a level name.
 func (l *Level) UnmarshalJSON(b []byte) error {

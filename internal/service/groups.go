@@ -51,7 +51,7 @@ func (s *Service) CreateGroup(ctx context.Context, req api.CreateGroupRequest) (
 		if err := t.audit("group.created", groupTarget(g), map[string]any{"permissions": g.Permissions.String()}); err != nil {
 			return err
 		}
-		out, err = t.group(g.Name)
+		out, err = t.shownGroup(g.Name)
 		return err
 	})
 	return out, err
@@ -106,7 +106,7 @@ func (s *Service) GetGroup(ctx context.Context, name string) (domain.Group, erro
 		if err := t.allow(OpGroupRead); err != nil {
 			return err
 		}
-		out, err = t.group(name)
+		out, err = t.shownGroup(name)
 		return err
 	})
 	return out, err
@@ -203,7 +203,7 @@ func (s *Service) UpdateGroup(ctx context.Context, req api.UpdateGroupRequest) (
 		if err := t.audit("group.updated", groupTarget(g), map[string]any{"changes": changes}); err != nil {
 			return err
 		}
-		out, err = t.group(g.Name)
+		out, err = t.shownGroup(g.Name)
 		return err
 	})
 	return out, err

@@ -109,6 +109,17 @@ func (t *txn) group(name string) (domain.Group, error) {
 	return g, nil
 }
 
+// shownGroup is a group as a caller is shown it, with its member count
+// (group only resolves it: counting is O(members), P-5).
+func (t *txn) shownGroup(name string) (domain.Group, error) {
+	g, err := t.group(name)
+	if err != nil {
+		return g, err
+	}
+	g.MemberCount, err = t.MemberCount(g.ID)
+	return g, err
+}
+
 func groupPerms(gs []domain.Group) domain.Permissions {
 	p := domain.Permissions{}
 	for _, g := range gs {

@@ -67,7 +67,9 @@ type Tx interface {
 	Settings(businessID string) (map[string]string, error)
 	PutSetting(businessID, key, value string) error
 	GroupPermissions(groupID string) (domain.Permissions, error)
+	// GroupByName and GroupsOf leave MemberCount 0; ListGroups fills it.
 	GroupByName(businessID, name string) (domain.Group, bool, error)
+	MemberCount(groupID string) (int, error)
 	ListGroups(businessID string, p Page) ([]domain.Group, string, error)
 	InsertGroup(businessID string, g domain.Group) error
 	UpdateGroup(g domain.Group) error

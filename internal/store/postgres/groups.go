@@ -3,6 +3,7 @@ package postgres
 import (
 	"errors"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -13,8 +14,16 @@ import (
 )
 
 const groupCols = `g.id, b.name, g.name, g.description, g.builtin, g.protected, g.created_at, g.updated_at,
-	(SELECT count(*) FROM principal_groups pg JOIN principals p ON p.id = pg.principal_id
+	` + memberCount
+
+// memberCount counts a group's live members: O(members), so only the
+// listing that prints it (ListGroups) runs it in its query; GroupByName,
+// which every write naming a group runs, leaves it 0 for MemberCount (P-5).
+const memberCount = `(SELECT count(*) FROM principal_groups pg JOIN principals p ON p.id = pg.principal_id
 	 WHERE pg.group_id = g.id AND p.archived_at IS NULL)`
+
+// groupColsUncounted is groupCols with MemberCount 0.
+var groupColsUncounted = strings.Replace(groupCols, memberCount, "0", 1)
 
 const groupFrom = ` FROM groups g JOIN businesses b ON b.id = g.business_id `
 
@@ -94,7 +103,7 @@ func scanPermission(r scanner) (domain.Level, string, error) {
 
 // GroupByName finds a group by case-insensitive name.
 func (t *Tx) GroupByName(businessID, name string) (domain.Group, bool, error) {
-	g, err := scanGroup(t.queryRow(`SELECT `+groupCols+groupFrom+`WHERE g.business_id = $1 AND g.name_key = $2`,
+	g, err := scanGroup(t.queryRow(`SELECT `+groupColsUncounted+groupFrom+`WHERE g.business_id = $1 AND g.name_key = $2`,
 		businessID, domain.NameKey(name)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return g, false, nil
@@ -225,6 +234,14 @@ func (t *Tx) DeleteKeysOf(principalID string, now time.Time) (int, error) {
 
 // GroupsOf returns a principal's groups by name.
 func (t *Tx) GroupsOf(principalID string) ([]domain.Group, error) {
-	return t.scanGroups(t.query(`SELECT `+groupCols+groupFrom+`JOIN principal_groups pg ON pg.group_id = g.id
+	return t.scanGroups(t.query(`SELECT `+groupColsUncounted+groupFrom+`JOIN principal_groups pg ON pg.group_id = g.id
 		WHERE pg.principal_id = $1 ORDER BY g.name_key`, principalID))
+}
+
+// MemberCount counts a group's live members (principals not archived).
+func (t *Tx) MemberCount(groupID string) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM principal_groups pg JOIN principals p ON p.id = pg.principal_id
+		WHERE pg.group_id = $1 AND p.archived_at IS NULL`, groupID).Scan(&n)
+	return n, err
 }

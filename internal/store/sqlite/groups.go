@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/sactl/sactl/internal/domain"
@@ -11,8 +12,16 @@ import (
 )
 
 const groupCols = `g.id, b.name, g.name, g.description, g.builtin, g.protected, g.created_at, g.updated_at,
-	(SELECT count(*) FROM principal_groups pg JOIN principals p ON p.id = pg.principal_id
+	` + memberCount
+
+// memberCount counts a group's live members: O(members), so only the
+// listing that prints it (ListGroups) runs it in its query; GroupByName,
+// which every write naming a group runs, leaves it 0 for MemberCount (P-5).
+const memberCount = `(SELECT count(*) FROM principal_groups pg JOIN principals p ON p.id = pg.principal_id
 	 WHERE pg.group_id = g.id AND p.archived_at IS NULL)`
+
+// groupColsUncounted is groupCols with MemberCount 0.
+var groupColsUncounted = strings.Replace(groupCols, memberCount, "0", 1)
 
 const groupFrom = ` FROM groups g JOIN businesses b ON b.id = g.business_id `
 
@@ -72,7 +81,7 @@ func scanPermission(r scanner) (domain.Level, string, error) {
 
 // GroupByName finds a group by case-insensitive name.
 func (t *Tx) GroupByName(businessID, name string) (domain.Group, bool, error) {
-	g, err := scanGroup(t.queryRow(`SELECT `+groupCols+groupFrom+`WHERE g.business_id = ? AND g.name_key = ?`,
+	g, err := scanGroup(t.queryRow(`SELECT `+groupColsUncounted+groupFrom+`WHERE g.business_id = ? AND g.name_key = ?`,
 		businessID, domain.NameKey(name)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, false, nil
@@ -218,7 +227,7 @@ func (t *Tx) DeleteKeysOf(principalID string, now time.Time) (int, error) {
 
 // GroupsOf returns a principal's groups by name.
 func (t *Tx) GroupsOf(principalID string) ([]domain.Group, error) {
-	rows, err := t.query(`SELECT `+groupCols+groupFrom+`JOIN principal_groups pg ON pg.group_id = g.id
+	rows, err := t.query(`SELECT `+groupColsUncounted+groupFrom+`JOIN principal_groups pg ON pg.group_id = g.id
 		WHERE pg.principal_id = ? ORDER BY g.name_key`, principalID)
 	if err != nil {
 		return nil, err
@@ -237,4 +246,12 @@ func (t *Tx) GroupsOf(principalID string) ([]domain.Group, error) {
 		return nil, err
 	}
 	return out, t.fillPermissions(out)
+}
+
+// MemberCount counts a group's live members (principals not archived).
+func (t *Tx) MemberCount(groupID string) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT count(*) FROM principal_groups pg JOIN principals p ON p.id = pg.principal_id
+		WHERE pg.group_id = ? AND p.archived_at IS NULL`, groupID).Scan(&n)
+	return n, err
 }
