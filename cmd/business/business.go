@@ -58,10 +58,8 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List businesses." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.Business, error) {
-				return api.All(func(p api.PageRequest) (api.Page[domain.Business], error) {
-					return backend.ListBusinesses(c.Context(), p)
-				})
+			return cmdutil.ShowList(c.Context(), &opts, func(backend api.API, p api.PageRequest) (api.Page[domain.Business], error) {
+				return backend.ListBusinesses(c.Context(), p)
 			}, func(bs []domain.Business) error { return printBusinesses(&opts, bs) })
 		},
 	}

@@ -110,10 +110,8 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List the business's permission groups with their permissions and member counts." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.Group, error) {
-				return api.All(func(p api.PageRequest) (api.Page[domain.Group], error) {
-					return backend.ListGroups(c.Context(), p)
-				})
+			return cmdutil.ShowList(c.Context(), &opts, func(backend api.API, p api.PageRequest) (api.Page[domain.Group], error) {
+				return backend.ListGroups(c.Context(), p)
 			}, func(gs []domain.Group) error { return printGroups(opts.IO, gs) })
 		},
 	}

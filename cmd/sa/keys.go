@@ -123,10 +123,8 @@ Durations read like 36h, 14d, 2w or 1y.` + cmdutil.ExitStatusHelp,
 			if all {
 				return keysInventory(c, opts)
 			}
-			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.Key, error) {
-				return api.All(func(p api.PageRequest) (api.Page[domain.Key], error) {
-					return backend.ListKeys(c.Context(), args[0], p)
-				})
+			return cmdutil.ShowList(c.Context(), &opts, func(backend api.API, p api.PageRequest) (api.Page[domain.Key], error) {
+				return backend.ListKeys(c.Context(), args[0], p)
 			}, func(ks []domain.Key) error { return printKeys(opts.IO, opts.Now(), ks) })
 		},
 	}
@@ -149,11 +147,9 @@ func keysInventory(c *cobra.Command, opts cmdutil.Base) error {
 			*dst = &d
 		}
 	}
-	return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.KeyInventoryItem, error) {
-		return api.All(func(p api.PageRequest) (api.Page[domain.KeyInventoryItem], error) {
-			req.PageRequest = p
-			return backend.ListAllKeys(c.Context(), req)
-		})
+	return cmdutil.ShowList(c.Context(), &opts, func(backend api.API, p api.PageRequest) (api.Page[domain.KeyInventoryItem], error) {
+		req.PageRequest = p
+		return backend.ListAllKeys(c.Context(), req)
 	}, func(items []domain.KeyInventoryItem) error { return printInventory(opts.IO, opts.Now(), items) })
 }
 

@@ -46,12 +46,10 @@ given.` + cmdutil.ExitStatusHelp,
 }
 
 func listRun(c *cobra.Command, opts *listOptions) error {
-	return cmdutil.Show(c.Context(), &opts.Base, func(backend api.API) ([]domain.Account, error) {
-		return api.All(func(p api.PageRequest) (api.Page[domain.Account], error) {
-			req := opts.Req
-			req.PageRequest = p
-			return backend.ListAccounts(c.Context(), req)
-		})
+	return cmdutil.ShowList(c.Context(), &opts.Base, func(backend api.API, p api.PageRequest) (api.Page[domain.Account], error) {
+		req := opts.Req
+		req.PageRequest = p
+		return backend.ListAccounts(c.Context(), req)
 	}, func(accts []domain.Account) error {
 		if len(accts) == 0 && opts.IO.IsStderrTTY() {
 			fmt.Fprintln(opts.IO.ErrOut, "no service accounts match")

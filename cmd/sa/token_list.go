@@ -23,10 +23,8 @@ recorded by id only: the tokens themselves are never stored.` + cmdutil.ExitStat
 		Example: "  sactl sa token list\n  sactl sa token list -o json | jq -r '.[] | select(.status == \"active\") | .id'",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.TokenRecord, error) {
-				return api.All(func(p api.PageRequest) (api.Page[domain.TokenRecord], error) {
-					return backend.ListTokens(c.Context(), p)
-				})
+			return cmdutil.ShowList(c.Context(), &opts, func(backend api.API, p api.PageRequest) (api.Page[domain.TokenRecord], error) {
+				return backend.ListTokens(c.Context(), p)
 			}, func(toks []domain.TokenRecord) error {
 				t := output.NewTable(opts.IO, "id", "status", "execution", "issued_at", "expires_at", "revoked_at", "created_by")
 				t.NoTruncate("id")

@@ -85,10 +85,8 @@ func newCmdTokensList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List a user's personal tokens." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.UserToken, error) {
-				return api.All(func(p api.PageRequest) (api.Page[domain.UserToken], error) {
-					return backend.ListUserTokens(c.Context(), args[0], p)
-				})
+			return cmdutil.ShowList(c.Context(), &opts, func(backend api.API, p api.PageRequest) (api.Page[domain.UserToken], error) {
+				return backend.ListUserTokens(c.Context(), args[0], p)
 			}, func(ts []domain.UserToken) error {
 				t := output.NewTable(opts.IO, "id", "name", "hint", "created_at", "expires_at", "revoked_at", "last_used_at")
 				now := opts.Now()

@@ -92,11 +92,9 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		Long:    "List the business's human users; service accounts are never listed here (R-SA-9)." + cmdutil.ExitStatusHelp,
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			return cmdutil.Show(c.Context(), &opts, func(backend api.API) ([]domain.User, error) {
-				return api.All(func(p api.PageRequest) (api.Page[domain.User], error) {
-					req.PageRequest = p
-					return backend.ListUsers(c.Context(), req)
-				})
+			return cmdutil.ShowList(c.Context(), &opts, func(backend api.API, p api.PageRequest) (api.Page[domain.User], error) {
+				req.PageRequest = p
+				return backend.ListUsers(c.Context(), req)
 			}, func(us []domain.User) error { return printUsers(opts.IO, opts.Now(), us) })
 		},
 	}

@@ -77,18 +77,35 @@ func NewPage[T any](items []T, next string) Page[T] {
 // its request and calls the API).
 func All[T any](list func(PageRequest) (Page[T], error)) ([]T, error) {
 	out := []T{}
+	err := Each(list, func(x T) error {
+		out = append(out, x)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Each calls fn for every item of a list, read a page at a time as All
+// reads it, holding one page at a time.
+func Each[T any](list func(PageRequest) (Page[T], error), fn func(T) error) error {
 	req := PageRequest{Limit: domain.MaxPage}
 	for {
 		p, err := list(req)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, p.Items...)
+		for _, x := range p.Items {
+			if err := fn(x); err != nil {
+				return err
+			}
+		}
 		if p.NextCursor == nil {
-			return out, nil
+			return nil
 		}
 		if *p.NextCursor == req.Cursor {
-			return nil, fmt.Errorf("a page gave back its own cursor %q", req.Cursor)
+			return fmt.Errorf("a page gave back its own cursor %q", req.Cursor)
 		}
 		req.Cursor = *p.NextCursor
 	}

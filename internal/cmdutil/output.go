@@ -91,6 +91,29 @@ func Show[T any](ctx context.Context, b *Base, get func(api.API) (T, error), tab
 	return b.Print(v, func() error { return table(v) })
 }
 
+// ShowList prints a list: as JSON, streamed a page at a time (P-4: memory
+// flat in the number of items); as a table, read whole first (its columns
+// are as wide as their widest cell).
+func ShowList[T any](ctx context.Context, b *Base, list func(api.API, api.PageRequest) (api.Page[T], error), table func([]T) error) error {
+	backend, err := b.Backend(ctx)
+	if err != nil {
+		return err
+	}
+	pages := func(p api.PageRequest) (api.Page[T], error) { return list(backend, p) }
+	if b.Format != output.FormatJSON {
+		all, err := api.All(pages)
+		if err != nil {
+			return err
+		}
+		return table(all)
+	}
+	arr := output.NewJSONArray(b.IO.Out)
+	if err := api.Each(pages, func(x T) error { return arr.Add(x) }); err != nil {
+		return err
+	}
+	return arr.Close()
+}
+
 // PrintChange is Print for the result of a change: the JSON of a dry run
 // carries "dry_run": true, so a script cannot take it for the real thing
 // (R-CLI-2). The table says nothing more; Mutate said it on stderr.

@@ -8,6 +8,7 @@
 package output
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -92,4 +93,56 @@ func MarkDryRun(v any) any {
 	}
 	out = append(out, `"dry_run":true}`...)
 	return json.RawMessage(out)
+}
+
+// JSONArray writes a JSON array an element at a time, byte for byte as
+// WriteJSON writes the whole slice, so a list streams in constant memory
+// (P-4). It writes in chunks of whole elements: a failure before the
+// first chunk leaves the output empty (R-CLI-4).
+type JSONArray struct {
+	w   *bufio.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+	n   int
+}
+
+// jsonChunk is how much JSONArray buffers before it writes.
+const jsonChunk = 32 << 10
+
+// NewJSONArray starts an array on w.
+func NewJSONArray(w io.Writer) *JSONArray {
+	a := &JSONArray{w: bufio.NewWriterSize(w, 2*jsonChunk)}
+	a.enc = json.NewEncoder(&a.buf)
+	a.enc.SetIndent("  ", "  ")
+	a.enc.SetEscapeHTML(false)
+	return a
+}
+
+// Add writes one element.
+func (a *JSONArray) Add(v any) error {
+	a.buf.Reset()
+	if err := a.enc.Encode(v); err != nil {
+		return fmt.Errorf("encoding JSON: %w", err)
+	}
+	sep := ",\n  "
+	if a.n == 0 {
+		sep = "[\n  "
+	}
+	a.n++
+	a.w.WriteString(sep)
+	a.w.Write(bytes.TrimSuffix(a.buf.Bytes(), []byte("\n")))
+	if a.w.Buffered() >= jsonChunk {
+		return a.w.Flush()
+	}
+	return nil
+}
+
+// Close ends the array and writes what is left.
+func (a *JSONArray) Close() error {
+	if a.n == 0 {
+		a.w.WriteString("[]\n")
+	} else {
+		a.w.WriteString("\n]\n")
+	}
+	return a.w.Flush()
 }
