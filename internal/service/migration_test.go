@@ -27,7 +27,9 @@ func TestMigration5OnAnExistingDatabase(t *testing.T) {
 		"ALTER TABLE principals DROP COLUMN created_by",
 		"ALTER TABLE audit_events DROP COLUMN actor_credential",
 		"DELETE FROM group_permissions WHERE perm_key = 'introspection'",
-		// Undo 0007 too (its table rebuild runs on either shape).
+		// Undo 0008 and 0007 too (0007's table rebuild runs on either shape).
+		"DROP INDEX principals_by_creation",
+		"DROP INDEX minted_tokens_by_issue",
 		"ALTER TABLE businesses DROP COLUMN audit_head_seq",
 		"ALTER TABLE businesses DROP COLUMN audit_head_hash",
 		"PRAGMA user_version = 4",
