@@ -79,9 +79,14 @@ type derived struct{ store.Tx }
 
 func status(a domain.Account, ok bool, err error) (domain.Account, bool, error) {
 	if ok && err == nil {
-		a.Status = domain.DeriveStatus(a.AccountType, a.ArchivedAt != nil, a.SuspendedAt != nil, len(a.Groups))
+		a.Status = deriveStatus(a, len(a.Groups))
 	}
 	return a, ok, err
+}
+
+// deriveStatus is R-SA-5 for an account holding groups groups.
+func deriveStatus(a domain.Account, groups int) domain.Status {
+	return domain.DeriveStatus(a.AccountType, a.ArchivedAt != nil, a.SuspendedAt != nil, groups)
 }
 
 func statuses(as []domain.Account, err error) ([]domain.Account, error) {

@@ -685,40 +685,38 @@ func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Veri
 		return v, h, nil
 	}
 	hash := secret.Hash()
+	// P-2: one statement for all of it, in one read transaction.
 	err = s.st.Read(ctx, func(tx store.Tx) error {
-		sk, stored, ok, err := tx.KeyByHash(hash)
+		kv, ok, err := tx.KeyToVerify(hash)
 		if err != nil {
 			return err
 		}
-		if !ok || !keys.Equal(stored, hash) {
+		if !ok || !keys.Equal(kv.Hash, hash) {
 			return s.explainDeleted(tx, &v, hash)
 		}
+		sk := kv.StoredKey
 		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialAPIKey, ID: sk.ID, ExpiresAt: sk.ExpiresAt}
-		t, err := s.verifyTxn(tx, sk.BusinessID, &v)
-		if err != nil || t == nil {
-			return err
+		if !s.anyBusiness && kv.Business.Name != s.business {
+			unknown(&v)
+			return nil
 		}
-		a, ok, err := t.PrincipalByID(t.biz.ID, sk.PrincipalID)
-		if err != nil || !ok {
-			v.Reason = domain.ReasonUnknown
-			return err
-		}
-		fillPrincipal(&v, t, a)
+		now := s.clock()
+		a := kv.Principal
+		a.Status = deriveStatus(a, kv.GroupCount)
+		fillPrincipalOf(&v, kv.Business.Name, a)
 		if a.Status != domain.StatusActive {
 			v.Reason = domain.ReasonAccountNotActive
 			return nil
 		}
-		set, err := t.settings()
+		set, err := parseSettings(kv.Business.ID, kv.Settings)
 		if err != nil {
 			return err
 		}
-		if _, reason := domain.KeyState(sk.Key, t.now, set); reason != "" {
+		if _, reason := domain.KeyState(sk.Key, now, set); reason != "" {
 			v.Reason = reason
 			return nil
 		}
-		if v.Permissions, err = t.EffectivePermissions(a.ID); err != nil {
-			return err
-		}
+		v.Permissions = kv.Permissions
 		v.Active = true
 		// R-KEY-14 again at each cached use, by the same rule.
 		h.still = func(now time.Time) bool { _, reason := domain.KeyState(sk.Key, now, set); return reason == "" }
@@ -726,9 +724,9 @@ func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Veri
 		h.lastUsed = sk.LastUsedAt
 		// R-KEY-9: noted in memory, written later in a batch, at most
 		// once a minute per key: verification itself never writes.
-		if s.usage != nil && (sk.LastUsedAt == nil || t.now.Sub(*sk.LastUsedAt) >= lastUsedEvery) {
-			s.usage.noteKey(sk.ID, sk.PrincipalID, t.now)
-			h.lastUsed = &t.now
+		if s.usage != nil && (sk.LastUsedAt == nil || now.Sub(*sk.LastUsedAt) >= lastUsedEvery) {
+			s.usage.noteKey(sk.ID, sk.PrincipalID, now)
+			h.lastUsed = &now
 		}
 		return nil
 	})
@@ -736,7 +734,11 @@ func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Veri
 }
 
 func fillPrincipal(v *domain.Verification, t *txn, a domain.Account) {
-	v.Business, v.Status = t.biz.Name, a.Status
+	fillPrincipalOf(v, t.biz.Name, a)
+}
+
+func fillPrincipalOf(v *domain.Verification, business string, a domain.Account) {
+	v.Business, v.Status = business, a.Status
 	v.Principal = &domain.VerifiedPrincipal{ID: a.ID, Name: a.Name, APIName: a.APIName, AccountType: a.AccountType}
 }
 

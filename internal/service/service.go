@@ -315,6 +315,11 @@ func (t *txn) settings() (domain.Settings, error) {
 	if err != nil {
 		return domain.Settings{}, err
 	}
+	return parseSettings(t.biz.ID, raw)
+}
+
+// parseSettings applies a business's stored settings to the defaults.
+func parseSettings(businessID string, raw map[string]string) (domain.Settings, error) {
 	s := domain.DefaultSettings()
 	for k, v := range raw {
 		d, err := domain.LookupSetting(k)
@@ -324,7 +329,7 @@ func (t *txn) settings() (domain.Settings, error) {
 		if err := d.Set(&s, v); err != nil {
 			// R-DB-6: a hand-edited row; no caller's mistake.
 			return s, &store.StoredValueError{Table: "settings", Column: "value",
-				Row: t.biz.ID + " (setting " + k + ")", Value: v, As: "a " + k + " value"}
+				Row: businessID + " (setting " + k + ")", Value: v, As: "a " + k + " value"}
 		}
 	}
 	return s, nil

@@ -56,6 +56,19 @@ func (p *RowParser) Object(column, s string, v any) {
 	}
 }
 
+// Pairs reads the JSON array of [key, value] pairs a one-statement read
+// aggregates rows into (KeyToVerify's settings and permissions).
+func (p *RowParser) Pairs(column, s string) [][2]string {
+	var out [][2]string
+	if s == "" {
+		return out
+	}
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		p.Fail(column, s, "a JSON array of pairs")
+	}
+	return out
+}
+
 // Migration is one embedded schema version of a backend.
 type Migration struct {
 	Version int

@@ -84,6 +84,10 @@ type Tx interface {
 	KeyInventory(businessID string, q InventoryQuery) ([]InventoryKey, error)
 	InsertKey(businessID, principalID string, k domain.Key, hash [32]byte, sealed []byte) error
 	KeyByHash(hash [32]byte) (StoredKey, []byte, bool, error)
+	// KeyToVerify reads everything verifying an API key needs in one
+	// statement (P-2): the key, its account, business and settings, the
+	// account's group count and effective permissions.
+	KeyToVerify(hash [32]byte) (KeyVerification, bool, error)
 	SealedSecret(keyID string) ([]byte, error)
 	DeleteKey(keyID string, now time.Time) error
 	DeletedKeyByHash(hash [32]byte) (DeletedKey, bool, error)
@@ -234,6 +238,20 @@ type StoredKey struct {
 	domain.Key
 	BusinessID  string
 	PrincipalID string
+}
+
+// KeyVerification is what KeyToVerify reads. Principal holds the fields a
+// verification answers with and its status derives from (ID, Business,
+// Name, APIName, AccountType, SuspendedAt, ArchivedAt); GroupCount is the
+// number of its groups.
+type KeyVerification struct {
+	StoredKey
+	Hash        []byte
+	Business    domain.Business
+	Principal   domain.Account
+	GroupCount  int
+	Settings    map[string]string
+	Permissions domain.Permissions
 }
 
 // DeletedKey is the tombstone of a deleted key.

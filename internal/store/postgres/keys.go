@@ -263,3 +263,48 @@ func (t *Tx) InsertSigningKey(businessID string, r store.SigningKeyRow) error {
 		r.ID, businessID, r.Sealed, ts(r.CreatedAt))
 	return err
 }
+
+// KeyToVerify reads in one statement what verifying an API key needs (P-2):
+// the key, its account, business and settings, the account's group count,
+// and the levels its groups grant, merged (R-PERM-3).
+func (t *Tx) KeyToVerify(hash [32]byte) (store.KeyVerification, bool, error) {
+	var v store.KeyVerification
+	var bizCreated, suspended, archived pgtype.Timestamptz
+	var typ, settings, perms string
+	var apiName *string
+	row := t.queryRow(`SELECT `+keyCols+`, k.business_id, k.principal_id, k.hash,
+		b.name, b.domain, b.created_at, p.name, p.api_name, p.account_type, p.suspended_at, p.archived_at,
+		(SELECT count(*) FROM principal_groups pg WHERE pg.principal_id = p.id),
+		(SELECT COALESCE(json_agg(json_build_array(s.key, s.value)), '[]')::text FROM settings s WHERE s.business_id = k.business_id),
+		(SELECT COALESCE(json_agg(json_build_array(gp.perm_key, gp.level)), '[]')::text FROM principal_groups pg
+			JOIN group_permissions gp ON gp.group_id = pg.group_id WHERE pg.principal_id = p.id)
+		FROM api_keys k JOIN principals p ON p.id = k.principal_id JOIN businesses b ON b.id = k.business_id
+		WHERE k.hash = $1`, hash[:])
+	k, err := scanKey(withExtra{row, []any{&v.BusinessID, &v.PrincipalID, &v.Hash,
+		&v.Business.Name, &v.Business.Domain, &bizCreated, &v.Principal.Name, &apiName, &typ, &suspended, &archived,
+		&v.GroupCount, &settings, &perms}})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, false, nil
+	}
+	if err != nil {
+		return v, false, err
+	}
+	v.Key = k
+	v.Business.ID, v.Principal.ID, v.Principal.Business = v.BusinessID, v.PrincipalID, v.Business.Name
+	if apiName != nil {
+		v.Principal.APIName = *apiName
+	}
+	pp := parseRow("principals", v.PrincipalID)
+	v.Principal.AccountType = pp.AccountType("account_type", typ)
+	v.Principal.SuspendedAt, v.Principal.ArchivedAt = pp.timePtr("suspended_at", suspended), pp.timePtr("archived_at", archived)
+	v.Business.CreatedAt = pp.time("businesses.created_at", bizCreated)
+	v.Settings = map[string]string{}
+	for _, kv := range pp.Pairs("settings", settings) {
+		v.Settings[kv[0]] = kv[1]
+	}
+	v.Permissions = domain.Permissions{}
+	for _, kv := range pp.Pairs("group_permissions", perms) {
+		v.Permissions.Merge(domain.Permissions{kv[0]: pp.Level("level", kv[1])})
+	}
+	return v, true, pp.Err
+}

@@ -270,3 +270,40 @@ var keyTests = []test{
 		s.same("KeyInventory unused since t0", got, []store.InventoryKey{})
 	}},
 }
+
+// keyToVerifyTests: the one-statement read of a key's verification (P-2)
+// says what KeyByHash, BusinessByID, PrincipalByID, Settings and
+// EffectivePermissions would, together.
+var keyToVerifyTests = []test{
+	{"KeyToVerify", func(s *suite) {
+		f := s.keyFixture()
+		g1 := newGroup(f.b, "ops", domain.Permissions{"deals": domain.LevelView, "contacts": domain.LevelEdit})
+		g2 := newGroup(f.b, "sales", domain.Permissions{"deals": domain.LevelRemove})
+		f.bot.SuspendedAt = ptr(at(time.Hour))
+		s.write(func(tx store.Tx) error {
+			return firstErr(tx.InsertGroup(f.b.ID, g1), tx.InsertGroup(f.b.ID, g2),
+				tx.SetMembership(f.bot.ID, []string{g1.ID, g2.ID}), tx.UpdatePrincipal(f.bot),
+				tx.PutSetting(f.b.ID, "key_max_ttl", "90d"), tx.PutSetting(f.b.ID, "max_keys_per_account", "3"))
+		})
+		got, ok := find(s, func(tx store.Tx) (store.KeyVerification, bool, error) { return tx.KeyToVerify(f.h1) })
+		if !ok {
+			s.t.Fatal("KeyToVerify of k1: not found")
+		}
+		want := store.KeyVerification{
+			StoredKey: store.StoredKey{Key: f.k1, BusinessID: f.b.ID, PrincipalID: f.bot.ID},
+			Hash:      f.h1[:], Business: f.b,
+			Principal: domain.Account{ID: f.bot.ID, Business: f.b.Name, Name: f.bot.Name, APIName: f.bot.APIName,
+				AccountType: f.bot.AccountType, SuspendedAt: f.bot.SuspendedAt},
+			GroupCount:  2,
+			Settings:    map[string]string{"key_max_ttl": "90d", "max_keys_per_account": "3"},
+			Permissions: domain.Permissions{"deals": domain.LevelRemove, "contacts": domain.LevelEdit},
+		}
+		s.same("KeyToVerify of k1", got, want)
+		other, _ := find(s, func(tx store.Tx) (store.KeyVerification, bool, error) { return tx.KeyToVerify(f.ho) })
+		s.same("KeyToVerify of a key of an account in no group", []any{other.GroupCount, other.Permissions, other.Settings},
+			[]any{0, domain.Permissions{}, map[string]string{"key_max_ttl": "90d", "max_keys_per_account": "3"}})
+		missing(s, "KeyToVerify(unknown)", func(tx store.Tx) (store.KeyVerification, bool, error) {
+			return tx.KeyToVerify(sha256.Sum256([]byte("no such key")))
+		})
+	}},
+}

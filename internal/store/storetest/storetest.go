@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Uniqueness", uniquenessTests},
 		{"Groups", groupTests},
 		{"Keys", keyTests},
+		{"KeyToVerify", keyToVerifyTests},
 		{"DataKeys", dataKeyTests},
 		{"MintedTokens", mintedTokenTests},
 		{"UserTokens", userTokenTests},
