@@ -14,9 +14,7 @@ import (
 	"github.com/sactl/sactl/internal/client"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/server"
-	"github.com/sactl/sactl/internal/service"
 	"github.com/sactl/sactl/internal/store"
-	"github.com/sactl/sactl/internal/testdb"
 )
 
 // TestListAuditStreamsPages checks R-AUD-3 in remote mode: the client asks
@@ -25,18 +23,8 @@ import (
 // gives.
 func TestListAuditStreamsPages(t *testing.T) {
 	ctx := context.Background()
-	db := testdb.New(t)
-	st, err := testdb.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	mk := testdb.MasterKey(t, db)
-	local := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
-	_, tok, err := local.InitAdmin(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWorld(t)
+	st, mk, local := w.st, w.mk, w.local
 	now := time.Now()
 	if err := st.Write(ctx, false, func(tx store.Tx) error {
 		b, _, err := tx.BusinessByName("default")
@@ -62,7 +50,7 @@ func TestListAuditStreamsPages(t *testing.T) {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
-	remote, err := client.New(ts.URL, tok.Secret, "", nil)
+	remote, err := client.New(ts.URL, w.token, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

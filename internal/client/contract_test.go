@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sactl/sactl/internal/api/apitest"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -30,23 +31,48 @@ type backend struct {
 	impl api.API
 }
 
+// world is a new database on the backend under test, a local operator's
+// service over it and the first admin (serve init) with its token.
+type world struct {
+	st    *service.DB
+	mk    service.MasterKey
+	local *service.Service
+	admin domain.User
+	token string
+}
+
+func newWorld(t *testing.T) world {
+	t.Helper()
+	w := newDB(t)
+	admin, tok, err := w.local.InitAdmin(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.admin, w.token = admin, tok.Secret
+	return w
+}
+
+// newDB is a world without its first admin.
+func newDB(t *testing.T) world {
+	t.Helper()
+	db := testdb.New(t)
+	st, err := testdb.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	w := world{st: st, mk: testdb.MasterKey(t, db)}
+	w.local = service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(w.mk))
+	return w
+}
+
 func backends(t *testing.T) []backend {
 	t.Helper()
 	ctx := context.Background()
 	open := func() (*service.Service, func() string, string) {
-		db := testdb.New(t)
-		st, err := testdb.Open(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		mk := testdb.MasterKey(t, db)
-		local := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
 		// Both databases get the same first admin, so both hold the same rows.
-		admin, tok, err := local.InitAdmin(ctx, "")
-		if err != nil {
-			t.Fatal(err)
-		}
+		w := newWorld(t)
+		st, mk, local, admin := w.st, w.mk, w.local, w.admin
 		// Application permissions count like sactl's own (R-PERM-8, R-PERM-9):
 		// the admin can hand out only what it holds, so the operator gives
 		// it the application keys the scenarios use.
@@ -60,7 +86,7 @@ func backends(t *testing.T) []backend {
 		}
 		ts := httptest.NewServer(server.New(server.Config{Store: st, MasterKey: mk}).Handler())
 		t.Cleanup(ts.Close)
-		return local, func() string { return ts.URL }, tok.Secret
+		return local, func() string { return ts.URL }, w.token
 	}
 	local, _, _ := open()
 	_, url, token := open()
@@ -172,7 +198,7 @@ func TestContractAccounts(t *testing.T) {
 		tr.step("create unknown group", nil, err)
 		dry, err := backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "Dry", Mutation: api.Mutation{DryRun: true}})
 		tr.step("create dry run", dry.Status, err)
-		l, err := items(backend.ListAccounts(ctx, api.ListAccountsRequest{}))
+		l, err := apitest.Items(backend.ListAccounts(ctx, api.ListAccountsRequest{}))
 		tr.step("list", l, err)
 		a, err := backend.GetAccount(ctx, "Zapier Sync")
 		tr.step("get by name", a, err)
@@ -205,7 +231,7 @@ func TestContractAccounts(t *testing.T) {
 		tr.step("archive", a, err)
 		_, err = backend.ArchiveAccount(ctx, "automation", yes)
 		tr.step("archive automation", nil, err)
-		l, err = items(backend.ListAccounts(ctx, api.ListAccountsRequest{Status: domain.StatusArchived}))
+		l, err = apitest.Items(backend.ListAccounts(ctx, api.ListAccountsRequest{Status: domain.StatusArchived}))
 		tr.step("list archived", l, err)
 		_, err = backend.GetAccount(ctx, "nope")
 		tr.step("get missing", nil, err)
@@ -244,7 +270,7 @@ func TestContractKeysAndTokens(t *testing.T) {
 		}
 		_, err = backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: "zap"})
 		tr.step("rotate unconfirmed", nil, err)
-		ks, err := items(backend.ListKeys(ctx, "zap", api.PageRequest{}))
+		ks, err := apitest.Items(backend.ListKeys(ctx, "zap", api.PageRequest{}))
 		tr.step("list keys", ks, err)
 		for i, s := range secrets {
 			v, err := backend.Verify(ctx, s)
@@ -333,7 +359,7 @@ func TestContractConfirmDigest(t *testing.T) {
 	lines := runContract(t, func(t *testing.T, backend api.API, tr *transcript) {
 		yes := api.Mutation{Confirmed: true}
 		keyIDs := func() string {
-			ks, err := items(backend.ListKeys(ctx, "zap", api.PageRequest{}))
+			ks, err := apitest.Items(backend.ListKeys(ctx, "zap", api.PageRequest{}))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -399,13 +425,13 @@ func TestContractConfirmDigest(t *testing.T) {
 func TestContractMintedTokens(t *testing.T) { // R-TOK-4
 	lines := runContract(t, func(t *testing.T, backend api.API, tr *transcript) {
 		yes := api.Mutation{Confirmed: true}
-		l, err := items(backend.ListTokens(ctx, api.PageRequest{}))
+		l, err := apitest.Items(backend.ListTokens(ctx, api.PageRequest{}))
 		tr.step("list empty", l, err)
 		t1, err := backend.MintToken(ctx, api.MintTokenRequest{TTL: 10 * time.Minute, Execution: "run-1"})
 		tr.step("mint 1", t1.ID != "", err)
 		t2, err := backend.MintToken(ctx, api.MintTokenRequest{TTL: time.Hour})
 		tr.step("mint 2", t2.ID != "", err)
-		l, err = items(backend.ListTokens(ctx, api.PageRequest{}))
+		l, err = apitest.Items(backend.ListTokens(ctx, api.PageRequest{}))
 		tr.step("list", l, err)
 		_, err = backend.RevokeToken(ctx, t1.ID, api.Mutation{})
 		tr.step("revoke unconfirmed", nil, err)
@@ -425,7 +451,7 @@ func TestContractMintedTokens(t *testing.T) { // R-TOK-4
 		tr.step("revoke unknown", nil, err)
 		_, err = backend.RevokeToken(ctx, t2.Token, yes)
 		tr.step("revoke by token", nil, err)
-		l, err = items(backend.ListTokens(ctx, api.PageRequest{}))
+		l, err = apitest.Items(backend.ListTokens(ctx, api.PageRequest{}))
 		tr.step("list after revoke", l, err)
 		var evs []domain.AuditEvent
 		err = backend.ListAudit(ctx, domain.AuditFilter{Action: "token.revoked"}, func(e domain.AuditEvent) error {
@@ -464,7 +490,7 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 		tr.step("group update", g, err)
 		_, err = backend.UpdateGroup(ctx, api.UpdateGroupRequest{Name: "admins", Drop: []string{"audit"}})
 		tr.step("group update builtin", nil, err)
-		gs, err := items(backend.ListGroups(ctx, api.PageRequest{}))
+		gs, err := apitest.Items(backend.ListGroups(ctx, api.PageRequest{}))
 		tr.step("group list", gs, err)
 		backend.CreateAccount(ctx, api.CreateAccountRequest{Name: "Only", Groups: []string{"viewers"}})
 		_, err = backend.DeleteGroup(ctx, "viewers", api.Mutation{})
@@ -475,7 +501,7 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 		tr.step("user create", u, err)
 		_, err = backend.CreateUser(ctx, api.CreateUserRequest{Name: "Ada", Email: "ADA@example.com"})
 		tr.step("user duplicate", nil, err)
-		us, err := items(backend.ListUsers(ctx, api.ListUsersRequest{}))
+		us, err := apitest.Items(backend.ListUsers(ctx, api.ListUsersRequest{}))
 		tr.step("user list", us, err)
 		sr, err := backend.SearchPrincipals(ctx, api.SearchRequest{Prefix: "o", IncludeServiceAccounts: true})
 		tr.step("search with service accounts", sr, err)
@@ -487,7 +513,7 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 		// admin, here) or a local operator, never for someone else.
 		ut, err := backend.CreateUserToken(ctx, api.CreateUserTokenRequest{Ref: "admin@default.example", Name: "laptop"})
 		tr.step("user token", ut, err)
-		uts, err := items(backend.ListUserTokens(ctx, "admin@default.example", api.PageRequest{}))
+		uts, err := apitest.Items(backend.ListUserTokens(ctx, "admin@default.example", api.PageRequest{}))
 		tr.step("user tokens", len(uts), err)
 		_, err = backend.RevokeUserToken(ctx, "admin@default.example", ut.ID, api.Mutation{})
 		tr.step("user token revoke unconfirmed", nil, err)
@@ -505,7 +531,7 @@ func TestContractGroupsUsersSettingsAudit(t *testing.T) {
 		tr.step("setting set", s, err)
 		_, err = backend.SetSetting(ctx, api.SetSettingRequest{Key: "max_keys_per_account", Value: "101"})
 		tr.step("setting invalid", nil, err)
-		bs, err := items(backend.ListBusinesses(ctx, api.PageRequest{}))
+		bs, err := apitest.Items(backend.ListBusinesses(ctx, api.PageRequest{}))
 		tr.step("businesses", len(bs), err)
 		var acts []string
 		err = backend.ListAudit(ctx, domain.AuditFilter{Action: "group."}, func(e domain.AuditEvent) error {
@@ -610,13 +636,13 @@ func TestContractKeyInventory(t *testing.T) { // R-KEY-13
 		tr.step("create expiring key", k.Name, err)
 		k, err = backend.CreateKey(ctx, api.CreateKeyRequest{Ref: "zap", Name: "yearly", ExpiresIn: domain.Year})
 		tr.step("create yearly key", k.Name, err)
-		all, err := items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{}))
+		all, err := apitest.Items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{}))
 		tr.step("inventory", all, err)
-		soon, err := items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{ExpiringWithin: ptr(14 * domain.Day)}))
+		soon, err := apitest.Items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{ExpiringWithin: ptr(14 * domain.Day)}))
 		tr.step("expiring within 14d", soon, err)
-		unused, err := items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{UnusedFor: ptr(time.Hour)}))
+		unused, err := apitest.Items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{UnusedFor: ptr(time.Hour)}))
 		tr.step("unused for 1h", unused, err)
-		_, err = items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{UnusedFor: ptr(-time.Hour)}))
+		_, err = apitest.Items(backend.ListAllKeys(ctx, api.ListAllKeysRequest{UnusedFor: ptr(-time.Hour)}))
 		tr.step("negative duration", nil, err)
 	})
 	wantLine(t, lines, "inventory", `"account":"alpha"`)
@@ -646,17 +672,10 @@ type served struct {
 
 func serve(t *testing.T) served {
 	t.Helper()
-	db := testdb.New(t)
-	st, err := testdb.Open(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	mk := testdb.MasterKey(t, db)
-	op := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
-	ts := httptest.NewServer(server.New(server.Config{Store: st, MasterKey: mk}).Handler())
+	w := newDB(t)
+	ts := httptest.NewServer(server.New(server.Config{Store: w.st, MasterKey: w.mk}).Handler())
 	t.Cleanup(ts.Close)
-	return served{st: st, mk: mk, op: op, url: ts.URL}
+	return served{st: w.st, mk: w.mk, op: w.local, url: ts.URL}
 }
 
 // TestContractEscalation is the remote twin of the escalation suite

@@ -11,8 +11,6 @@ import (
 	"github.com/sactl/sactl/internal/client"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/server"
-	"github.com/sactl/sactl/internal/service"
-	"github.com/sactl/sactl/internal/testdb"
 )
 
 // walk reads a list a page of limit at a time and records, per page, what
@@ -185,18 +183,8 @@ func names[T any](xs []T, name func(T) string) []string {
 // TestOneCursorScheme: a cursor from a page read in process carries on over
 // HTTP and back, on one database: the same cursors in both modes.
 func TestOneCursorScheme(t *testing.T) {
-	db := testdb.New(t)
-	st, err := testdb.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	mk := testdb.MasterKey(t, db)
-	local := service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(mk))
-	_, tok, err := local.InitAdmin(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	w := newWorld(t)
+	st, mk, local := w.st, w.mk, w.local
 	for i := range 6 {
 		if _, err := local.CreateAccount(ctx, api.CreateAccountRequest{Name: fmt.Sprint("Bot ", i)}); err != nil {
 			t.Fatal(err)
@@ -204,7 +192,7 @@ func TestOneCursorScheme(t *testing.T) {
 	}
 	ts := httptest.NewServer(server.New(server.Config{Store: st, MasterKey: mk}).Handler())
 	t.Cleanup(ts.Close)
-	remote, err := client.New(ts.URL, tok.Secret, "", nil)
+	remote, err := client.New(ts.URL, w.token, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

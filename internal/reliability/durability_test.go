@@ -5,6 +5,7 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"github.com/sactl/sactl/internal/api/apitest"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -246,7 +247,7 @@ func TestCommitsSurvivePowerLoss(t *testing.T) {
 	if _, err := svc.CreateAccount(ctx, api.CreateAccountRequest{Name: "Durable"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := items(svc.ListAccounts(ctx, api.ListAccountsRequest{})); err != nil {
+	if _, err := apitest.Items(svc.ListAccounts(ctx, api.ListAccountsRequest{})); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()

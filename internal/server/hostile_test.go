@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/sactl/sactl/internal/api/apitest"
 	"io"
 	"net/http"
 	"net/url"
@@ -195,7 +196,7 @@ func TestHostileInputOnEveryRoute(t *testing.T) { // R-SRV-2, R-SRV-4
 	}
 
 	// The SQL-looking input was only ever data.
-	if accts, err := items(f.local.ListAccounts(f.ctx, api.ListAccountsRequest{})); err != nil || len(accts) < 3 {
+	if accts, err := apitest.Items(f.local.ListAccounts(f.ctx, api.ListAccountsRequest{})); err != nil || len(accts) < 3 {
 		t.Errorf("the accounts after the suite: %d, %v", len(accts), err)
 	}
 	if status, _ := f.do("GET", "/api/v1/service-accounts", f.admin, nil); status != 200 {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"github.com/sactl/sactl/internal/api/apitest"
 	"io"
 	"net"
 	"net/http"
@@ -81,7 +82,7 @@ func TestBodyOverLimitIs413(t *testing.T) { // R-SRV-4
 			t.Errorf("%s: %d %v, want 413 invalid", c.name, resp.StatusCode, body)
 		}
 	}
-	if accts, _ := items(f.local.ListAccounts(f.ctx, api.ListAccountsRequest{})); len(accts) != 1 {
+	if accts, _ := apitest.Items(f.local.ListAccounts(f.ctx, api.ListAccountsRequest{})); len(accts) != 1 {
 		t.Errorf("an oversized request created an account: %v", accts)
 	}
 	// At the limit is still fine.
@@ -256,7 +257,7 @@ func TestJSONBodyIsOneObject(t *testing.T) { // R-SRV-4
 		"Content-Type", "application/x-www-form-urlencoded"); resp.StatusCode != 400 {
 		t.Errorf("introspection with two tokens: %d %v", resp.StatusCode, out)
 	}
-	if accts, _ := items(f.local.ListAccounts(f.ctx, api.ListAccountsRequest{})); len(accts) != 1 {
+	if accts, _ := apitest.Items(f.local.ListAccounts(f.ctx, api.ListAccountsRequest{})); len(accts) != 1 {
 		t.Fatalf("a refused body created an account: %v", accts)
 	}
 	// Trailing white space is not data.

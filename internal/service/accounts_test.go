@@ -2,6 +2,7 @@ package service
 
 import (
 	"errors"
+	"github.com/sactl/sactl/internal/api/apitest"
 	"strings"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 
 func TestBootstrapMakesAutomationAccountAndBuiltinGroups(t *testing.T) { // R-SA-4, R-PERM-2
 	e := newEnv(t)
-	accts, err := items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{}))
+	accts, err := apitest.Items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +26,7 @@ func TestBootstrapMakesAutomationAccountAndBuiltinGroups(t *testing.T) { // R-SA
 	if a.Status != domain.StatusActive || len(a.Groups) != 1 || a.Groups[0] != "automation" {
 		t.Fatalf("automation account should be active holding the automation group, got %s %v", a.Status, a.Groups)
 	}
-	gs, err := items(e.local.ListGroups(e.ctx, api.PageRequest{}))
+	gs, err := apitest.Items(e.local.ListGroups(e.ctx, api.PageRequest{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestCreateAccountRejectsBadInputAndWritesNothing(t *testing.T) { // R-SA-1,
 			}
 		})
 	}
-	accts, _ := items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{Archived: true}))
+	accts, _ := apitest.Items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{Archived: true}))
 	if len(accts) != 2 {
 		t.Fatalf("bad input wrote accounts: have %d, want 2", len(accts))
 	}
@@ -225,7 +226,7 @@ func TestSuspendAndResume(t *testing.T) { // R-SA-7
 		t.Fatal("unconfirmed suspend changed the account")
 	}
 	// The confirmation names what stops working: the account's active key.
-	ks, _ := items(e.local.ListKeys(e.ctx, "zap", api.PageRequest{}))
+	ks, _ := apitest.Items(e.local.ListKeys(e.ctx, "zap", api.PageRequest{}))
 	if c := consequences(err); len(ks) != 1 || !strings.Contains(c, ks[0].ID) || !strings.Contains(c, ks[0].Hint+", never used") {
 		t.Fatalf("suspend consequences = %q, want the key %v", c, ks)
 	}
@@ -291,9 +292,9 @@ func TestArchive(t *testing.T) { // R-SA-8
 	if _, err := e.local.ArchiveAccount(e.ctx, "zap", yes); err != nil {
 		t.Fatal(err)
 	}
-	live, _ := items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{}))
-	all, _ := items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{Archived: true}))
-	only, _ := items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{Status: domain.StatusArchived}))
+	live, _ := apitest.Items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{}))
+	all, _ := apitest.Items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{Archived: true}))
+	only, _ := apitest.Items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{Status: domain.StatusArchived}))
 	if len(live) != 1 || len(all) != 2 || len(only) != 1 || only[0].APIName != "zap" {
 		t.Fatalf("archived account visibility: live %d, all %d, only-archived %d", len(live), len(all), len(only))
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"github.com/sactl/sactl/internal/api/apitest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,7 +143,7 @@ func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AU
 		}
 	}
 
-	accts, err := items(local.ListAccounts(ctx, api.ListAccountsRequest{}))
+	accts, err := apitest.Items(local.ListAccounts(ctx, api.ListAccountsRequest{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestConcurrentProcessesLoseNoUpdate(t *testing.T) { // R-DB-1, R-DB-3, R-AU
 	if byAction["group.assigned"] != workers*rounds || byAction["service_account.created"] != workers*rounds+1 {
 		t.Fatalf("events by action = %v", byAction)
 	}
-	businesses, _ := items(local.ListBusinesses(ctx, api.PageRequest{}))
+	businesses, _ := apitest.Items(local.ListBusinesses(ctx, api.PageRequest{}))
 	if len(businesses) != 1 {
 		t.Fatalf("concurrent bootstrap made %d businesses", len(businesses))
 	}

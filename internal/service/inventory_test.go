@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/sactl/sactl/internal/api/apitest"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 
 func (e *env) inventory(s *Service, req api.ListAllKeysRequest) []domain.KeyInventoryItem {
 	e.t.Helper()
-	items, err := items(s.ListAllKeys(e.ctx, req))
+	items, err := apitest.Items(s.ListAllKeys(e.ctx, req))
 	if err != nil {
 		e.t.Fatalf("ListAllKeys(%+v): %v", req, err)
 	}
@@ -207,9 +208,9 @@ func TestKeyInventoryNeedsView(t *testing.T) { // R-KEY-13, R-PERM-4
 	if got := names(e.inventory(e.as("viewer"), api.ListAllKeysRequest{})); got != "seller/ viewer/" {
 		t.Fatalf("a viewer sees every key: %q", got)
 	}
-	_, err := items(e.as("seller").ListAllKeys(e.ctx, api.ListAllKeysRequest{}))
+	_, err := apitest.Items(e.as("seller").ListAllKeys(e.ctx, api.ListAllKeysRequest{}))
 	wantKind(t, err, domain.KindForbidden)
-	_, err = items(e.local.ListAllKeys(e.ctx, api.ListAllKeysRequest{UnusedFor: ptr(-time.Hour)}))
+	_, err = apitest.Items(e.local.ListAllKeys(e.ctx, api.ListAllKeysRequest{UnusedFor: ptr(-time.Hour)}))
 	wantKind(t, err, domain.KindInvalid)
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/sactl/sactl/internal/api/apitest"
 	"os"
 	"strings"
 	"sync"
@@ -42,7 +43,7 @@ func (e *env) createWithKey(name string, groups ...string) (domain.Account, stri
 
 func (e *env) keys(ref string) []domain.Key {
 	e.t.Helper()
-	ks, err := items(e.local.ListKeys(e.ctx, ref, api.PageRequest{}))
+	ks, err := apitest.Items(e.local.ListKeys(e.ctx, ref, api.PageRequest{}))
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/sactl/sactl/internal/api/apitest"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,7 @@ import (
 
 func (e *env) tokens(s *Service) []domain.TokenRecord {
 	e.t.Helper()
-	toks, err := items(s.ListTokens(e.ctx, api.PageRequest{}))
+	toks, err := apitest.Items(s.ListTokens(e.ctx, api.PageRequest{}))
 	if err != nil {
 		e.t.Fatalf("list tokens: %v", err)
 	}
@@ -177,10 +178,10 @@ func TestTokenListAndRevokePermissions(t *testing.T) { // R-TOK-4, R-PERM-4
 	e.createGroup("nobody", "contacts=view")
 	e.createWithKey("Outsider", "nobody")
 	// Listing is like listing keys: service_accounts=view.
-	if toks, err := items(e.as("editor").ListTokens(e.ctx, api.PageRequest{})); err != nil || len(toks) != 1 {
+	if toks, err := apitest.Items(e.as("editor").ListTokens(e.ctx, api.PageRequest{})); err != nil || len(toks) != 1 {
 		t.Fatalf("an editor lists tokens: %v %+v", err, toks)
 	}
-	_, err := items(e.as("outsider").ListTokens(e.ctx, api.PageRequest{}))
+	_, err := apitest.Items(e.as("outsider").ListTokens(e.ctx, api.PageRequest{}))
 	wantKind(t, err, domain.KindForbidden)
 	// Revoking needs what minting needs: every sactl permission.
 	_, err = e.as("editor").RevokeToken(e.ctx, tok.ID, yes)

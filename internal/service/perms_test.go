@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/sactl/sactl/internal/api/apitest"
 	"strings"
 	"testing"
 
@@ -19,7 +20,10 @@ func TestServiceAccountsPermissionLevels(t *testing.T) { // R-PERM-4, R-PERM-6
 	e.createSA("Target", "viewers")
 
 	type call func(s *Service) error
-	list := func(s *Service) error { _, err := items(s.ListAccounts(e.ctx, api.ListAccountsRequest{})); return err }
+	list := func(s *Service) error {
+		_, err := apitest.Items(s.ListAccounts(e.ctx, api.ListAccountsRequest{}))
+		return err
+	}
 	get := func(s *Service) error { _, err := s.GetAccount(e.ctx, "target"); return err }
 	create := func(s *Service) error {
 		_, err := s.CreateAccount(e.ctx, api.CreateAccountRequest{Name: "Made", Mutation: api.Mutation{DryRun: true}})
@@ -94,9 +98,9 @@ func TestEffectivePermissionIsHighestAcrossGroups(t *testing.T) { // R-PERM-3
 func TestActingPrincipalMustBeActive(t *testing.T) { // R-SA-5, R-PERM-6
 	e := newEnv(t)
 	e.createSA("Idle") // no groups: disabled
-	_, err := items(e.as("idle").ListAccounts(e.ctx, api.ListAccountsRequest{}))
+	_, err := apitest.Items(e.as("idle").ListAccounts(e.ctx, api.ListAccountsRequest{}))
 	wantKind(t, err, domain.KindUnauthenticated)
-	_, err = items(e.as("ghost").ListAccounts(e.ctx, api.ListAccountsRequest{}))
+	_, err = apitest.Items(e.as("ghost").ListAccounts(e.ctx, api.ListAccountsRequest{}))
 	wantKind(t, err, domain.KindNotFound)
 }
 

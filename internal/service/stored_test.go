@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/sactl/sactl/internal/api/apitest"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestHandEditedValuesAreInternalErrors(t *testing.T) {
 	}
 	e.tamper(`UPDATE settings SET value = '3'`,
 		`UPDATE principals SET updated_at = 'garbage' WHERE id = '`+a.ID+`'`)
-	_, err = items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{}))
+	_, err = apitest.Items(e.local.ListAccounts(e.ctx, api.ListAccountsRequest{}))
 	if want := `principals.updated_at of ` + a.ID + `: cannot parse "garbage" as a time`; err == nil || err.Error() != want {
 		t.Fatalf("hand-edited account: %v; want %s", err, want)
 	}

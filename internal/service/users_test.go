@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/sactl/sactl/internal/api/apitest"
 	"slices"
 	"testing"
 
@@ -27,7 +28,7 @@ func TestServiceAccountsAreNotUsersOrSeats(t *testing.T) { // R-SA-9, R-USER-1
 	_, err = e.local.CreateUser(e.ctx, api.CreateUserRequest{Name: "Bad", Email: "not-an-email"})
 	wantKind(t, err, domain.KindInvalid)
 
-	users, err := items(e.local.ListUsers(e.ctx, api.ListUsersRequest{}))
+	users, err := apitest.Items(e.local.ListUsers(e.ctx, api.ListUsersRequest{}))
 	if err != nil || len(users) != 2 {
 		t.Fatalf("users list should hold the 2 humans only: %v %d", err, len(users))
 	}
@@ -62,7 +63,7 @@ func TestServiceAccountsAreNotUsersOrSeats(t *testing.T) { // R-SA-9, R-USER-1
 		t.Fatal(err)
 	}
 	seats, _ = e.local.Seats(e.ctx)
-	all, _ := items(e.local.ListUsers(e.ctx, api.ListUsersRequest{Removed: true}))
+	all, _ := apitest.Items(e.local.ListUsers(e.ctx, api.ListUsersRequest{Removed: true}))
 	removed := 0
 	for _, u := range all {
 		if u.Status == domain.StatusRemoved && u.ArchivedAt != nil && u.Name == "Zoe Zed" {
@@ -160,11 +161,11 @@ func TestBusinesses(t *testing.T) {
 	}
 	// Businesses are isolated: same name in default is fine, and not visible across.
 	e.createSA("Zap")
-	accts, _ := items(acme.ListAccounts(e.ctx, api.ListAccountsRequest{}))
+	accts, _ := apitest.Items(acme.ListAccounts(e.ctx, api.ListAccountsRequest{}))
 	if len(accts) != 2 {
 		t.Fatalf("acme sees %d accounts, want its automation account and Zap", len(accts))
 	}
-	_, err = items(New(e.st, LocalActor("tester"), "nope").ListAccounts(e.ctx, api.ListAccountsRequest{}))
+	_, err = apitest.Items(New(e.st, LocalActor("tester"), "nope").ListAccounts(e.ctx, api.ListAccountsRequest{}))
 	wantKind(t, err, domain.KindNotFound)
 	// A principal cannot create businesses.
 	e.createSA("Admin", "admins")

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"crypto/sha256"
+	"github.com/sactl/sactl/internal/api/apitest"
 	"reflect"
 	"sync"
 	"testing"
@@ -43,7 +44,7 @@ func keyOf(e *env, changer *Service, name string, req ...api.CreateKeyRequest) s
 
 // primary is the id of an account's primary key.
 func primary(e *env, c *Service, ref string) string {
-	for _, k := range must(items(c.ListKeys(e.ctx, ref, api.PageRequest{}))) {
+	for _, k := range must(apitest.Items(c.ListKeys(e.ctx, ref, api.PageRequest{}))) {
 		if k.Role == domain.RolePrimary {
 			return k.ID
 		}
@@ -54,7 +55,7 @@ func primary(e *env, c *Service, ref string) string {
 
 // firstKey is the id of an account's oldest key.
 func firstKey(e *env, c *Service, ref string) string {
-	return must(items(c.ListKeys(e.ctx, ref, api.PageRequest{})))[0].ID
+	return must(apitest.Items(c.ListKeys(e.ctx, ref, api.PageRequest{})))[0].ID
 }
 
 // must is v, or a panic (failing the test) for an error.
@@ -87,7 +88,7 @@ var freshnessCases = []freshness{
 		return keyOf(e, c, "Del", api.CreateKeyRequest{Name: "second"})
 	},
 		change: func(e *env, c *Service, _ string) {
-			ks := must(items(c.ListKeys(e.ctx, "del", api.PageRequest{})))
+			ks := must(apitest.Items(c.ListKeys(e.ctx, "del", api.PageRequest{})))
 			for _, k := range ks {
 				if k.Name == "second" {
 					must(c.DeleteKey(e.ctx, api.KeyRequest{Ref: "del", KeyID: k.ID, Force: true, Mutation: yes}))
@@ -121,7 +122,7 @@ var freshnessCases = []freshness{
 		return must(c.MintToken(e.ctx, api.MintTokenRequest{TTL: time.Hour})).Token
 	},
 		change: func(e *env, c *Service, _ string) {
-			toks := must(items(c.ListTokens(e.ctx, api.PageRequest{})))
+			toks := must(apitest.Items(c.ListTokens(e.ctx, api.PageRequest{})))
 			must(c.RevokeToken(e.ctx, toks[0].ID, yes))
 		}},
 	{name: "token expiry", setup: func(e *env, c *Service) string {
@@ -133,7 +134,7 @@ var freshnessCases = []freshness{
 		return must(c.CreateUserToken(e.ctx, api.CreateUserTokenRequest{Ref: "ada@default.example", Name: "laptop"})).Secret
 	},
 		change: func(e *env, c *Service, _ string) {
-			toks := must(items(c.ListUserTokens(e.ctx, "ada@default.example", api.PageRequest{})))
+			toks := must(apitest.Items(c.ListUserTokens(e.ctx, "ada@default.example", api.PageRequest{})))
 			must(c.RevokeUserToken(e.ctx, "ada@default.example", toks[0].ID, yes))
 		}},
 	{name: "user removal", setup: func(e *env, c *Service) string {

@@ -15,6 +15,7 @@ package escalationtest
 import (
 	"context"
 	"fmt"
+	"github.com/sactl/sactl/internal/api/apitest"
 	"strings"
 	"testing"
 
@@ -199,7 +200,7 @@ func Cases(f Fixture) []Case {
 			return err
 		}, Allowed: grants(domain.LevelEdit)},
 		{Name: "disable a key", Do: func(ctx context.Context, backend api.API, c Caller) error {
-			ks, err := items(backend.ListKeys(ctx, targetAccount, api.PageRequest{}))
+			ks, err := apitest.Items(backend.ListKeys(ctx, targetAccount, api.PageRequest{}))
 			if err != nil {
 				return err
 			}
