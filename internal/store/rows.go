@@ -56,6 +56,24 @@ func (p *RowParser) Object(column, s string, v any) {
 	}
 }
 
+// KeyVerification fills in what every backend's KeyToVerify reads alike,
+// once the key, its business and the account's times are scanned: the ids,
+// the account's api_name and type, the settings and the merged
+// permissions (R-PERM-3), from their JSON pairs.
+func (p *RowParser) KeyVerification(v *KeyVerification, apiName, typ, settings, perms string) {
+	v.Business.ID, v.Principal.ID, v.Principal.Business = v.BusinessID, v.PrincipalID, v.Business.Name
+	v.Principal.APIName = apiName
+	v.Principal.AccountType = p.AccountType("account_type", typ)
+	v.Settings = map[string]string{}
+	for _, kv := range p.Pairs("settings", settings) {
+		v.Settings[kv[0]] = kv[1]
+	}
+	v.Permissions = domain.Permissions{}
+	for _, kv := range p.Pairs("group_permissions", perms) {
+		v.Permissions.Merge(domain.Permissions{kv[0]: p.Level("level", kv[1])})
+	}
+}
+
 // Pairs reads the JSON array of [key, value] pairs a one-statement read
 // aggregates rows into (KeyToVerify's settings and permissions).
 func (p *RowParser) Pairs(column, s string) [][2]string {

@@ -290,21 +290,13 @@ func (t *Tx) KeyToVerify(hash [32]byte) (store.KeyVerification, bool, error) {
 		return v, false, err
 	}
 	v.Key = k
-	v.Business.ID, v.Principal.ID, v.Principal.Business = v.BusinessID, v.PrincipalID, v.Business.Name
-	if apiName != nil {
-		v.Principal.APIName = *apiName
-	}
 	pp := parseRow("principals", v.PrincipalID)
-	v.Principal.AccountType = pp.AccountType("account_type", typ)
 	v.Principal.SuspendedAt, v.Principal.ArchivedAt = pp.timePtr("suspended_at", suspended), pp.timePtr("archived_at", archived)
 	v.Business.CreatedAt = pp.time("businesses.created_at", bizCreated)
-	v.Settings = map[string]string{}
-	for _, kv := range pp.Pairs("settings", settings) {
-		v.Settings[kv[0]] = kv[1]
+	name := ""
+	if apiName != nil {
+		name = *apiName
 	}
-	v.Permissions = domain.Permissions{}
-	for _, kv := range pp.Pairs("group_permissions", perms) {
-		v.Permissions.Merge(domain.Permissions{kv[0]: pp.Level("level", kv[1])})
-	}
+	pp.KeyVerification(&v, name, typ, settings, perms)
 	return v, true, pp.Err
 }
