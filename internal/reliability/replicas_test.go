@@ -141,6 +141,13 @@ func TestReplicasShareOnePostgreSQL(t *testing.T) {
 	if len(live) == 0 || len(live) > 2 {
 		t.Errorf("%d of the rotated keys still verify, want 1 or 2", len(live))
 	}
+	// B has just answered for every live key: its verification cache is
+	// warm with them when A archives the account (P-3).
+	for _, sec := range live {
+		if !introspect(b, sec) {
+			t.Errorf("a live key verifies on replica A but not on replica B")
+		}
+	}
 	if code := call(a, "POST", "/api/v1/service-accounts/"+created.ID+"/archive?confirm=true", nil, nil); code >= 300 {
 		t.Fatalf("archive on replica A: %d", code)
 	}
