@@ -3,6 +3,7 @@ package domain
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -20,10 +21,25 @@ const (
 
 // PageLimit checks a requested page size: 0 is DefaultPage.
 func PageLimit(n int) (int, error) {
-	switch {
-	case n == 0:
+	if n == 0 {
 		return DefaultPage, nil
-	case n < 1 || n > MaxPage:
+	}
+	return checkLimit(n)
+}
+
+// ParseLimit reads a page size as given on the wire (?limit=): a number
+// from 1 to MaxPage. 0 is refused there rather than read as the default
+// (R-CLI-8).
+func ParseLimit(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, Invalidf("invalid limit %s: use 1 to %d", Quote(s), MaxPage)
+	}
+	return checkLimit(n)
+}
+
+func checkLimit(n int) (int, error) {
+	if n < 1 || n > MaxPage {
 		return 0, Invalidf("invalid limit %d: use 1 to %d", n, MaxPage)
 	}
 	return n, nil
@@ -52,7 +68,7 @@ func DecodeCursor(c, list string, n int) ([]string, error) {
 		err = json.Unmarshal(b, &v)
 	}
 	if err != nil || len(v) != n+1 || v[0] != list {
-		return nil, invalidCursor()
+		return nil, InvalidCursor()
 	}
 	return v[1:], nil
 }
@@ -64,11 +80,12 @@ func CursorTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 func ParseCursorTime(s string) (time.Time, error) {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return t, invalidCursor()
+		return t, InvalidCursor()
 	}
 	return t, nil
 }
 
-func invalidCursor() error {
+// InvalidCursor is the error of a cursor that is not one a page gave.
+func InvalidCursor() error {
 	return Invalidf("invalid cursor: pass back the next_cursor of the page before, unchanged")
 }

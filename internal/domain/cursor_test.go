@@ -41,6 +41,20 @@ func TestPageLimit(t *testing.T) {
 	}
 }
 
+func TestParseLimit(t *testing.T) {
+	for s, want := range map[string]int{"1": 1, "1000": MaxPage} {
+		if got, err := ParseLimit(s); got != want || err != nil {
+			t.Errorf("ParseLimit(%q) = %d, %v; want %d", s, got, err, want)
+		}
+	}
+	// 0 is no silent default on the wire (R-CLI-8).
+	for _, s := range []string{"0", "-1", "1001", "abc", "", "1e3"} {
+		if _, err := ParseLimit(s); KindOf(err) != KindInvalid {
+			t.Errorf("ParseLimit(%q): %v; want invalid", s, err)
+		}
+	}
+}
+
 // Ids made in one millisecond sort in the order they were made: lists
 // break creation-time ties by id.
 func TestNewIDMonotonicWithinAMillisecond(t *testing.T) {

@@ -24,19 +24,15 @@ type route struct {
 // defaultAuditPage is the audit page size when the request gives none.
 const defaultAuditPage = 500
 
-// pageRequest reads a list's limit and cursor (R-SRV-6). The service pages
-// the list in the store and judges both; only a limit that is no positive
-// number is refused here, so that 0 never silently means the default.
+// pageRequest reads a list's limit and cursor (R-SRV-6); the service pages
+// the list in the store with them.
 func pageRequest(c *call) (api.PageRequest, error) {
 	q := c.r.URL.Query()
 	p := api.PageRequest{Cursor: q.Get("cursor")}
 	if v, ok := q["limit"]; ok {
-		n, err := strconv.Atoi(v[0])
-		switch {
-		case err != nil:
-			return p, domain.Invalidf("invalid limit %s: use 1 to %d", domain.Quote(v[0]), domain.MaxPage)
-		case n < 1:
-			return p, domain.Invalidf("invalid limit %d: use 1 to %d", n, domain.MaxPage)
+		n, err := domain.ParseLimit(v[0])
+		if err != nil {
+			return p, err
 		}
 		p.Limit = n
 	}
@@ -182,9 +178,9 @@ func auditFilter(q url.Values) (domain.AuditFilter, error) {
 		f.Limit = n
 	}
 	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > domain.MaxPage {
-			return f, domain.Invalidf("invalid limit %s: use 1 to %d", domain.Quote(v), domain.MaxPage)
+		n, err := domain.ParseLimit(v)
+		if err != nil {
+			return f, err
 		}
 		f.PageSize = n
 	}
@@ -195,7 +191,7 @@ func auditFilter(q url.Values) (domain.AuditFilter, error) {
 		}
 		n, err := strconv.ParseInt(k[0], 10, 64)
 		if err != nil || n < 0 {
-			return f, domain.Invalidf("invalid cursor: pass back the next_cursor of the page before, unchanged")
+			return f, domain.InvalidCursor()
 		}
 		f.After = n
 	}

@@ -43,7 +43,7 @@ type cacheKey struct {
 // needs. Entries are never changed once stored, but for lastNoted.
 type cacheEntry struct {
 	v      domain.Verification
-	filled time.Time
+	filled time.Time // when the version was read, before the answer was: MaxStale counts from it
 	// still reports whether the answer holds at now; nil: it holds until
 	// the database changes.
 	still func(now time.Time) bool
@@ -89,7 +89,6 @@ func (c *verifyCache) get(k cacheKey, at uint64, now time.Time) *cacheEntry {
 // put stores an answer read at version at, unless the database changed
 // since (then it may already be stale).
 func (c *verifyCache) put(k cacheKey, at uint64, e *cacheEntry) {
-	e.filled = time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.at != at {
@@ -136,6 +135,7 @@ func (s *Service) cachedVerify(ctx context.Context, credential string,
 	// Read before the answer is: a change committed after this makes the
 	// answer's version stale, whenever the answer was read.
 	at, ok := c.w.Version(ctx)
+	read := time.Now()
 	if ok {
 		if e := c.get(k, at, s.clock()); e != nil {
 			e.noteUse(s.usage, s.clock())
@@ -146,7 +146,7 @@ func (s *Service) cachedVerify(ctx context.Context, credential string,
 	if err != nil || !ok || h.noCache {
 		return v, err
 	}
-	e := &cacheEntry{v: v, still: h.still, use: h.use}
+	e := &cacheEntry{v: v, filled: read, still: h.still, use: h.use}
 	if h.lastUsed != nil {
 		e.lastNoted.Store(h.lastUsed.UnixNano())
 	}

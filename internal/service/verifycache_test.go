@@ -290,3 +290,27 @@ func (s *Service) verifyUncached(ctx context.Context, cred string) (domain.Verif
 	v, _, err := verify(ctx, cred)
 	return v, err
 }
+
+// fixedWatcher never sees a change and bounds answers' age by maxStale.
+type fixedWatcher struct{ maxStale time.Duration }
+
+func (fixedWatcher) Version(context.Context) (uint64, bool) { return 1, true }
+func (w fixedWatcher) MaxStale() time.Duration              { return w.maxStale }
+
+// On a backend that may miss a change made by hand (PostgreSQL), an answer
+// older than MaxStale is recomputed even though no change was seen, and
+// the age counts from before the answer was read.
+func TestVerifyCacheMaxStale(t *testing.T) {
+	c := &verifyCache{w: fixedWatcher{maxStale: time.Second}, entries: map[cacheKey]*cacheEntry{}}
+	now := time.Now()
+	k := cacheKey{business: "default"}
+	c.get(k, 1, now) // takes version 1
+	c.put(k, 1, &cacheEntry{filled: now.Add(-900 * time.Millisecond)})
+	if c.get(k, 1, now) == nil {
+		t.Fatal("an answer 0.9 s old was dropped; MaxStale is 1 s")
+	}
+	c.put(k, 1, &cacheEntry{filled: now.Add(-1100 * time.Millisecond)})
+	if c.get(k, 1, now) != nil {
+		t.Fatal("an answer 1.1 s old was served; MaxStale is 1 s")
+	}
+}
