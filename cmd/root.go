@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/sactl/sactl/cmd/audit"
 	"github.com/sactl/sactl/cmd/auth"
@@ -101,12 +102,12 @@ func printError(ios *iostreams.IOStreams, cmd *cobra.Command, err error) {
 
 // wordRE splits a message into quoted strings (already cut by
 // domain.RedactMessage) and other words.
-var wordRE = regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"|[^ "]+`)
+var wordRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"|[^ "]+`) })
 
 // cutWords cuts every word of msg outside quotes to domain.MaxQuoted
 // characters.
 func cutWords(msg string) string {
-	return wordRE.ReplaceAllStringFunc(msg, func(w string) string {
+	return wordRE().ReplaceAllStringFunc(msg, func(w string) string {
 		if strings.HasPrefix(w, `"`) {
 			return w
 		}

@@ -125,34 +125,11 @@ func listRun(c *cobra.Command, opts *listOptions) error {
 	switch {
 	case opts.Format == output.FormatJSON:
 		// A streamed JSON array: each event is encoded whole before it is written.
-		n := 0
-		err := backend.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {
-			b, err := json.MarshalIndent(e, "  ", "  ")
-			if err != nil {
-				return err
-			}
-			sep := ",\n  "
-			if n == 0 {
-				sep = "[\n  "
-			}
-			n++
-			if _, err = fmt.Fprintf(w, "%s%s", sep, b); err != nil {
-				return err
-			}
-			return written()
-		})
-		if err != nil {
+		arr := output.NewJSONArray(ios.Out)
+		if err := backend.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error { return arr.Add(e) }); err != nil {
 			return err
 		}
-		if n == 0 {
-			_, err = fmt.Fprintln(w, "[]")
-		} else {
-			_, err = fmt.Fprintln(w, "\n]")
-		}
-		if err != nil {
-			return err
-		}
-		return w.Flush()
+		return arr.Close()
 	case ios.IsStdoutTTY():
 		t := output.NewTable(ios, "time", "actor", "action", "target", "details")
 		err := backend.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {

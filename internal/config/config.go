@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/spf13/viper"
@@ -136,7 +137,7 @@ func writeFile(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`) })
 
 // ValidateName checks a profile name. Like every name, it must not look
 // like a credential (R-CLI-4).
@@ -144,7 +145,7 @@ func ValidateName(name string) error {
 	if p, ok := domain.CredentialPrefix(name); ok {
 		return domain.Invalidf("profile name must not look like a credential (%s…)", p)
 	}
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return domain.Invalidf("invalid profile name %s: use lower-case letters, digits, - and _", domain.Quote(name))
 	}
 	return nil

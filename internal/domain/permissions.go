@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Level is a permission level. Levels are ordered: none < view < edit < remove (SPEC §1).
@@ -81,11 +82,11 @@ var SactlPermissionKeys = []string{
 // Permissions maps a permission key to a level.
 type Permissions map[string]Level
 
-var permKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
+var permKeyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`) })
 
 // ValidatePermissionKey checks a permission key's syntax.
 func ValidatePermissionKey(k string) error {
-	if !permKeyRE.MatchString(k) {
+	if !permKeyRE().MatchString(k) {
 		return Invalidf("invalid permission key %s: use lower-case letters, digits and _ (e.g. service_accounts)", Quote(k))
 	}
 	return nil

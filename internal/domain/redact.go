@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -160,7 +161,7 @@ func Cut(s string, n int) string {
 }
 
 // quotedRE finds double-quoted Go strings in a message.
-var quotedRE = regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"`)
+var quotedRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"(?:[^"\\\n]|\\.)*"`) })
 
 // RedactMessage makes a whole message safe to print, whoever wrote it
 // (R-CLI-4): credentials are replaced by their hints (Redact), line breaks
@@ -175,7 +176,7 @@ func RedactMessage(msg string) string {
 	if !strings.Contains(msg, `"`) {
 		return msg
 	}
-	return quotedRE.ReplaceAllStringFunc(msg, func(q string) string {
+	return quotedRE().ReplaceAllStringFunc(msg, func(q string) string {
 		u, err := strconv.Unquote(q)
 		if err != nil || utf8.RuneCountInString(u) <= MaxQuoted {
 			return q

@@ -3,6 +3,7 @@ package domain
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -101,7 +102,7 @@ func NormalizeIcon(s string) (string, error) {
 	return s, checkText("icon", s, false)
 }
 
-var apiNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+var apiNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`) })
 
 // ValidateAPIName checks R-SA-2's slug syntax, and that the api name does
 // not look like a credential (R-CLI-4).
@@ -109,7 +110,7 @@ func ValidateAPIName(s string) error {
 	if err := notCredential("api name", s); err != nil {
 		return err
 	}
-	if !apiNameRE.MatchString(s) {
+	if !apiNameRE().MatchString(s) {
 		return Invalidf("invalid api name %s: use 1-63 lower-case letters, digits, - and _, starting with a letter or digit", Quote(s))
 	}
 	return nil
@@ -175,7 +176,7 @@ func foldAccents(s string) string {
 	}, s)
 }
 
-var emailRE = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+var emailRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`) })
 
 // NormalizeEmail checks a user's email address and lower-cases it. Like a
 // name, it must not look like a credential nor hold invisible characters
@@ -187,7 +188,7 @@ func NormalizeEmail(s string) (string, error) {
 	}
 	// emailRE's \s is ASCII only: a Unicode space (U+3000, U+00A0) is no
 	// more part of an address than a plain one.
-	if len(s) > 254 || !emailRE.MatchString(s) || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
+	if len(s) > 254 || !emailRE().MatchString(s) || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
 		return "", Invalidf("invalid email address %s", Quote(s))
 	}
 	if err := checkText("email", s, false); err != nil {
@@ -197,22 +198,24 @@ func NormalizeEmail(s string) (string, error) {
 }
 
 // businessRE is a DNS label, so the default domain <name>.example is valid (R-SA-3).
-var businessRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+var businessRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`) })
 
 // ValidateBusinessName checks a business name: a slug, since it appears in
 // generated emails and on every command line.
 func ValidateBusinessName(s string) error {
-	if !businessRE.MatchString(s) {
+	if !businessRE().MatchString(s) {
 		return Invalidf("invalid business name %s: use 1-63 lower-case letters, digits and -, starting and ending with a letter or digit", Quote(s))
 	}
 	return nil
 }
 
-var domainRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+var domainRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$`)
+})
 
 // ValidateDomain checks a business's email domain (R-SA-3).
 func ValidateDomain(s string) error {
-	if len(s) > 253 || !domainRE.MatchString(s) {
+	if len(s) > 253 || !domainRE().MatchString(s) {
 		return Invalidf("invalid domain %s", Quote(s))
 	}
 	return nil

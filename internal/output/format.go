@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/sactl/sactl/internal/domain"
 )
 
@@ -60,7 +62,7 @@ func (f *Format) Type() string { return "format" }
 // rather than null.
 func WriteJSON(w io.Writer, v any) error {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	enc := gojson.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
@@ -102,7 +104,7 @@ func MarkDryRun(v any) any {
 type JSONArray struct {
 	w   *bufio.Writer
 	buf bytes.Buffer
-	enc *json.Encoder
+	enc *gojson.Encoder
 	n   int
 }
 
@@ -112,7 +114,7 @@ const jsonChunk = 32 << 10
 // NewJSONArray starts an array on w.
 func NewJSONArray(w io.Writer) *JSONArray {
 	a := &JSONArray{w: bufio.NewWriterSize(w, 2*jsonChunk)}
-	a.enc = json.NewEncoder(&a.buf)
+	a.enc = gojson.NewEncoder(&a.buf)
 	a.enc.SetIndent("  ", "  ")
 	a.enc.SetEscapeHTML(false)
 	return a

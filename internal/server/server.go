@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -158,14 +159,14 @@ func (s *Server) observe(name string, r *http.Request, code int, start time.Time
 
 // credentialRE matches what looks like a credential (R-KEY-1, R-TOK-1,
 // R-USER-2) in a path segment, where a caller may paste one by mistake.
-var credentialRE = regexp.MustCompile(`sa[ktu]_[^/]*`)
+var credentialRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`sa[ktu]_[^/]*`) })
 
 // redactPath keeps a logged path free of credentials: never in logs.
 func redactPath(p string) string {
 	if !strings.Contains(p, "_") {
 		return p
 	}
-	return credentialRE.ReplaceAllStringFunc(p, func(m string) string { return m[:4] + "REDACTED" })
+	return credentialRE().ReplaceAllStringFunc(p, func(m string) string { return m[:4] + "REDACTED" })
 }
 
 func (s *Server) plain(name string, h http.HandlerFunc) http.Handler {

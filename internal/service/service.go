@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/sactl/sactl/internal/api"
@@ -137,7 +138,7 @@ func (s *Service) readNow(ctx context.Context, fn func(*txn) error) error {
 }
 
 func (s *Service) write(ctx context.Context, m api.Mutation, fn func(*txn) error) error {
-	if m.PlanDigest != "" && !planDigestRE.MatchString(m.PlanDigest) {
+	if m.PlanDigest != "" && !planDigestRE().MatchString(m.PlanDigest) {
 		return domain.Invalidf("invalid confirmation: confirm with true or with the digest of the plan shown (16 hex digits)")
 	}
 	s.flushUsage(ctx)
@@ -256,7 +257,7 @@ func (t *txn) confirm(c domain.Confirmation) error {
 }
 
 // planDigestRE is the form of a plan digest: 16 lower-case hex digits.
-var planDigestRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
+var planDigestRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{16}$`) })
 
 // planDigest identifies a plan: the first 64 bits of a SHA-256 over its
 // canonical JSON, within its business. It is not a secret and needs no

@@ -1,12 +1,13 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
 	"sort"
 	"time"
+
+	json "github.com/goccy/go-json"
 
 	"github.com/sactl/sactl/internal/domain"
 )
@@ -50,6 +51,8 @@ func (p *RowParser) AccountType(column, s string) domain.AccountType {
 }
 
 // Object reads a JSON object into v, a pointer to a map or a struct.
+// goccy/go-json decodes what encoding/json decodes about three times
+// as fast: every audit event listed decodes its details (P-4).
 func (p *RowParser) Object(column, s string, v any) {
 	if len(s) == 0 || s[0] != '{' || json.Unmarshal([]byte(s), v) != nil {
 		p.Fail(column, s, "a JSON object")
@@ -72,6 +75,17 @@ func (p *RowParser) KeyVerification(v *KeyVerification, apiName, typ, settings, 
 	for _, kv := range p.Pairs("group_permissions", perms) {
 		v.Permissions.Merge(domain.Permissions{kv[0]: p.Level("level", kv[1])})
 	}
+}
+
+// Strings reads a JSON array of strings a one-statement read aggregates
+// rows into (an account's group names, in order).
+func (p *RowParser) Strings(column, s string) []string {
+	out := []string{}
+	if err := json.Unmarshal([]byte(s), &out); err != nil || out == nil {
+		p.Fail(column, s, "a JSON array of strings")
+		return []string{}
+	}
+	return out
 }
 
 // Pairs reads the JSON array of [key, value] pairs a one-statement read

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/store"
@@ -27,7 +28,7 @@ const (
 
 // schemeRE is a URL scheme at the start of a location. A Windows drive
 // ("C:\db") is one letter, so two or more are needed.
-var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]+):`)
+var schemeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]+):`) })
 
 // Parse says which backend a location selects, and for SQLite, the file's
 // path. An unknown scheme is a usage error (exit 2).
@@ -35,7 +36,7 @@ func Parse(loc string) (Kind, string, error) {
 	if loc == "" {
 		return "", "", domain.Invalidf("no database given: give --db or set SACTL_DB")
 	}
-	m := schemeRE.FindStringSubmatch(loc)
+	m := schemeRE().FindStringSubmatch(loc)
 	if m == nil {
 		return SQLite, loc, nil
 	}
@@ -70,7 +71,7 @@ func IsURL(loc string) bool {
 // password (and a password= or sslpassword= parameter) replaced by
 // "xxxxx". A path is shown as it is.
 func Redacted(loc string) string {
-	if schemeRE.FindString(loc) == "" {
+	if schemeRE().FindString(loc) == "" {
 		return loc
 	}
 	return postgres.Redact(loc)

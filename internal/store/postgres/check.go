@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 
@@ -92,12 +93,14 @@ func (o schemaObject) String() string {
 
 type schema []schemaObject
 
-var objectRE = regexp.MustCompile(`^(column|constraint|index|trigger) ([a-z_]+)\.([a-z_]+)(?:: (.*))?$`)
+var objectRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(column|constraint|index|trigger) ([a-z_]+)\.([a-z_]+)(?:: (.*))?$`)
+})
 
 func parseSchema(text string) schema {
 	var out schema
 	for _, line := range strings.Split(text, "\n") {
-		if m := objectRE.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+		if m := objectRE().FindStringSubmatch(strings.TrimSpace(line)); m != nil {
 			out = append(out, schemaObject{kind: m[1], table: m[2], name: m[3], detail: m[4]})
 		}
 	}
@@ -316,7 +319,9 @@ func (o schemaObject) detailOrName() string {
 	return o.detail
 }
 
-var foreignKeyRE = regexp.MustCompile(`^foreign key \(([a-z_, ]+)\) references ([a-z_]+) \(([a-z_, ]+)\)`)
+var foreignKeyRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^foreign key \(([a-z_, ]+)\) references ([a-z_]+) \(([a-z_, ]+)\)`)
+})
 
 // maxOrphans bounds the rows reported per foreign key.
 const maxOrphans = 100
@@ -338,7 +343,7 @@ func findOrphans(ctx context.Context, tx pgx.Tx, want, have schema) ([]string, e
 	}
 	var out []string
 	for _, o := range want {
-		m := foreignKeyRE.FindStringSubmatch(o.detail)
+		m := foreignKeyRE().FindStringSubmatch(o.detail)
 		if m == nil {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -16,7 +17,7 @@ import (
 const mask = "xxxxx"
 
 // schemeRE is a URL's scheme.
-var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
+var schemeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`) })
 
 // Redact is a database URL fit for a message: its passwords replaced by
 // xxxxx (see redact).
@@ -36,7 +37,7 @@ func redact(raw string) (string, []string) {
 	secrets := secretsIn(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
-		return schemeRE.FindString(raw) + "//…", secrets
+		return schemeRE().FindString(raw) + "//…", secrets
 	}
 	if u.User != nil {
 		if pw, ok := u.User.Password(); ok {
@@ -62,7 +63,7 @@ func redact(raw string) (string, []string) {
 
 // passwordKV is a password in a keyword/value connection string, or a
 // password parameter of a URL's query.
-var passwordKV = regexp.MustCompile(`(?i)password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&#]*)`)
+var passwordKV = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&#]*)`) })
 
 // secretsIn finds what may be a password in a connection string by hand,
 // without trusting it to parse: the user info's password (up to the first
@@ -93,7 +94,7 @@ func secretsIn(raw string) []string {
 			}
 		}
 	}
-	for _, m := range passwordKV.FindAllStringSubmatch(raw, -1) {
+	for _, m := range passwordKV().FindAllStringSubmatch(raw, -1) {
 		add(m[1])
 	}
 	return out

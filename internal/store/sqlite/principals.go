@@ -12,7 +12,9 @@ import (
 
 const principalCols = `p.id, b.name, p.account_type, p.name, p.api_name, p.email, p.description, p.icon,
 	p.created_at, p.updated_at, p.suspended_at, p.archived_at, p.last_used_at, p.created_by,
-	(SELECT count(*) FROM api_keys k WHERE k.principal_id = p.id)`
+	(SELECT count(*) FROM api_keys k WHERE k.principal_id = p.id),
+	(SELECT json_group_array(g.name ORDER BY g.name_key) FROM principal_groups pg
+		JOIN groups g ON g.id = pg.group_id WHERE pg.principal_id = p.id)`
 
 const principalFrom = ` FROM principals p JOIN businesses b ON b.id = p.business_id `
 
@@ -21,9 +23,9 @@ type scanner interface{ Scan(...any) error }
 func scanPrincipal(r scanner) (domain.Account, error) {
 	var a domain.Account
 	var apiName, suspended, archived, lastUsed sql.NullString
-	var typ, created, updated string
+	var typ, created, updated, groups string
 	err := r.Scan(&a.ID, &a.Business, &typ, &a.Name, &apiName, &a.Email, &a.Description, &a.Icon,
-		&created, &updated, &suspended, &archived, &lastUsed, &a.CreatedBy, &a.KeyCount)
+		&created, &updated, &suspended, &archived, &lastUsed, &a.CreatedBy, &a.KeyCount, &groups)
 	if err != nil {
 		return a, err
 	}
@@ -33,46 +35,8 @@ func scanPrincipal(r scanner) (domain.Account, error) {
 	a.CreatedAt, a.UpdatedAt = p.time("created_at", created), p.time("updated_at", updated)
 	a.SuspendedAt, a.ArchivedAt = p.timePtr("suspended_at", suspended), p.timePtr("archived_at", archived)
 	a.LastUsedAt = p.timePtr("last_used_at", lastUsed)
-	a.Groups = []string{}
+	a.Groups = p.Strings("groups", groups)
 	return a, p.Err
-}
-
-// finish fills in the group names of accounts (their status is the
-// service's to derive, R-SA-5).
-func (t *Tx) finish(accts []domain.Account) error {
-	if len(accts) == 0 {
-		return nil
-	}
-	byID := make(map[string]*domain.Account, len(accts))
-	ids := make([]any, 0, len(accts))
-	for i := range accts {
-		byID[accts[i].ID] = &accts[i]
-		ids = append(ids, accts[i].ID)
-	}
-	// Chunk to stay far below SQLite's bound-parameter limit.
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
-		rows, err := t.query(`SELECT pg.principal_id, g.name FROM principal_groups pg
-			JOIN groups g ON g.id = pg.group_id
-			WHERE pg.principal_id IN (?`+strings.Repeat(",?", len(chunk)-1)+`) ORDER BY g.name_key`, chunk...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var pid, name string
-			if err := rows.Scan(&pid, &name); err != nil {
-				rows.Close()
-				return err
-			}
-			a := byID[pid]
-			a.Groups = append(a.Groups, name)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (t *Tx) onePrincipal(where string, args ...any) (domain.Account, bool, error) {
@@ -83,11 +47,7 @@ func (t *Tx) onePrincipal(where string, args ...any) (domain.Account, bool, erro
 	if err != nil {
 		return a, false, err
 	}
-	accts := []domain.Account{a}
-	if err := t.finish(accts); err != nil {
-		return a, false, err
-	}
-	return accts[0], true, nil
+	return a, true, nil
 }
 
 // PrincipalByID finds a principal of a business by id.
@@ -142,7 +102,7 @@ func (t *Tx) listPrincipals(where string, args ...any) ([]domain.Account, error)
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, t.finish(out)
+	return out, nil
 }
 
 // ListPrincipals lists principals of a business in creation order,
