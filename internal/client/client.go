@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/keys"
@@ -121,7 +123,7 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, body
 	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return nil
 	}
-	if err := json.Unmarshal(data, out); err != nil {
+	if err := gojson.Unmarshal(data, out); err != nil { // a list page decodes ~3x faster (P-4)
 		return fmt.Errorf("unexpected response from %s: %w", c.base.Host, err)
 	}
 	return nil

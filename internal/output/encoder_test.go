@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/output"
 )
 
-// WriteJSON encodes with goccy/go-json for speed (P-4); what it writes
+// WriteJSON (and the server) encode with goccy/go-json for speed (P-4); what it writes
 // must stay byte for byte what encoding/json writes (R-CLI-1: JSON is
 // stable), for every type sactl prints, filled at random: nil and empty
 // maps and slices, nil and set pointers, zero and set times, omitempty
@@ -44,6 +46,12 @@ func TestWriteJSONIsEncodingJSON(t *testing.T) {
 			}
 			if got.String() != want.String() {
 				t.Fatalf("%s #%d: WriteJSON wrote\n%s\nencoding/json writes\n%s", typ, i, got.String(), want.String())
+			}
+			// The server's compact, HTML-escaped answers (internal/server
+			// writeJSON) are goccy's Marshal too.
+			compact, _ := json.Marshal(p.Interface())
+			if g, _ := gojson.Marshal(p.Interface()); string(g) != string(compact) {
+				t.Fatalf("%s #%d: goccy Marshal wrote\n%s\nencoding/json writes\n%s", typ, i, g, compact)
 			}
 		}
 	}

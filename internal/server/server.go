@@ -5,7 +5,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/sactl/sactl/internal/api"
 	"github.com/sactl/sactl/internal/domain"
@@ -310,7 +311,9 @@ func writeError(w http.ResponseWriter, err error) {
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	b, err := json.Marshal(v)
+	// goccy/go-json: what encoding/json writes, in a third of the time
+	// (introspection answers, list pages; P-1, P-4).
+	b, err := gojson.Marshal(v)
 	if err != nil {
 		code, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"internal error"}}`)
 	}
