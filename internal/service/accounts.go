@@ -462,9 +462,9 @@ func (s *Service) ChangeAccountGroups(ctx context.Context, req api.ChangeGroupsR
 		if err := editable(a, "have its groups changed"); err != nil {
 			return err
 		}
-		// R-SA-11: an api.API-key account's groups are fixed at creation.
+		// R-SA-11: an API-key account's groups are fixed at creation.
 		if a.AccountType == domain.TypeAPIKey {
-			return domain.Protectedf("the groups of api.API-key account %q cannot be changed; create a new key and revoke the old one", a.Name)
+			return domain.Protectedf("the groups of API-key account %q cannot be changed; create a new key and revoke the old one", a.Name)
 		}
 		out, err = t.changeGroups(a, req)
 		return err

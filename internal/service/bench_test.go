@@ -163,7 +163,7 @@ func fileMiB(path string) int64 {
 	return fi.Size() >> 20
 }
 
-// BenchmarkVerifyKey measures Service.Verify of a valid api.API key in databases
+// BenchmarkVerifyKey measures Service.Verify of a valid API key in databases
 // holding 1k, 100k and 1M keys (R-KEY-2: the cost must not grow with the
 // number of keys). Each database is built once per process, outside the
 // timer, and reused by every -count round. The timed loop verifies

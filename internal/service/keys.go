@@ -17,7 +17,7 @@ import (
 const lastUsedEvery = time.Minute
 
 // keyAccount resolves an account whose keys are managed: an integration or
-// api.API-key account (the automation account uses signed tokens, R-SA-4).
+// API-key account (the automation account uses signed tokens, R-SA-4).
 func (t *txn) keyAccount(ref string, forChange bool) (domain.Account, error) {
 	a, err := t.resolveServiceAccount(ref)
 	if err != nil {
@@ -323,7 +323,7 @@ func (s *Service) CreateKey(ctx context.Context, req api.CreateKeyRequest) (doma
 			return err
 		}
 		if a.AccountType == domain.TypeAPIKey {
-			return domain.Protectedf("API-key account %q holds exactly one key; create a new api.API key instead", a.Name)
+			return domain.Protectedf("API-key account %q holds exactly one key; create a new API key instead", a.Name)
 		}
 		name, err := keyName(req.Name)
 		if err != nil {
@@ -362,7 +362,7 @@ func (s *Service) RotateKeys(ctx context.Context, req api.RotateKeyRequest) (dom
 		}
 		a, set, ks := sc.a, sc.set, sc.ks
 		if a.AccountType == domain.TypeAPIKey {
-			return domain.Protectedf("API-key account %q cannot rotate; create a new api.API key and revoke the old one", a.Name)
+			return domain.Protectedf("API-key account %q cannot rotate; create a new API key and revoke the old one", a.Name)
 		}
 		if req.Grace < 0 || (req.Grace > 0 && req.DisablePrevious) {
 			return domain.Invalidf("give either a positive --grace or --disable-previous, not both")
