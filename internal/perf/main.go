@@ -10,6 +10,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -40,6 +41,8 @@ import (
 var (
 	out    = flag.String("out", "docs/benchmarks.md", "where the report goes")
 	fillTo = flag.String("fill", "", "only make a database for profiling by hand: `FILE:ACCOUNTS:EVENTS`")
+	scanDB = flag.String("scan", "", "only read the rows of -query from this SQLite file through modernc.org/sqlite, printing nothing (P-4's driver floor)")
+	query  = flag.String("query", "", "the query of -scan")
 	quick  = flag.Bool("quick", false, "smaller sizes and shorter runs (a smoke test of the harness)")
 	rounds = flag.Int("rounds", 3, "alternations of each workload with its reference")
 )
@@ -60,6 +63,10 @@ type bench struct {
 func main() {
 	log.SetFlags(0)
 	flag.Parse()
+	if *scanDB != "" {
+		scan(*scanDB, *query)
+		return
+	}
 	if *fillTo != "" {
 		parts := strings.Split(*fillTo, ":")
 		if len(parts) != 3 {
@@ -453,6 +460,7 @@ func (b *bench) lists() {
 		b.rows = append(b.rows, row{"P-4", fmt.Sprintf("`sa list -o json`, %dk accounts: peak memory", n/1000),
 			fmt.Sprintf("%d MB", rss>>20), "", "", "≤ 40 MB", rss <= 40<<20})
 		if n == sizes[len(sizes)-1] {
+			b.driverFloor(fmt.Sprintf("`sa list`, %dk accounts", n/1000), db, saListQuery, r)
 			b.remoteList(db, env, m)
 		}
 	}
@@ -469,6 +477,45 @@ func (b *bench) lists() {
 	m, r := median(mine), median(ref)
 	b.rows = append(b.rows, row{"P-4", fmt.Sprintf("`audit list -o json`, %dk events", events/1000), ms(m), ms(r) + " (sqlite3 -json)",
 		x(float64(m) / float64(r)), "≤ 1.5×", float64(m) <= 1.5*float64(r)})
+	b.driverFloor(fmt.Sprintf("`audit list`, %dk events", events/1000), db, auditListQuery, r)
+}
+
+// scan reads every row of query, each column as text, and prints nothing:
+// what modernc.org/sqlite (the pure-Go SQLite CGO_ENABLED=0 builds need)
+// costs before sactl does anything with a row.
+func scan(db, query string) {
+	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	must(err)
+	defer conn.Close()
+	rows, err := conn.Query(query)
+	must(err)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	must(err)
+	vals := make([]sql.NullString, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		must(rows.Scan(ptrs...))
+	}
+	must(rows.Err())
+}
+
+// driverFloor times scan of query in a process of its own, alternating with
+// the runs it stands beside, and adds it as a context row.
+func (b *bench) driverFloor(workload, db, query string, ref time.Duration) {
+	self, err := os.Executable()
+	must(err)
+	var ds []time.Duration
+	for range *rounds {
+		d, _ := timed(os.Environ(), io.Discard, self, "-scan", db, "-query", query)
+		ds = append(ds, d)
+	}
+	m := median(ds)
+	b.rows = append(b.rows, row{"P-4", workload + ": the same query read through modernc.org/sqlite, printing nothing (the pure-Go driver's floor)",
+		ms(m), ms(ref) + " (sqlite3 -json)", x(float64(m) / float64(ref)), "(context)", true})
 }
 
 // remoteList is P-4's remote list: the same list through sactl serve.
