@@ -2,6 +2,8 @@ package cmd_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -45,6 +47,12 @@ func TestEveryDryRunSaysSo(t *testing.T) {
 	must(err)
 	minted, err := r.local.MintToken(ctx, api.MintTokenRequest{TTL: 10 * time.Minute})
 	must(err)
+	_, err = r.local.CreateAPIKey(ctx, api.CreateAPIKeyRequest{Name: "CI deploy", Groups: []string{"readers"}})
+	must(err)
+	_, err = r.local.AddAccountAdmin(ctx, "ledger", "ada@example.com", api.Mutation{})
+	must(err)
+	doc := filepath.Join(t.TempDir(), "config.json")
+	must(os.WriteFile(doc, []byte(`{"version": 1, "settings": {"max_keys_per_account": "4"}}`), 0o600))
 
 	// localOnly: only a local operator may do it for real (R-USER-2, and
 	// businesses are made on the database), so its dry run is local too.
@@ -82,6 +90,11 @@ func TestEveryDryRunSaysSo(t *testing.T) {
 		{args: []string{"users", "tokens", "create", "ada@example.com"}, localOnly: true},
 		{args: []string{"users", "tokens", "revoke", "ada@example.com", utok.ID}},
 		{args: []string{"settings", "set", "max_keys_per_account", "3"}},
+		{args: []string{"apikeys", "create", "--name", "Reporting", "--group", "readers"}},
+		{args: []string{"apikeys", "revoke", "ci-deploy"}},
+		{args: []string{"sa", "admins", "add", "zapier-sync", "ada@example.com"}},
+		{args: []string{"sa", "admins", "remove", "ledger", "ada@example.com"}},
+		{args: []string{"config", "import", doc}},
 		{args: []string{"business", "create", "acme"}, localOnly: true},
 	}
 

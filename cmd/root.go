@@ -14,6 +14,7 @@ import (
 	"github.com/sactl/sactl/cmd/audit"
 	"github.com/sactl/sactl/cmd/auth"
 	"github.com/sactl/sactl/cmd/business"
+	"github.com/sactl/sactl/cmd/config"
 	"github.com/sactl/sactl/cmd/db"
 	"github.com/sactl/sactl/cmd/groups"
 	"github.com/sactl/sactl/cmd/profile"
@@ -148,11 +149,13 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 
 	root.AddCommand(
 		sa.NewCmdSA(f),
+		sa.NewCmdAPIKeys(f),
 		groups.NewCmdGroups(f),
 		users.NewCmdUsers(f),
 		users.NewCmdSeats(f),
 		business.NewCmdBusiness(f),
 		settings.NewCmdSettings(f),
+		config.NewCmdConfig(f),
 		audit.NewCmdAudit(f),
 		auth.NewCmdAuth(f),
 		tokens.NewCmdTokens(f),

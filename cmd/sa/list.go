@@ -20,16 +20,18 @@ type listOptions struct {
 func NewCmdList(f *cmdutil.Factory) *cobra.Command {
 	opts := &listOptions{Base: cmdutil.NewBase(f)}
 	cmd := &cobra.Command{
-		Use:     "list [--status <status>] [--group <group>] [--archived]",
+		Use:     "list [--status <status>] [--group <group>] [--admin <user>] [--archived]",
 		Aliases: []string{"ls"},
 		Short:   "List service accounts",
 		Long: `List the business's service accounts, the automation account included.
 
 Archived accounts are left out unless --archived (or --status archived) is
-given.` + cmdutil.ExitStatusHelp,
+given. --admin lists the accounts a user administers (sa admins); a user
+may list its own without service_accounts=view.` + cmdutil.ExitStatusHelp,
 		Example: `  sactl sa list
   sactl sa list --status disabled
-  sactl sa list --group admins -o json | jq -r '.[].api_name'`,
+  sactl sa list --group admins -o json | jq -r '.[].api_name'
+  sactl sa list --admin alice@example.com`,
 		Args: cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			return listRun(c, opts)
@@ -38,6 +40,8 @@ given.` + cmdutil.ExitStatusHelp,
 	cmd.Flags().StringVar((*string)(&opts.Req.Status), "status", "", "only accounts with this status: {active|disabled|suspended|archived}")
 	cmd.Flags().StringVarP(&opts.Req.Group, "group", "g", "", "only members of this group")
 	cmd.Flags().BoolVar(&opts.Req.Archived, "archived", false, "include archived accounts")
+	cmd.Flags().StringVar(&opts.Req.Admin, "admin", "", "only accounts this user (email, id or name) administers")
+	_ = cmd.RegisterFlagCompletionFunc("admin", cmdutil.CompleteUsers(f))
 	_ = cmd.RegisterFlagCompletionFunc("status", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"active", "disabled", "suspended", "archived"}, cobra.ShellCompDirectiveNoFileComp
 	})

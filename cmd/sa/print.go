@@ -45,6 +45,7 @@ func addAccount(d *output.Detail, ios *iostreams.IOStreams, now time.Time, a dom
 	d.Add("account_type", string(a.AccountType))
 	d.Add("status", string(a.Status))
 	d.Add("groups", output.FormatEmpty(ios, strings.Join(a.Groups, ",")))
+	d.Add("admins", output.FormatEmpty(ios, strings.Join(a.Admins, ",")))
 	d.Add("description", output.FormatEmpty(ios, a.Description))
 	d.Add("icon", output.FormatEmpty(ios, a.Icon))
 	d.Add("key_count", strconv.Itoa(a.KeyCount))

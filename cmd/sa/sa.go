@@ -26,6 +26,7 @@ Name an account by its id, its api name or its exact name.` + cmdutil.ExitStatus
 		NewCmdResume(f),
 		NewCmdArchive(f),
 		NewCmdGroups(f),
+		NewCmdAdmins(f),
 		NewCmdAudit(f),
 		NewCmdKeys(f),
 		NewCmdToken(f),

@@ -35,6 +35,19 @@ type API interface {
 	ResumeAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error)
 	ArchiveAccount(ctx context.Context, ref string, m Mutation) (domain.Account, error)
 	ChangeAccountGroups(ctx context.Context, req ChangeGroupsRequest) (domain.Account, error)
+	// Per-account admins (R-SA-12).
+	AddAccountAdmin(ctx context.Context, ref, user string, m Mutation) (domain.Account, error)
+	RemoveAccountAdmin(ctx context.Context, ref, user string, m Mutation) (domain.Account, error)
+	ListAccountAdmins(ctx context.Context, ref string) ([]domain.User, error)
+
+	// API-key accounts (R-SA-11): an account that is one key.
+	CreateAPIKey(ctx context.Context, req CreateAPIKeyRequest) (CreatedAccount, error)
+	ListAPIKeys(ctx context.Context, p PageRequest) (Page[APIKey], error)
+	RevokeAPIKey(ctx context.Context, ref string, m Mutation) (domain.Account, error)
+
+	// Configuration export and import (R-CFG-1, R-PERM-5).
+	ExportConfig(ctx context.Context) (domain.Config, error)
+	ImportConfig(ctx context.Context, req ImportConfigRequest) (domain.ImportPlan, error)
 
 	ListKeys(ctx context.Context, ref string, p PageRequest) (Page[domain.Key], error)
 	CreateKey(ctx context.Context, req CreateKeyRequest) (domain.Key, error)
@@ -104,11 +117,40 @@ type CreatedAccount struct {
 	Key *domain.Key `json:"key"`
 }
 
+// CreateAPIKeyRequest creates an API-key account (R-SA-11): a
+// service_apikey account named Name holding one key, in Groups for good.
+type CreateAPIKeyRequest struct {
+	Name      string        `json:"name"`
+	Groups    []string      `json:"groups"`
+	ExpiresIn time.Duration `json:"-"`
+	Mutation
+}
+
+// APIKey is an API-key account with its one key, never its secret
+// (apikeys list).
+type APIKey struct {
+	domain.Account
+	Key *domain.Key `json:"key"`
+}
+
+// ImportConfigRequest applies a configuration document (R-CFG-1): Prune
+// also deletes the groups and archives the accounts it does not name.
+type ImportConfigRequest struct {
+	Config domain.Config `json:"config"`
+	Prune  bool          `json:"prune,omitempty"`
+	Mutation
+}
+
 // ListAccountsRequest filters service accounts.
 type ListAccountsRequest struct {
 	Status   domain.Status `json:"status,omitempty"`
 	Group    string        `json:"group,omitempty"`
 	Archived bool          `json:"archived,omitempty"` // include archived accounts
+	// Admin keeps the accounts this user (id, email or name) administers
+	// (R-SA-12).
+	Admin string `json:"admin,omitempty"`
+	// Type keeps the accounts of one type (apikeys list: service_apikey).
+	Type domain.AccountType `json:"type,omitempty"`
 	PageRequest
 }
 

@@ -197,6 +197,12 @@ func (c *Client) ListAccounts(ctx context.Context, req api.ListAccountsRequest) 
 	if req.Archived {
 		q.Set("archived", "true")
 	}
+	if req.Admin != "" {
+		q.Set("admin", req.Admin)
+	}
+	if req.Type != "" {
+		q.Set("type", string(req.Type))
+	}
 	return page[domain.Account](ctx, c, "/api/v1/service-accounts", q, req.PageRequest)
 }
 
@@ -252,6 +258,52 @@ func groupsCall[T any](ctx context.Context, c *Client, path string, req api.Chan
 // ChangeAccountGroups implements api.API.
 func (c *Client) ChangeAccountGroups(ctx context.Context, req api.ChangeGroupsRequest) (domain.Account, error) {
 	return groupsCall[domain.Account](ctx, c, sa+esc(req.Ref)+"/groups", req)
+}
+
+// AddAccountAdmin implements api.API.
+func (c *Client) AddAccountAdmin(ctx context.Context, ref, user string, m api.Mutation) (domain.Account, error) {
+	return call[domain.Account](ctx, c, "PUT", sa+esc(ref)+"/admins/"+esc(user), mutation(nil, m), nil)
+}
+
+// RemoveAccountAdmin implements api.API.
+func (c *Client) RemoveAccountAdmin(ctx context.Context, ref, user string, m api.Mutation) (domain.Account, error) {
+	return call[domain.Account](ctx, c, "DELETE", sa+esc(ref)+"/admins/"+esc(user), mutation(nil, m), nil)
+}
+
+// ListAccountAdmins implements api.API.
+func (c *Client) ListAccountAdmins(ctx context.Context, ref string) ([]domain.User, error) {
+	return api.All(func(p api.PageRequest) (api.Page[domain.User], error) {
+		return page[domain.User](ctx, c, sa+esc(ref)+"/admins", url.Values{}, p)
+	})
+}
+
+// CreateAPIKey implements api.API.
+func (c *Client) CreateAPIKey(ctx context.Context, req api.CreateAPIKeyRequest) (api.CreatedAccount, error) {
+	body := map[string]any{"name": req.Name, "groups": req.Groups}
+	if req.ExpiresIn != 0 {
+		body["expires_in"] = domain.FormatDuration(req.ExpiresIn)
+	}
+	return call[api.CreatedAccount](ctx, c, "POST", "/api/v1/api-keys", mutation(nil, req.Mutation), body)
+}
+
+// ListAPIKeys implements api.API.
+func (c *Client) ListAPIKeys(ctx context.Context, p api.PageRequest) (api.Page[api.APIKey], error) {
+	return page[api.APIKey](ctx, c, "/api/v1/api-keys", nil, p)
+}
+
+// RevokeAPIKey implements api.API.
+func (c *Client) RevokeAPIKey(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
+	return call[domain.Account](ctx, c, "DELETE", "/api/v1/api-keys/"+esc(ref), mutation(nil, m), nil)
+}
+
+// ExportConfig implements api.API.
+func (c *Client) ExportConfig(ctx context.Context) (domain.Config, error) {
+	return call[domain.Config](ctx, c, "GET", "/api/v1/config", nil, nil)
+}
+
+// ImportConfig implements api.API.
+func (c *Client) ImportConfig(ctx context.Context, req api.ImportConfigRequest) (domain.ImportPlan, error) {
+	return call[domain.ImportPlan](ctx, c, "POST", "/api/v1/config/import", mutation(nil, req.Mutation), req)
 }
 
 // ListKeys implements api.API.

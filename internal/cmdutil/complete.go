@@ -82,3 +82,68 @@ func groupNames(c *cobra.Command, f *Factory, prefix string, skip []string) []st
 	}
 	return out
 }
+
+// CompleteAccountThenUser completes an account, then a user's email (sa
+// admins add|remove).
+func CompleteAccountThenUser(f *Factory) completer {
+	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		switch len(args) {
+		case 0:
+			return accountNames(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
+		case 1:
+			return userEmails(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
+		}
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// CompleteUsers completes a user's email, for a flag.
+func CompleteUsers(f *Factory) completer {
+	return func(c *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		return userEmails(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// CompleteAPIKeys completes the first argument with API-key accounts.
+func CompleteAPIKeys(f *Factory) completer {
+	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		backend, err := f.Backend(c.Context())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ks, err := api.All(func(p api.PageRequest) (api.Page[api.APIKey], error) { return backend.ListAPIKeys(c.Context(), p) })
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, k := range ks {
+			if strings.HasPrefix(k.APIName, prefix) {
+				out = append(out, k.APIName+"\t"+k.Name)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+func userEmails(c *cobra.Command, f *Factory, prefix string) []string {
+	backend, err := f.Backend(c.Context())
+	if err != nil {
+		return nil
+	}
+	us, err := api.All(func(p api.PageRequest) (api.Page[domain.User], error) {
+		return backend.ListUsers(c.Context(), api.ListUsersRequest{PageRequest: p})
+	})
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, u := range us {
+		if strings.HasPrefix(u.Email, prefix) {
+			out = append(out, u.Email+"\t"+u.Name)
+		}
+	}
+	return out
+}

@@ -81,12 +81,15 @@ type Account struct {
 	Icon        string      `json:"icon"`
 	Status      Status      `json:"status"`
 	Groups      []string    `json:"groups"`
-	CreatedAt   time.Time   `json:"created_at"`
-	UpdatedAt   time.Time   `json:"updated_at"`
-	SuspendedAt *time.Time  `json:"suspended_at"`
-	ArchivedAt  *time.Time  `json:"archived_at"`
-	KeyCount    int         `json:"key_count"`
-	LastUsedAt  *time.Time  `json:"last_used_at"`
+	// Admins are the emails of the users who manage this one account
+	// (R-SA-12), in order.
+	Admins      []string   `json:"admins"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	SuspendedAt *time.Time `json:"suspended_at"`
+	ArchivedAt  *time.Time `json:"archived_at"`
+	KeyCount    int        `json:"key_count"`
+	LastUsedAt  *time.Time `json:"last_used_at"`
 	// CreatedBy is the actor id that created the principal: a principal's
 	// id, "local:<os user>" or "system" (R-KEY-11's lineage follows it).
 	CreatedBy string `json:"created_by"`

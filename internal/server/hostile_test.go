@@ -44,6 +44,14 @@ var hostileSamples = map[string]hostileSample{
 	"set_service_account_groups":    {"/api/v1/service-accounts/target/groups", `{"groups":["team"]}`},
 	"add_service_account_groups":    {"/api/v1/service-accounts/target/groups", `{"groups":["team"]}`},
 	"remove_service_account_groups": {"/api/v1/service-accounts/target/groups?group=team", ""},
+	"list_service_account_admins":   {"/api/v1/service-accounts/target/admins", ""},
+	"add_service_account_admin":     {"/api/v1/service-accounts/target/admins/ann@default.example", ""},
+	"remove_service_account_admin":  {"/api/v1/service-accounts/target/admins/ann@default.example", ""},
+	"list_api_keys":                 {"/api/v1/api-keys?limit=5", ""},
+	"create_api_key":                {"/api/v1/api-keys", `{"name":"CI key","groups":["team"],"expires_in":"30d"}`},
+	"revoke_api_key":                {"/api/v1/api-keys/ci-key", ""},
+	"export_config":                 {"/api/v1/config", ""},
+	"import_config":                 {"/api/v1/config/import", `{"config":{"version":1,"settings":{"max_keys_per_account":"3"},"groups":[{"name":"team","description":"","permissions":{"service_accounts":"view"}}],"accounts":[]},"prune":false}`},
 	"list_keys":                     {"/api/v1/service-accounts/target/keys", ""},
 	"create_key":                    {"/api/v1/service-accounts/target/keys", `{"name":"k2","expires_in":"30d"}`},
 	"rotate_keys":                   {"/api/v1/service-accounts/target/keys/rotate?grace=1h", ""},
@@ -256,7 +264,7 @@ func hostileRequests(rt route, path, body, admin string, w hostileWorld) []hosti
 		}
 		return http.StatusBadRequest
 	}
-	big := bytes.Repeat([]byte("a"), MaxBodyBytes+1)
+	big := bytes.Repeat([]byte("a"), int(bodyLimit(rt.Path))+1)
 
 	reqs := []hostileRequest{
 		// Credentials.

@@ -208,7 +208,8 @@ var routes = []route{
 		q := c.r.URL.Query()
 		return listed(c, func(p api.PageRequest) (api.Page[domain.Account], error) {
 			return c.svc.ListAccounts(c.ctx(), api.ListAccountsRequest{Status: domain.Status(q.Get("status")),
-				Group: q.Get("group"), Archived: q.Get("archived") == "true", PageRequest: p})
+				Group: q.Get("group"), Archived: q.Get("archived") == "true", Admin: q.Get("admin"),
+				Type: domain.AccountType(q.Get("type")), PageRequest: p})
 		})
 	}},
 	{Method: "POST", Path: "/api/v1/service-accounts", Name: "create_service_account", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
@@ -242,6 +243,54 @@ var routes = []route{
 	{Method: "PUT", Path: "/api/v1/service-accounts/{ref}/groups", Name: "set_service_account_groups", Body: jsonBody, Handle: changeGroups(api.GroupsSet, false)},
 	{Method: "POST", Path: "/api/v1/service-accounts/{ref}/groups", Name: "add_service_account_groups", Body: jsonBody, Handle: changeGroups(api.GroupsAdd, false)},
 	{Method: "DELETE", Path: "/api/v1/service-accounts/{ref}/groups", Name: "remove_service_account_groups", Handle: changeGroups(api.GroupsRemove, false)},
+
+	// Per-account admins (R-SA-12).
+	{Method: "GET", Path: "/api/v1/service-accounts/{account}/admins", Name: "list_service_account_admins", Handle: func(c *call) (any, error) {
+		all, err := c.svc.ListAccountAdmins(c.ctx(), param(c, "account"))
+		return bounded(c, "admins", func(u domain.User) string { return u.Email }, all, err)
+	}},
+	{Method: "PUT", Path: "/api/v1/service-accounts/{account}/admins/{user}", Name: "add_service_account_admin", Handle: func(c *call) (any, error) {
+		return c.svc.AddAccountAdmin(c.ctx(), param(c, "account"), param(c, "user"), c.m)
+	}},
+	{Method: "DELETE", Path: "/api/v1/service-accounts/{account}/admins/{user}", Name: "remove_service_account_admin", Handle: func(c *call) (any, error) {
+		return c.svc.RemoveAccountAdmin(c.ctx(), param(c, "account"), param(c, "user"), c.m)
+	}},
+
+	// API-key accounts (R-SA-11).
+	{Method: "GET", Path: "/api/v1/api-keys", Name: "list_api_keys", Handle: func(c *call) (any, error) {
+		return listed(c, func(p api.PageRequest) (api.Page[api.APIKey], error) { return c.svc.ListAPIKeys(c.ctx(), p) })
+	}},
+	{Method: "POST", Path: "/api/v1/api-keys", Name: "create_api_key", Body: jsonBody, Created: true, Handle: func(c *call) (any, error) {
+		var body struct {
+			Name      string   `json:"name"`
+			Groups    []string `json:"groups"`
+			ExpiresIn string   `json:"expires_in"`
+		}
+		if err := c.decode(&body); err != nil {
+			return nil, err
+		}
+		d, err := duration("expires_in", body.ExpiresIn)
+		if err != nil {
+			return nil, err
+		}
+		return c.svc.CreateAPIKey(c.ctx(), api.CreateAPIKeyRequest{Name: body.Name, Groups: body.Groups, ExpiresIn: d, Mutation: c.m})
+	}},
+	{Method: "DELETE", Path: "/api/v1/api-keys/{account}", Name: "revoke_api_key", Handle: func(c *call) (any, error) {
+		return c.svc.RevokeAPIKey(c.ctx(), param(c, "account"), c.m)
+	}},
+
+	// Configuration export and import (R-CFG-1, R-PERM-5).
+	{Method: "GET", Path: "/api/v1/config", Name: "export_config", Handle: func(c *call) (any, error) {
+		return c.svc.ExportConfig(c.ctx())
+	}},
+	{Method: "POST", Path: "/api/v1/config/import", Name: "import_config", Body: jsonBody, Handle: func(c *call) (any, error) {
+		var req api.ImportConfigRequest
+		if err := c.decode(&req); err != nil {
+			return nil, err
+		}
+		req.Mutation = c.m
+		return c.svc.ImportConfig(c.ctx(), req)
+	}},
 
 	// API keys (SPEC §3).
 	{Method: "GET", Path: "/api/v1/service-accounts/{account}/keys", Name: "list_keys", Handle: func(c *call) (any, error) {

@@ -25,8 +25,20 @@ import (
 	"github.com/sactl/sactl/internal/service"
 )
 
-// MaxBodyBytes is the request body limit (R-SRV-4).
-const MaxBodyBytes = 1 << 20
+// MaxBodyBytes is the request body limit (R-SRV-4); MaxImportBytes is the
+// limit of a configuration import, a business's whole configuration.
+const (
+	MaxBodyBytes   = 1 << 20
+	MaxImportBytes = 16 << 20
+)
+
+// bodyLimit is the body limit of a request to path.
+func bodyLimit(path string) int64 {
+	if path == "/api/v1/config/import" {
+		return MaxImportBytes
+	}
+	return MaxBodyBytes
+}
 
 // Config is what a server needs.
 type Config struct {
@@ -115,7 +127,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	// R-SRV-4: the body limit. Given the connection's own writer, an
 	// oversized body also closes the connection after the answer.
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(r.URL.Path))
 	mw := &muxErrorWriter{ResponseWriter: w, r: r}
 	s.mux.ServeHTTP(mw, r)
 	switch mw.code {

@@ -17,62 +17,12 @@ func (s *Service) CreateAccount(ctx context.Context, req api.CreateAccountReques
 		if err := t.allow(OpAccountCreate); err != nil {
 			return err
 		}
-		name, err := domain.NormalizeName("name", req.Name)
+		a, groups, set, err := t.newAccount(domain.TypeIntegration, req.Name, req.Description, req.Icon, req.APIName, req.Groups)
 		if err != nil {
-			return err
-		}
-		desc, err := domain.NormalizeDescription(req.Description)
-		if err != nil {
-			return err
-		}
-		icon, err := domain.NormalizeIcon(req.Icon)
-		if err != nil {
-			return err
-		}
-		if err := t.accountNameFree(name); err != nil {
-			return err
-		}
-		apiName, err := t.chooseAPIName(req.APIName, name)
-		if err != nil {
-			return err
-		}
-		groups, err := t.resolveGroups(req.Groups)
-		if err != nil {
-			return err
-		}
-		if err := t.allowGrant(groupPerms(groups)); err != nil {
-			return err
-		}
-		// R-SA-10: the cap counts non-archived integration accounts.
-		set, err := t.settings()
-		if err != nil {
-			return err
-		}
-		if set.MaxServiceAccounts > 0 {
-			n, err := t.CountPrincipals(t.biz.ID, domain.TypeIntegration)
-			if err != nil {
-				return err
-			}
-			if n >= set.MaxServiceAccounts {
-				return domain.Conflictf("business %q holds %d of %d service accounts; archive one (sactl sa archive ACCOUNT) or raise max_service_accounts",
-					t.biz.Name, n, set.MaxServiceAccounts)
-			}
-		}
-		id := domain.NewID("sa", t.now)
-		a := domain.Account{
-			ID: id, Business: t.biz.Name, Name: name, APIName: apiName,
-			Email:       serviceEmail(apiName, id, t.biz.Domain),
-			AccountType: domain.TypeIntegration, Description: desc, Icon: icon,
-			CreatedAt: t.now, UpdatedAt: t.now, CreatedBy: t.actor.ID,
-		}
-		if err := t.InsertPrincipal(t.biz.ID, a); err != nil {
-			return wrapUnique(err, "a service account named %q or with api name %q already exists", name, apiName)
-		}
-		if err := t.SetMembership(a.ID, groupIDs(groups)); err != nil {
 			return err
 		}
 		if err := t.audit("service_account.created", accountTarget(a), map[string]any{
-			"api_name": apiName, "groups": groupNames(groups),
+			"api_name": a.APIName, "groups": groupNames(groups),
 		}); err != nil {
 			return err
 		}
@@ -86,6 +36,66 @@ func (s *Service) CreateAccount(ctx context.Context, req api.CreateAccountReques
 		return err
 	})
 	return out, err
+}
+
+// newAccount validates and inserts a service account of typ in its
+// groups: the part of creating one that integration and API-key accounts
+// share (R-SA-1..3, R-SA-10, R-PERM-8). It answers the business settings
+// for the key that comes next.
+func (t *txn) newAccount(typ domain.AccountType, rawName, rawDesc, rawIcon, rawAPIName string, groupRefs []string) (domain.Account, []domain.Group, domain.Settings, error) {
+	var a domain.Account
+	var set domain.Settings
+	name, err := domain.NormalizeName("name", rawName)
+	if err != nil {
+		return a, nil, set, err
+	}
+	desc, err := domain.NormalizeDescription(rawDesc)
+	if err != nil {
+		return a, nil, set, err
+	}
+	icon, err := domain.NormalizeIcon(rawIcon)
+	if err != nil {
+		return a, nil, set, err
+	}
+	if err := t.accountNameFree(name); err != nil {
+		return a, nil, set, err
+	}
+	apiName, err := t.chooseAPIName(rawAPIName, name)
+	if err != nil {
+		return a, nil, set, err
+	}
+	groups, err := t.resolveGroups(groupRefs)
+	if err != nil {
+		return a, nil, set, err
+	}
+	if err := t.allowGrant(groupPerms(groups)); err != nil {
+		return a, nil, set, err
+	}
+	// R-SA-10: the cap counts non-archived integration accounts.
+	if set, err = t.settings(); err != nil {
+		return a, nil, set, err
+	}
+	if typ == domain.TypeIntegration && set.MaxServiceAccounts > 0 {
+		n, err := t.CountPrincipals(t.biz.ID, domain.TypeIntegration)
+		if err != nil {
+			return a, nil, set, err
+		}
+		if n >= set.MaxServiceAccounts {
+			return a, nil, set, domain.Conflictf("business %q holds %d of %d service accounts; archive one (sactl sa archive ACCOUNT) or raise max_service_accounts",
+				t.biz.Name, n, set.MaxServiceAccounts)
+		}
+	}
+	id := domain.NewID("sa", t.now)
+	a = domain.Account{
+		ID: id, Business: t.biz.Name, Name: name, APIName: apiName,
+		Email:       serviceEmail(apiName, id, t.biz.Domain),
+		AccountType: typ, Description: desc, Icon: icon,
+		CreatedAt: t.now, UpdatedAt: t.now, CreatedBy: t.actor.ID,
+	}
+	if err := t.InsertPrincipal(t.biz.ID, a); err != nil {
+		return a, nil, set, wrapUnique(err, "a service account named %q or with api name %q already exists", name, apiName)
+	}
+	return a, groups, set, t.SetMembership(a.ID, groupIDs(groups))
 }
 
 // serviceEmail is R-SA-3's generated address; it is never used to sign in.
@@ -158,14 +168,30 @@ func (t *txn) reloadAccount(id string) (domain.Account, error) {
 func (s *Service) ListAccounts(ctx context.Context, req api.ListAccountsRequest) (api.Page[domain.Account], error) {
 	var out api.Page[domain.Account]
 	err := s.read(ctx, func(t *txn) error {
-		if err := t.allow(OpAccountRead); err != nil {
-			return err
+		var admin domain.Account
+		if req.Admin != "" {
+			u, err := t.resolveUser(req.Admin)
+			if err != nil {
+				if aerr := t.allow(OpAccountRead); aerr != nil {
+					return aerr // who is a user is not for a caller without view to learn
+				}
+				return err
+			}
+			admin = u
+		}
+		// R-SA-12: a user may list the accounts it administers itself
+		// without service_accounts=view; anyone else's need it.
+		self := t.principal != nil && admin.ID == t.principal.ID
+		if !self {
+			if err := t.allow(OpAccountRead); err != nil {
+				return err
+			}
 		}
 		page, err := storePage(req.PageRequest)
 		if err != nil {
 			return err
 		}
-		f := store.PrincipalFilter{IncludeArchived: req.Archived, Page: page}
+		f := store.PrincipalFilter{IncludeArchived: req.Archived, AdminID: admin.ID, Type: req.Type, Page: page}
 		if req.Status != "" {
 			st, err := domain.ParseStatus(string(req.Status))
 			if err != nil {
@@ -217,7 +243,15 @@ func editable(a domain.Account, what string) error {
 // UpdateAccount renames or re-describes an account (R-SA-1, R-SA-2).
 func (s *Service) UpdateAccount(ctx context.Context, req api.UpdateAccountRequest) (domain.Account, error) {
 	var out domain.Account
-	err := s.write(ctx, req.Mutation, func(t *txn) error {
+	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
+		out, err = t.updateAccount(req)
+		return err
+	})
+	return out, err
+}
+
+func (t *txn) updateAccount(req api.UpdateAccountRequest) (out domain.Account, err error) {
+	err = func() error {
 		if err := t.allow(OpAccountUpdate); err != nil {
 			return err
 		}
@@ -289,7 +323,7 @@ func (s *Service) UpdateAccount(ctx context.Context, req api.UpdateAccountReques
 		}
 		out, err = t.reloadAccount(a.ID)
 		return err
-	})
+	}()
 	return out, err
 }
 
@@ -297,7 +331,15 @@ func (s *Service) UpdateAccount(ctx context.Context, req api.UpdateAccountReques
 // It lists what depends on the account and needs confirmation.
 func (s *Service) SuspendAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
 	var out domain.Account
-	err := s.write(ctx, m, func(t *txn) error {
+	err := s.write(ctx, m, func(t *txn) (err error) {
+		out, err = t.suspend(ref)
+		return err
+	})
+	return out, err
+}
+
+func (t *txn) suspend(ref string) (out domain.Account, err error) {
+	err = func() error {
 		if err := t.allow(OpAccountSuspend); err != nil {
 			return err
 		}
@@ -333,7 +375,7 @@ func (s *Service) SuspendAccount(ctx context.Context, ref string, m api.Mutation
 		}
 		out, err = t.reloadAccount(a.ID)
 		return err
-	})
+	}()
 	return out, err
 }
 
@@ -365,7 +407,15 @@ func (t *txn) dependents(a domain.Account) ([]string, []string, error) {
 // ResumeAccount lifts a suspension (R-SA-7).
 func (s *Service) ResumeAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
 	var out domain.Account
-	err := s.write(ctx, m, func(t *txn) error {
+	err := s.write(ctx, m, func(t *txn) (err error) {
+		out, err = t.resume(ref)
+		return err
+	})
+	return out, err
+}
+
+func (t *txn) resume(ref string) (out domain.Account, err error) {
+	err = func() error {
 		if err := t.allow(OpAccountResume); err != nil {
 			return err
 		}
@@ -392,14 +442,22 @@ func (s *Service) ResumeAccount(ctx context.Context, ref string, m api.Mutation)
 		}
 		out, err = t.reloadAccount(a.ID)
 		return err
-	})
+	}()
 	return out, err
 }
 
 // ArchiveAccount deletes every key of an account and archives it, for good (R-SA-8).
 func (s *Service) ArchiveAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
 	var out domain.Account
-	err := s.write(ctx, m, func(t *txn) error {
+	err := s.write(ctx, m, func(t *txn) (err error) {
+		out, err = t.archiveAccount(ref)
+		return err
+	})
+	return out, err
+}
+
+func (t *txn) archiveAccount(ref string) (out domain.Account, err error) {
+	err = func() error {
 		if err := t.allow(OpAccountArchive); err != nil {
 			return err
 		}
@@ -414,44 +472,62 @@ func (s *Service) ArchiveAccount(ctx context.Context, ref string, m api.Mutation
 			out = a // already archived: nothing to do
 			return nil
 		}
-		consequences := []string{fmt.Sprintf("%d keys will be deleted permanently; anything using them fails at once", a.KeyCount)}
-		if a.KeyCount == 1 {
-			consequences[0] = "its key will be deleted permanently; anything using it fails at once"
-		}
-		doomed, err := t.KeysOf(a.ID)
-		if err != nil {
-			return err
-		}
-		if err := t.confirm(domain.Confirmation{
-			Action:        fmt.Sprintf("archive service account %q", a.Name),
-			Consequences:  append(consequences, "archiving cannot be undone"),
-			TypeToConfirm: a.APIName,
-			Targets:       append([]string{a.ID}, keyIDs(doomed)...),
-		}); err != nil {
-			return err
-		}
-		n, err := t.DeleteKeysOf(a.ID, t.now)
-		if err != nil {
-			return err
-		}
-		a.ArchivedAt, a.UpdatedAt = &t.now, t.now
-		if err := t.UpdatePrincipal(a); err != nil {
-			return err
-		}
-		if err := t.audit("service_account.archived", accountTarget(a), map[string]any{"deleted_keys": n}); err != nil {
+		if err := t.archive(a, fmt.Sprintf("archive service account %q", a.Name), "service_account.archived"); err != nil {
 			return err
 		}
 		out, err = t.reloadAccount(a.ID)
 		return err
-	})
+	}()
 	return out, err
+}
+
+// archive is R-SA-8 once allowed and confirmed by the caller's plan:
+// every key deleted, the account archived, its admins dropped, and one
+// audit event named action.
+func (t *txn) archive(a domain.Account, what, action string) error {
+	consequences := []string{fmt.Sprintf("%d keys will be deleted permanently; anything using them fails at once", a.KeyCount)}
+	if a.KeyCount == 1 {
+		consequences[0] = "its key will be deleted permanently; anything using it fails at once"
+	}
+	doomed, err := t.KeysOf(a.ID)
+	if err != nil {
+		return err
+	}
+	if err := t.confirm(domain.Confirmation{
+		Action:        what,
+		Consequences:  append(consequences, "archiving cannot be undone"),
+		TypeToConfirm: a.APIName,
+		Targets:       append([]string{a.ID}, keyIDs(doomed)...),
+	}); err != nil {
+		return err
+	}
+	n, err := t.DeleteKeysOf(a.ID, t.now)
+	if err != nil {
+		return err
+	}
+	a.ArchivedAt, a.UpdatedAt = &t.now, t.now
+	if err := t.UpdatePrincipal(a); err != nil {
+		return err
+	}
+	if err := t.DropAdminRows(a.ID); err != nil { // R-SA-12: nothing left to manage
+		return err
+	}
+	return t.audit(action, accountTarget(a), map[string]any{"deleted_keys": n})
 }
 
 // ChangeAccountGroups sets, adds, removes or clears a service account's
 // groups (R-SA-6). Leaving it with none disables it and needs confirmation.
 func (s *Service) ChangeAccountGroups(ctx context.Context, req api.ChangeGroupsRequest) (domain.Account, error) {
 	var out domain.Account
-	err := s.write(ctx, req.Mutation, func(t *txn) error {
+	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
+		out, err = t.changeAccountGroups(req)
+		return err
+	})
+	return out, err
+}
+
+func (t *txn) changeAccountGroups(req api.ChangeGroupsRequest) (out domain.Account, err error) {
+	err = func() error {
 		if err := t.allow(OpAccountGroups); err != nil {
 			return err
 		}
@@ -468,7 +544,7 @@ func (s *Service) ChangeAccountGroups(ctx context.Context, req api.ChangeGroupsR
 		}
 		out, err = t.changeGroups(a, req)
 		return err
-	})
+	}()
 	return out, err
 }
 

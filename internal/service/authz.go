@@ -56,6 +56,10 @@ const (
 	OpUserTokenRevoke  Op = "revoke user tokens"
 	OpSettingsRead     Op = "read settings"
 	OpSettingsWrite    Op = "change settings"
+	OpAccountAdmins    Op = "change a service account's admins"
+	OpAPIKeyRevoke     Op = "revoke API keys"
+	OpConfigExport     Op = "export the configuration"
+	OpConfigImport     Op = "import a configuration"
 	OpAuditRead        Op = "read the audit log"
 	OpIntrospect       Op = "introspect credentials"
 	OpBusinessCreate   Op = "create businesses"
@@ -95,23 +99,31 @@ type Rule struct {
 	Self bool
 	// LocalOnly: only a local operator may, never a principal.
 	LocalOnly bool
+	// AccountAdmin: an admin of the one service account the operation is
+	// on may do it without Perm, as if it held service_accounts=edit on
+	// that account alone (R-SA-12); every other check still applies
+	// (R-PERM-8, R-PERM-9, R-KEY-11). Only for operations of at most edit
+	// on one account: never archive, never a list.
+	AccountAdmin bool
+	// NoService: never a service account, whatever its groups (R-PERM-5).
+	NoService bool
 }
 
 // Rules is the authorization table, one row per operation.
 var Rules = map[Op]Rule{
-	OpAccountRead:      {Perm: domain.PermServiceAccounts, Level: domain.LevelView},
+	OpAccountRead:      {Perm: domain.PermServiceAccounts, Level: domain.LevelView, AccountAdmin: true},
 	OpAccountCreate:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsAPIKey},
-	OpAccountUpdate:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit},
-	OpAccountSuspend:   {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit},
-	OpAccountResume:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true},
+	OpAccountUpdate:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, AccountAdmin: true},
+	OpAccountSuspend:   {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, AccountAdmin: true},
+	OpAccountResume:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true, AccountAdmin: true},
 	OpAccountArchive:   {Perm: domain.PermServiceAccounts, Level: domain.LevelRemove},
-	OpAccountGroups:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit},
-	OpKeyList:          {Perm: domain.PermServiceAccounts, Level: domain.LevelView},
-	OpKeyCreate:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsAPIKey},
-	OpKeyRotate:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsAPIKey},
-	OpKeyReveal:        {Perm: domain.PermServiceAccounts, Level: domain.LevelView, Obtains: ObtainsAPIKey},
-	OpKeyChange:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit},
-	OpKeyEnable:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true},
+	OpAccountGroups:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, AccountAdmin: true},
+	OpKeyList:          {Perm: domain.PermServiceAccounts, Level: domain.LevelView, AccountAdmin: true},
+	OpKeyCreate:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsAPIKey, AccountAdmin: true},
+	OpKeyRotate:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsAPIKey, AccountAdmin: true},
+	OpKeyReveal:        {Perm: domain.PermServiceAccounts, Level: domain.LevelView, Obtains: ObtainsAPIKey, AccountAdmin: true},
+	OpKeyChange:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, AccountAdmin: true},
+	OpKeyEnable:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true, AccountAdmin: true},
 	OpTokenMint:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsSignedToken},
 	OpTokenList:        {Perm: domain.PermServiceAccounts, Level: domain.LevelView},
 	OpTokenRevoke:      {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true},
@@ -130,6 +142,10 @@ var Rules = map[Op]Rule{
 	OpUserTokenRevoke:  {Perm: domain.PermUsers, Level: domain.LevelEdit, Self: true},
 	OpSettingsRead:     {Perm: domain.PermSettings, Level: domain.LevelView},
 	OpSettingsWrite:    {Perm: domain.PermSettings, Level: domain.LevelEdit},
+	OpAccountAdmins:    {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit},
+	OpAPIKeyRevoke:     {Perm: domain.PermServiceAccounts, Level: domain.LevelRemove},
+	OpConfigExport:     {Perm: domain.PermConfigExport, Level: domain.LevelView},
+	OpConfigImport:     {Perm: domain.PermConfigImport, Level: domain.LevelEdit, NoService: true},
 	OpAuditRead:        {Perm: domain.PermAudit, Level: domain.LevelView},
 	OpIntrospect:       {Perm: domain.PermIntrospection, Level: domain.LevelView},
 	OpBusinessCreate:   {LocalOnly: true},
@@ -174,10 +190,71 @@ func (t *txn) allow(op Op) error {
 	if r.Obtains == ObtainsUserToken && t.principal.AccountType.IsService() {
 		return forbidden("a service account never creates user tokens (R-USER-2)")
 	}
+	if r.NoService && t.principal.AccountType.IsService() {
+		return forbidden("a service account can never %s, whatever its groups (R-PERM-5)", op)
+	}
 	if r.Self {
 		return nil // checked against the target by allowOn
 	}
-	return t.needLevel(op, r.Perm, r.Level)
+	err := t.needLevel(op, r.Perm, r.Level)
+	if err != nil && r.AccountAdmin && !t.principal.AccountType.IsService() {
+		// R-SA-12: an account admin may still do this to an account it
+		// administers. The level check waits for the account: the first
+		// service account the operation resolves must be one, and an
+		// operation that resolves none fails with err (adminPending).
+		some, aerr := t.AdministersAny(t.principal.ID)
+		if aerr != nil {
+			return aerr
+		}
+		if some {
+			t.admin = &adminCheck{op: op, refusal: err}
+			return nil
+		}
+	}
+	return err
+}
+
+// adminCheck is a level check an account admin's operation left for the
+// account it resolves (R-SA-12).
+type adminCheck struct {
+	op      Op
+	refusal error
+	// account is the account the check passed for; "" until then.
+	account string
+}
+
+// checkAdmin finishes a pending adminCheck once an operation resolved the
+// service account a: the principal must administer it, and an operation
+// passes for one account only.
+func (t *txn) checkAdmin(a domain.Account) error {
+	c := t.admin
+	if c == nil {
+		return nil
+	}
+	if c.account != "" {
+		if c.account == a.ID {
+			return nil
+		}
+		return c.refusal
+	}
+	ok, err := t.IsAccountAdmin(a.ID, t.principal.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return c.refusal
+	}
+	c.account = a.ID
+	return nil
+}
+
+// adminPending fails an operation that left an admin's level check for an
+// account and never resolved one: it fails closed.
+func (t *txn) adminPending() error {
+	if t.admin != nil && t.admin.account == "" {
+		return t.admin.refusal
+	}
+	return nil
 }
 
 func (t *txn) needLevel(op Op, key string, l domain.Level) error {

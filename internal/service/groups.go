@@ -18,7 +18,15 @@ const (
 // CreateGroup adds a permission group (R-PERM-1).
 func (s *Service) CreateGroup(ctx context.Context, req api.CreateGroupRequest) (domain.Group, error) {
 	var out domain.Group
-	err := s.write(ctx, req.Mutation, func(t *txn) error {
+	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
+		out, err = t.createGroup(req)
+		return err
+	})
+	return out, err
+}
+
+func (t *txn) createGroup(req api.CreateGroupRequest) (out domain.Group, err error) {
+	err = func() error {
 		if err := t.allow(OpGroupCreate); err != nil {
 			return err
 		}
@@ -53,7 +61,7 @@ func (s *Service) CreateGroup(ctx context.Context, req api.CreateGroupRequest) (
 		}
 		out, err = t.shownGroup(g.Name)
 		return err
-	})
+	}()
 	return out, err
 }
 
@@ -116,7 +124,15 @@ func (s *Service) GetGroup(ctx context.Context, name string) (domain.Group, erro
 // Built-in groups are fixed (R-PERM-2): only their members change.
 func (s *Service) UpdateGroup(ctx context.Context, req api.UpdateGroupRequest) (domain.Group, error) {
 	var out domain.Group
-	err := s.write(ctx, req.Mutation, func(t *txn) error {
+	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
+		out, err = t.updateGroup(req)
+		return err
+	})
+	return out, err
+}
+
+func (t *txn) updateGroup(req api.UpdateGroupRequest) (out domain.Group, err error) {
+	err = func() error {
 		if err := t.allow(OpGroupUpdate); err != nil {
 			return err
 		}
@@ -205,7 +221,7 @@ func (s *Service) UpdateGroup(ctx context.Context, req api.UpdateGroupRequest) (
 		}
 		out, err = t.shownGroup(g.Name)
 		return err
-	})
+	}()
 	return out, err
 }
 
@@ -214,7 +230,15 @@ func (s *Service) UpdateGroup(ctx context.Context, req api.UpdateGroupRequest) (
 // disabled (R-PERM-7).
 func (s *Service) DeleteGroup(ctx context.Context, name string, m api.Mutation) (domain.Group, error) {
 	var out domain.Group
-	err := s.write(ctx, m, func(t *txn) error {
+	err := s.write(ctx, m, func(t *txn) (err error) {
+		out, err = t.deleteGroup(name)
+		return err
+	})
+	return out, err
+}
+
+func (t *txn) deleteGroup(name string) (out domain.Group, err error) {
+	err = func() error {
 		if err := t.allow(OpGroupDelete); err != nil {
 			return err
 		}
@@ -269,6 +293,6 @@ func (s *Service) DeleteGroup(ctx context.Context, name string, m api.Mutation) 
 		g.MemberCount = 0
 		out = g
 		return nil
-	})
+	}()
 	return out, err
 }

@@ -490,6 +490,9 @@ func (s *Service) DeleteKey(ctx context.Context, req api.KeyRequest) (domain.Key
 			return err
 		}
 		a, ks := sc.a, sc.ks
+		if a.AccountType == domain.TypeAPIKey {
+			return domain.Protectedf("API-key account %q is its key: revoke the API key instead (sactl apikeys revoke %s)", a.Name, a.APIName)
+		}
 		k, err := pickKey(ks, req, a)
 		if err != nil {
 			return err

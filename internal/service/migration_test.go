@@ -27,7 +27,8 @@ func TestMigration5OnAnExistingDatabase(t *testing.T) {
 		"ALTER TABLE principals DROP COLUMN created_by",
 		"ALTER TABLE audit_events DROP COLUMN actor_credential",
 		"DELETE FROM group_permissions WHERE perm_key = 'introspection'",
-		// Undo 0008 and 0007 too (0007's table rebuild runs on either shape).
+		// Undo 0009, 0008 and 0007 too (0007's table rebuild runs on either shape).
+		"DROP TABLE account_admins",
 		"DROP INDEX principals_by_creation",
 		"DROP INDEX minted_tokens_by_issue",
 		"ALTER TABLE businesses DROP COLUMN audit_head_seq",

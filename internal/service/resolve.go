@@ -25,11 +25,17 @@ func (t *txn) resolveServiceAccount(ref string) (domain.Account, error) {
 			return a, err
 		}
 		if ok && a.AccountType.IsService() {
-			return a, nil
+			return a, t.checkAdmin(a)
+		}
+		if ok && t.admin != nil {
+			return domain.Account{}, t.admin.refusal // an admin learns nothing of others
 		}
 		if ok {
 			return a, domain.NotFoundf("%s is a user, not a service account", domain.Quote(ref)).WithHint("see: sactl users get %s", a.ID)
 		}
+	}
+	if t.admin != nil {
+		return domain.Account{}, t.admin.refusal
 	}
 	return domain.Account{}, domain.NotFoundf("service account %s not found in business %q", domain.Quote(ref), t.biz.Name).
 		WithHint("list them with: sactl sa list")

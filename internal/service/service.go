@@ -118,6 +118,9 @@ type txn struct {
 	// its PlanDigest with the plan (R-CLI-2).
 	mut         api.Mutation
 	planChecked bool
+	// admin is an account admin's level check waiting for the account
+	// the operation is on (R-SA-12); nil when none is.
+	admin *adminCheck
 }
 
 func (s *Service) read(ctx context.Context, fn func(*txn) error) error {
@@ -133,7 +136,10 @@ func (s *Service) readNow(ctx context.Context, fn func(*txn) error) error {
 		if err != nil {
 			return err
 		}
-		return fn(t)
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.adminPending()
 	})
 }
 
@@ -149,6 +155,9 @@ func (s *Service) write(ctx context.Context, m api.Mutation, fn func(*txn) error
 		}
 		t.dryRun, t.mut = m.DryRun, m
 		if err := fn(t); err != nil {
+			return err
+		}
+		if err := t.adminPending(); err != nil {
 			return err
 		}
 		// R-CLI-2: the caller agreed to a plan, and this change did not

@@ -31,7 +31,15 @@ func (s *Service) GetSettings(ctx context.Context) ([]api.Setting, error) {
 // SetSetting changes one setting, checking it against the others (R-KEY-8).
 func (s *Service) SetSetting(ctx context.Context, req api.SetSettingRequest) (api.Setting, error) {
 	var out api.Setting
-	err := s.write(ctx, req.Mutation, func(t *txn) error {
+	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
+		out, err = t.setSetting(req)
+		return err
+	})
+	return out, err
+}
+
+func (t *txn) setSetting(req api.SetSettingRequest) (out api.Setting, err error) {
+	err = func() error {
 		if err := t.allow(OpSettingsWrite); err != nil {
 			return err
 		}
@@ -61,6 +69,6 @@ func (s *Service) SetSetting(ctx context.Context, req api.SetSettingRequest) (ap
 		}
 		return t.audit("setting.changed", domain.AuditTarget{Type: "setting", ID: d.Name, Name: d.Name},
 			map[string]any{"from": before, "to": after})
-	})
+	}()
 	return out, err
 }

@@ -214,6 +214,10 @@ func (s *Service) RemoveUser(ctx context.Context, ref string, m api.Mutation) (d
 		if err := t.SetMembership(a.ID, nil); err != nil {
 			return err
 		}
+		// A removed user administers nothing any more (R-SA-12).
+		if err := t.DropAdminRows(a.ID); err != nil {
+			return err
+		}
 		if err := t.audit("user.removed", accountTarget(a), map[string]any{"email": a.Email}); err != nil {
 			return err
 		}

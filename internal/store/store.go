@@ -118,6 +118,12 @@ type Tx interface {
 	InsertPrincipal(businessID string, a domain.Account) error
 	CreatorChain(businessID, id string) ([]CreatorLink, error)
 	UpdatePrincipal(a domain.Account) error
+	// Per-account admins (R-SA-12).
+	AddAccountAdmin(accountID, userID string, now time.Time) (bool, error)
+	RemoveAccountAdmin(accountID, userID string) (bool, error)
+	IsAccountAdmin(accountID, userID string) (bool, error)
+	AdministersAny(userID string) (bool, error)
+	DropAdminRows(principalID string) error
 	InsertUserToken(businessID, principalID string, u domain.UserToken, hash [32]byte) error
 	UserTokenByHash(hash [32]byte) (UserTokenRow, bool, error)
 	UserTokens(principalID string, p Page) ([]domain.UserToken, string, error)
@@ -193,12 +199,14 @@ type Page struct {
 // PrincipalFilter selects principals for listing. Principals are listed in
 // creation order, (created_at, id); with Prefix, by name first.
 type PrincipalFilter struct {
-	Humans          bool   // humans instead of service accounts
-	IncludeArchived bool   // archived ones too
-	OnlyArchived    bool   // archived ones only
-	GroupID         string // members of this group only
-	Prefix          string // name, api_name or email starting with this (case-insensitive)
-	IncludeOthers   bool   // with Prefix: service accounts and humans alike
+	Humans          bool               // humans instead of service accounts
+	IncludeArchived bool               // archived ones too
+	OnlyArchived    bool               // archived ones only
+	GroupID         string             // members of this group only
+	AdminID         string             // service accounts this user administers only (R-SA-12)
+	Type            domain.AccountType // principals of this type only
+	Prefix          string             // name, api_name or email starting with this (case-insensitive)
+	IncludeOthers   bool               // with Prefix: service accounts and humans alike
 	// Suspended and Grouped, when set, keep the principals that are (or
 	// are not) suspended, and that hold at least one group (or none): the
 	// stored facts R-SA-5's statuses are derived from, so the service can

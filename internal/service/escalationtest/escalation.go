@@ -69,6 +69,11 @@ const (
 	pausedAccount = "paused"
 	targetUser    = "ursula@example.com"
 	plainUser     = "walter@example.com"
+	// Every user caller administers these two accounts (R-SA-12): one
+	// holding nothing, one holding targetPerms.
+	managedAccount     = "managed"
+	managedRichAccount = "managed-rich"
+	apiKeyAccount      = "api-key"
 )
 
 var levels = []domain.Level{domain.LevelNone, domain.LevelView, domain.LevelEdit, domain.LevelRemove}
@@ -150,6 +155,20 @@ func Setup(t *testing.T, op api.API, act func(Caller) api.API) Fixture {
 				Caller{Name: "helper/" + suffix, Kind: Helper, Level: l, App: app, ID: h.ID, Credential: h.Key.Secret, Creator: sa.ID})
 		}
 	}
+	_, err = op.CreateAccount(ctx, api.CreateAccountRequest{Name: "Managed", APIName: managedAccount})
+	must(err)
+	_, err = op.CreateAccount(ctx, api.CreateAccountRequest{Name: "Managed Rich", APIName: managedRichAccount, Groups: []string{targetGroup}})
+	must(err)
+	for _, c := range f.Callers {
+		if c.Kind == User {
+			for _, a := range []string{managedAccount, managedRichAccount} {
+				_, err = op.AddAccountAdmin(ctx, a, c.ID, api.Mutation{})
+				must(err)
+			}
+		}
+	}
+	_, err = op.CreateAPIKey(ctx, api.CreateAPIKeyRequest{Name: "API Key", Groups: []string{targetGroup}})
+	must(err)
 	auto, err := op.GetAccount(ctx, "automation")
 	must(err)
 	tok, err := op.MintToken(ctx, api.MintTokenRequest{})
@@ -317,6 +336,59 @@ func Cases(f Fixture) []Case {
 			_, err := backend.CreateUserToken(ctx, api.CreateUserTokenRequest{Ref: c.ID, Mutation: dry})
 			return err
 		}, Allowed: func(c Caller) bool { return c.Kind == User }},
+		// Per-account admins (R-SA-12): every user caller administers
+		// managed and managed-rich, as if it held service_accounts=edit on
+		// them alone; archiving still needs remove, and dominance holds.
+		{Name: "rotate the keys of an account one administers", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: managedAccount, Mutation: dryYes})
+			return err
+		}, Allowed: func(c Caller) bool { return c.Kind == User || (c.Kind != SignedToken && atLeast(c, domain.LevelEdit)) }},
+		{Name: "rotate the keys of a stronger account one administers", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.RotateKeys(ctx, api.RotateKeyRequest{Ref: managedRichAccount, Mutation: dryYes})
+			return err
+		}, Allowed: func(c Caller) bool { return (c.Kind == User && holdsTarget(c)) || obtains(domain.LevelEdit)(c) }},
+		{Name: "suspend an account one administers", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.SuspendAccount(ctx, managedAccount, dryYes)
+			return err
+		}, Allowed: func(c Caller) bool { return c.Kind == User || atLeast(c, domain.LevelEdit) }},
+		{Name: "archive an account one administers", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ArchiveAccount(ctx, managedAccount, dryYes)
+			return err
+		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelRemove) }},
+		{Name: "list service accounts", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ListAccounts(ctx, api.ListAccountsRequest{})
+			return err
+		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelView) }},
+		{Name: "list the accounts one administers", Applies: func(c Caller) bool { return c.Kind == User }, Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ListAccounts(ctx, api.ListAccountsRequest{Admin: c.ID})
+			return err
+		}, Allowed: func(c Caller) bool { return true }},
+		{Name: "list the accounts another user administers", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ListAccounts(ctx, api.ListAccountsRequest{Admin: plainUser})
+			return err
+		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelView) }},
+		{Name: "name an account's admin", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.AddAccountAdmin(ctx, plainAccount, plainUser, dry)
+			return err
+		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelEdit) }},
+		// API-key accounts (R-SA-11).
+		{Name: "create an API key with a group", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.CreateAPIKey(ctx, api.CreateAPIKeyRequest{Name: "New Key", Groups: []string{targetGroup}, Mutation: dry})
+			return err
+		}, Allowed: obtains(domain.LevelEdit)},
+		{Name: "revoke an API key", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.RevokeAPIKey(ctx, apiKeyAccount, dryYes)
+			return err
+		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelRemove) }},
+		// Configuration (R-PERM-5): a service account exports, never imports.
+		{Name: "export the configuration", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ExportConfig(ctx)
+			return err
+		}, Allowed: func(c Caller) bool { return atLeast(c, domain.LevelView) }},
+		{Name: "import a configuration", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			_, err := backend.ImportConfig(ctx, api.ImportConfigRequest{Config: domain.Config{Version: domain.ConfigVersion}, Mutation: dry})
+			return err
+		}, Allowed: func(c Caller) bool { return c.Kind == User && atLeast(c, domain.LevelEdit) }},
 		{Name: "mint a signed token", Do: func(ctx context.Context, backend api.API, c Caller) error {
 			_, err := backend.MintToken(ctx, api.MintTokenRequest{})
 			return err

@@ -16,7 +16,9 @@ const principalCols = `p.id, b.name, p.account_type, p.name, p.api_name, p.email
 	p.created_at, p.updated_at, p.suspended_at, p.archived_at, p.last_used_at, p.created_by,
 	(SELECT count(*) FROM api_keys k WHERE k.principal_id = p.id),
 	(SELECT coalesce(json_agg(g.name ORDER BY g.name_key), '[]')::text FROM principal_groups pg
-		JOIN groups g ON g.id = pg.group_id WHERE pg.principal_id = p.id)`
+		JOIN groups g ON g.id = pg.group_id WHERE pg.principal_id = p.id),
+	(SELECT coalesce(json_agg(u.email ORDER BY u.email), '[]')::text FROM account_admins aa
+		JOIN principals u ON u.id = aa.user_id WHERE aa.principal_id = p.id)`
 
 const principalFrom = ` FROM principals p JOIN businesses b ON b.id = p.business_id `
 
@@ -26,10 +28,10 @@ type scanner interface{ Scan(...any) error }
 func scanPrincipal(r scanner) (domain.Account, error) {
 	var a domain.Account
 	var apiName pgtype.Text
-	var typ, groups string
+	var typ, groups, admins string
 	var created, updated, suspended, archived, lastUsed pgtype.Timestamptz
 	err := r.Scan(&a.ID, &a.Business, &typ, &a.Name, &apiName, &a.Email, &a.Description, &a.Icon,
-		&created, &updated, &suspended, &archived, &lastUsed, &a.CreatedBy, &a.KeyCount, &groups)
+		&created, &updated, &suspended, &archived, &lastUsed, &a.CreatedBy, &a.KeyCount, &groups, &admins)
 	if err != nil {
 		return a, err
 	}
@@ -40,6 +42,7 @@ func scanPrincipal(r scanner) (domain.Account, error) {
 	a.SuspendedAt, a.ArchivedAt = p.timePtr("suspended_at", suspended), p.timePtr("archived_at", archived)
 	a.LastUsedAt = p.timePtr("last_used_at", lastUsed)
 	a.Groups = p.Strings("groups", groups)
+	a.Admins = p.Strings("admins", admins)
 	return a, p.Err
 }
 
@@ -141,6 +144,13 @@ func (t *Tx) ListPrincipals(businessID string, f store.PrincipalFilter) ([]domai
 	if f.GroupID != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM principal_groups pg WHERE pg.principal_id = p.id AND pg.group_id = "+
 			args.add(f.GroupID)+")")
+	}
+	if f.AdminID != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM account_admins aa WHERE aa.principal_id = p.id AND aa.user_id = "+
+			args.add(f.AdminID)+")")
+	}
+	if f.Type != "" {
+		where = append(where, "p.account_type = "+args.add(string(f.Type)))
 	}
 	order := " ORDER BY p.created_at, p.id"
 	if f.Prefix != "" {

@@ -66,7 +66,7 @@ func TestMigrationsFromEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, st0, 0, 8)
+	wantStatus(t, st0, 0, 9)
 	if st0.Pending[0] != "0001_init.sql" || st0.Pending[7] != "0008_changes.sql" {
 		t.Errorf("pending %v", st0.Pending)
 	}
@@ -94,11 +94,11 @@ func TestMigrationsFromEmpty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, m, 8, 0)
+	wantStatus(t, m, 9, 0)
 	if m, err := Status(ctx, url); err != nil {
 		t.Fatal(err)
 	} else {
-		wantStatus(t, m, 8, 0)
+		wantStatus(t, m, 9, 0)
 	}
 	applied := func() string {
 		conn, err := pgx.Connect(ctx, url)
@@ -123,7 +123,7 @@ func TestMigrationsFromEmpty(t *testing.T) {
 		return strings.Join(lines, "\n")
 	}
 	first := applied()
-	if strings.Count(first, "\n") != 7 || !strings.HasPrefix(first, "1 0001_init.sql ") {
+	if strings.Count(first, "\n") != 8 || !strings.HasPrefix(first, "1 0001_init.sql ") {
 		t.Fatalf("schema_migrations:\n%s", first)
 	}
 	if res, err := st.Check(ctx); err != nil || len(res.Integrity)+len(res.ForeignKeys) > 0 {
@@ -173,7 +173,7 @@ func TestConcurrentOpens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantStatus(t, m, 8, 0)
+	wantStatus(t, m, 9, 0)
 }
 
 // A database migrated by a newer sactl is refused, naming both versions
@@ -182,10 +182,10 @@ func TestNewerSchemaRefused(t *testing.T) {
 	ctx := context.Background()
 	st, url := openTest(t)
 	st.Close()
-	handEdit(t, url, `INSERT INTO schema_migrations (version, name) VALUES (9, '0009_future.sql')`)
+	handEdit(t, url, `INSERT INTO schema_migrations (version, name) VALUES (10, '0010_future.sql')`)
 	_, err := Open(ctx, url)
 	loc, _ := redact(url)
-	want := "open database " + loc + ": database " + loc + " has schema version 9, newer than this sactl (8): upgrade sactl"
+	want := "open database " + loc + ": database " + loc + " has schema version 10, newer than this sactl (9): upgrade sactl"
 	if err == nil || err.Error() != want {
 		t.Fatalf("open: %v\nwant: %s", err, want)
 	}
@@ -196,7 +196,7 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Version != 9 || m.Latest != 8 || len(m.Pending) != 0 {
+	if m.Version != 10 || m.Latest != 9 || len(m.Pending) != 0 {
 		t.Fatalf("status %+v", m)
 	}
 }
