@@ -134,6 +134,19 @@ func (e *Error) WithHint(format string, a ...any) *Error {
 	return &c
 }
 
+// Within says where err happened, keeping its kind, hint and
+// confirmation: "group \"ops\": unknown permission level …". An error that
+// is not an *Error is wrapped as is (it stays internal).
+func Within(err error, format string, a ...any) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return fmt.Errorf(format+": %w", append(a, err)...)
+	}
+	c := *e
+	c.Msg = RedactMessage(fmt.Sprintf(format, a...)) + ": " + e.Msg
+	return &c
+}
+
 // KindOf returns the kind of err, or KindInternal for untyped errors.
 func KindOf(err error) Kind {
 	var e *Error

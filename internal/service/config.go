@@ -141,7 +141,7 @@ func checkDoc(doc domain.Config) ([]wantGroup, []wantAccount, error) {
 	for i, g := range doc.Groups {
 		name, err := domain.NormalizeName("group name", g.Name)
 		if err != nil {
-			return nil, nil, fmt.Errorf("groups[%d]: %w", i, err)
+			return nil, nil, domain.Within(err, "groups[%d]", i)
 		}
 		if seen[domain.NameKey(name)] {
 			return nil, nil, domain.Invalidf("group %q is in the configuration twice", name)
@@ -149,18 +149,18 @@ func checkDoc(doc domain.Config) ([]wantGroup, []wantAccount, error) {
 		seen[domain.NameKey(name)] = true
 		desc, err := domain.NormalizeDescription(g.Description)
 		if err != nil {
-			return nil, nil, fmt.Errorf("group %q: %w", name, err)
+			return nil, nil, domain.Within(err, "group %q", name)
 		}
 		perms := domain.Permissions{}
 		for k, v := range g.Permissions {
 			l, err := domain.ParseLevel(v)
 			if err != nil {
-				return nil, nil, fmt.Errorf("group %q: %w", name, err)
+				return nil, nil, domain.Within(err, "group %q", name)
 			}
 			perms[k] = l
 		}
 		if err := validatePermissions(perms); err != nil {
-			return nil, nil, fmt.Errorf("group %q: %w", name, err)
+			return nil, nil, domain.Within(err, "group %q", name)
 		}
 		groups = append(groups, wantGroup{name: name, desc: desc, perms: perms})
 	}
@@ -168,7 +168,7 @@ func checkDoc(doc domain.Config) ([]wantGroup, []wantAccount, error) {
 	seenAPI := map[string]bool{}
 	for i, a := range doc.Accounts {
 		if err := domain.ValidateAPIName(a.APIName); err != nil {
-			return nil, nil, fmt.Errorf("accounts[%d]: %w", i, err)
+			return nil, nil, domain.Within(err, "accounts[%d]", i)
 		}
 		if seenAPI[a.APIName] {
 			return nil, nil, domain.Invalidf("account %q is in the configuration twice", a.APIName)
@@ -194,14 +194,14 @@ func checkDoc(doc domain.Config) ([]wantGroup, []wantAccount, error) {
 		}
 		name, err := domain.NormalizeName("name", a.Name)
 		if err != nil {
-			return nil, nil, fmt.Errorf("account %q: %w", a.APIName, err)
+			return nil, nil, domain.Within(err, "account %q", a.APIName)
 		}
 		w.Name = name
 		if w.Description, err = domain.NormalizeDescription(a.Description); err != nil {
-			return nil, nil, fmt.Errorf("account %q: %w", a.APIName, err)
+			return nil, nil, domain.Within(err, "account %q", a.APIName)
 		}
 		if w.Icon, err = domain.NormalizeIcon(a.Icon); err != nil {
-			return nil, nil, fmt.Errorf("account %q: %w", a.APIName, err)
+			return nil, nil, domain.Within(err, "account %q", a.APIName)
 		}
 		accts = append(accts, w)
 	}
@@ -290,7 +290,7 @@ func (t *txn) importConfig(req api.ImportConfigRequest) (domain.ImportPlan, erro
 			continue
 		}
 		if err := s.apply(); err != nil {
-			return plan, fmt.Errorf("%s %s %q: %w", s.change.Action, s.change.Kind, s.change.Name, err)
+			return plan, domain.Within(err, "%s %s %q", s.change.Action, s.change.Kind, s.change.Name)
 		}
 		changed++
 	}
@@ -560,9 +560,13 @@ func (t *txn) pruneSteps(groups []wantGroup, accts []wantAccount, cur current) [
 			continue
 		}
 		name, id := g.Name, cur.groups[domain.NameKey(g.Name)].ID
+		what := fmt.Sprintf("group %q is deleted", name)
+		if n, err := t.MemberCount(id); err == nil && n > 0 {
+			what += fmt.Sprintf(": %d principals hold it, and those it is the last group of are disabled (R-PERM-7)", n)
+		}
 		steps = append(steps, step{
 			change:      domain.PlanChange{Action: domain.PlanDelete, Kind: "group", Name: name, Details: []string{}},
-			destructive: fmt.Sprintf("group %q is deleted", name),
+			destructive: what,
 			target:      id,
 			apply:       func() error { _, err := t.deleteGroup(name); return err },
 		})
