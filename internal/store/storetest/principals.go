@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -103,6 +104,65 @@ var principalTests = []test{
 		s.same("a removed user by id", mustFind(s, "PrincipalByID", func(tx store.Tx) (domain.Account, bool, error) {
 			return tx.PrincipalByID(b.ID, gone.ID)
 		}), gone)
+	}},
+	{"AccountAdmins", func(s *suite) { // R-SA-12
+		b := s.business("acme")
+		zap, bill := newAccount(b, "Zapier Sync", "zapier-sync", t0), newAccount(b, "Billing", "billing", at(time.Second))
+		key := newAccount(b, "CI key", "ci-key", at(2*time.Second))
+		key.AccountType = domain.TypeAPIKey
+		zoe, ann := newHuman(b, "Zoe", "zoe@acme.example", t0), newHuman(b, "Ann", "ann@acme.example", t0)
+		s.insert(b, zap, bill, key, zoe, ann)
+		var first, again bool
+		s.write(func(tx store.Tx) (err error) {
+			if first, err = tx.AddAccountAdmin(zap.ID, zoe.ID, t0); err != nil {
+				return err
+			}
+			if again, err = tx.AddAccountAdmin(zap.ID, zoe.ID, t0); err != nil {
+				return err
+			}
+			_, err = tx.AddAccountAdmin(zap.ID, ann.ID, t0)
+			return err
+		})
+		s.same("AddAccountAdmin (new, again)", []bool{first, again}, []bool{true, false})
+		got := mustFind(s, "PrincipalByID", func(tx store.Tx) (domain.Account, bool, error) { return tx.PrincipalByID(b.ID, zap.ID) })
+		s.same("an account's admins, by email", got.Admins, []string{"ann@acme.example", "zoe@acme.example"})
+		s.same("IsAccountAdmin", view(s, func(tx store.Tx) ([]bool, error) {
+			x, err1 := tx.IsAccountAdmin(zap.ID, zoe.ID)
+			y, err2 := tx.IsAccountAdmin(bill.ID, zoe.ID)
+			z, err3 := tx.AdministersAny(zoe.ID)
+			w, err4 := tx.AdministersAny(bill.ID)
+			return []bool{x, y, z, w}, errors.Join(err1, err2, err3, err4)
+		}), []bool{true, false, true, false})
+		admin := view(s, func(tx store.Tx) ([]domain.Account, error) {
+			as, _, err := tx.ListPrincipals(b.ID, store.PrincipalFilter{AdminID: zoe.ID})
+			return as, err
+		})
+		s.same("ListPrincipals AdminID", ids(admin), []string{zap.ID})
+		typed := view(s, func(tx store.Tx) ([]domain.Account, error) {
+			as, _, err := tx.ListPrincipals(b.ID, store.PrincipalFilter{Type: domain.TypeAPIKey})
+			return as, err
+		})
+		s.same("ListPrincipals Type", ids(typed), []string{key.ID})
+		var removed, removedAgain bool
+		s.write(func(tx store.Tx) (err error) {
+			if removed, err = tx.RemoveAccountAdmin(zap.ID, ann.ID); err != nil {
+				return err
+			}
+			removedAgain, err = tx.RemoveAccountAdmin(zap.ID, ann.ID)
+			return err
+		})
+		s.same("RemoveAccountAdmin (held, not held)", []bool{removed, removedAgain}, []bool{true, false})
+		// Dropping a principal's rows ends its roles either way round.
+		s.write(func(tx store.Tx) error {
+			if _, err := tx.AddAccountAdmin(bill.ID, zoe.ID, t0); err != nil {
+				return err
+			}
+			return tx.DropAdminRows(zoe.ID)
+		})
+		for _, a := range []domain.Account{zap, bill} {
+			got := mustFind(s, "PrincipalByID", func(tx store.Tx) (domain.Account, bool, error) { return tx.PrincipalByID(b.ID, a.ID) })
+			s.same("admins after DropAdminRows of "+a.APIName, len(got.Admins), 0)
+		}
 	}},
 	{"Automation", func(s *suite) {
 		b, other := s.business("acme"), s.business("other")
