@@ -242,12 +242,7 @@ func editable(a domain.Account, what string) error {
 
 // UpdateAccount renames or re-describes an account (R-SA-1, R-SA-2).
 func (s *Service) UpdateAccount(ctx context.Context, req api.UpdateAccountRequest) (domain.Account, error) {
-	var out domain.Account
-	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
-		out, err = t.updateAccount(req)
-		return err
-	})
-	return out, err
+	return written(s, ctx, req.Mutation, func(t *txn) (domain.Account, error) { return t.updateAccount(req) })
 }
 
 func (t *txn) updateAccount(req api.UpdateAccountRequest) (out domain.Account, err error) {
@@ -330,12 +325,7 @@ func (t *txn) updateAccount(req api.UpdateAccountRequest) (out domain.Account, e
 // SuspendAccount suspends an account: its keys are kept but rejected (R-SA-7).
 // It lists what depends on the account and needs confirmation.
 func (s *Service) SuspendAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
-	var out domain.Account
-	err := s.write(ctx, m, func(t *txn) (err error) {
-		out, err = t.suspend(ref)
-		return err
-	})
-	return out, err
+	return written(s, ctx, m, func(t *txn) (domain.Account, error) { return t.suspend(ref) })
 }
 
 func (t *txn) suspend(ref string) (out domain.Account, err error) {
@@ -406,12 +396,7 @@ func (t *txn) dependents(a domain.Account) ([]string, []string, error) {
 
 // ResumeAccount lifts a suspension (R-SA-7).
 func (s *Service) ResumeAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
-	var out domain.Account
-	err := s.write(ctx, m, func(t *txn) (err error) {
-		out, err = t.resume(ref)
-		return err
-	})
-	return out, err
+	return written(s, ctx, m, func(t *txn) (domain.Account, error) { return t.resume(ref) })
 }
 
 func (t *txn) resume(ref string) (out domain.Account, err error) {
@@ -448,12 +433,7 @@ func (t *txn) resume(ref string) (out domain.Account, err error) {
 
 // ArchiveAccount deletes every key of an account and archives it, for good (R-SA-8).
 func (s *Service) ArchiveAccount(ctx context.Context, ref string, m api.Mutation) (domain.Account, error) {
-	var out domain.Account
-	err := s.write(ctx, m, func(t *txn) (err error) {
-		out, err = t.archiveAccount(ref)
-		return err
-	})
-	return out, err
+	return written(s, ctx, m, func(t *txn) (domain.Account, error) { return t.archiveAccount(ref) })
 }
 
 func (t *txn) archiveAccount(ref string) (out domain.Account, err error) {
@@ -518,12 +498,7 @@ func (t *txn) archive(a domain.Account, what, action string) error {
 // ChangeAccountGroups sets, adds, removes or clears a service account's
 // groups (R-SA-6). Leaving it with none disables it and needs confirmation.
 func (s *Service) ChangeAccountGroups(ctx context.Context, req api.ChangeGroupsRequest) (domain.Account, error) {
-	var out domain.Account
-	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
-		out, err = t.changeAccountGroups(req)
-		return err
-	})
-	return out, err
+	return written(s, ctx, req.Mutation, func(t *txn) (domain.Account, error) { return t.changeAccountGroups(req) })
 }
 
 func (t *txn) changeAccountGroups(req api.ChangeGroupsRequest) (out domain.Account, err error) {

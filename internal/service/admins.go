@@ -42,65 +42,37 @@ func (t *txn) adminTarget(ref, user string) (domain.Account, domain.Account, err
 // AddAccountAdmin makes a user an admin of a service account; adding one
 // who already is changes nothing and writes no audit event.
 func (s *Service) AddAccountAdmin(ctx context.Context, ref, user string, m api.Mutation) (domain.Account, error) {
-	var out domain.Account
-	err := s.write(ctx, m, func(t *txn) (err error) {
-		out, err = t.addAdmin(ref, user)
-		return err
-	})
-	return out, err
-}
-
-func (t *txn) addAdmin(ref, user string) (out domain.Account, err error) {
-	err = func() error {
-		a, u, err := t.adminTarget(ref, user)
-		if err != nil {
-			return err
-		}
-		added, err := t.AddAccountAdmin(a.ID, u.ID, t.now)
-		if err != nil {
-			return err
-		}
-		if added {
-			if err := t.audit("service_account.admin_added", accountTarget(a), map[string]any{"user": u.ID, "email": u.Email}); err != nil {
-				return err
-			}
-		}
-		out, err = t.reloadAccount(a.ID)
-		return err
-	}()
-	return out, err
+	return written(s, ctx, m, func(t *txn) (domain.Account, error) { return t.setAdmin(ref, user, true) })
 }
 
 // RemoveAccountAdmin takes a user's admin rights on a service account
 // away; removing one who is not an admin changes nothing.
 func (s *Service) RemoveAccountAdmin(ctx context.Context, ref, user string, m api.Mutation) (domain.Account, error) {
-	var out domain.Account
-	err := s.write(ctx, m, func(t *txn) (err error) {
-		out, err = t.removeAdmin(ref, user)
-		return err
-	})
-	return out, err
+	return written(s, ctx, m, func(t *txn) (domain.Account, error) { return t.setAdmin(ref, user, false) })
 }
 
-func (t *txn) removeAdmin(ref, user string) (out domain.Account, err error) {
-	err = func() error {
-		a, u, err := t.adminTarget(ref, user)
-		if err != nil {
-			return err
+// setAdmin makes the user an admin of the account, or no more one; the
+// audit event is written only when that changed something.
+func (t *txn) setAdmin(ref, user string, admin bool) (domain.Account, error) {
+	a, u, err := t.adminTarget(ref, user)
+	if err != nil {
+		return a, err
+	}
+	change, action := t.RemoveAccountAdmin, "service_account.admin_removed"
+	if admin {
+		change = func(account, user string) (bool, error) { return t.AddAccountAdmin(account, user, t.now) }
+		action = "service_account.admin_added"
+	}
+	changed, err := change(a.ID, u.ID)
+	if err != nil {
+		return a, err
+	}
+	if changed {
+		if err := t.audit(action, accountTarget(a), map[string]any{"user": u.ID, "email": u.Email}); err != nil {
+			return a, err
 		}
-		removed, err := t.RemoveAccountAdmin(a.ID, u.ID)
-		if err != nil {
-			return err
-		}
-		if removed {
-			if err := t.audit("service_account.admin_removed", accountTarget(a), map[string]any{"user": u.ID, "email": u.Email}); err != nil {
-				return err
-			}
-		}
-		out, err = t.reloadAccount(a.ID)
-		return err
-	}()
-	return out, err
+	}
+	return t.reloadAccount(a.ID)
 }
 
 // ListAccountAdmins lists the admins of a service account, by email. It

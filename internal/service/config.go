@@ -100,12 +100,7 @@ func configAccount(a domain.Account) domain.ConfigAccount {
 // applies it in this one transaction. Importing what is already there
 // changes nothing and writes no audit event.
 func (s *Service) ImportConfig(ctx context.Context, req api.ImportConfigRequest) (domain.ImportPlan, error) {
-	var out domain.ImportPlan
-	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
-		out, err = t.importConfig(req)
-		return err
-	})
-	return out, err
+	return written(s, ctx, req.Mutation, func(t *txn) (domain.ImportPlan, error) { return t.importConfig(req) })
 }
 
 // wantGroup and wantAccount are a document's groups and accounts,
@@ -438,7 +433,7 @@ func (t *txn) createImported(w wantAccount) error {
 		return err
 	}
 	for _, u := range w.Admins {
-		if _, err := t.addAdmin(a.ID, u); err != nil {
+		if _, err := t.setAdmin(a.ID, u, true); err != nil {
 			return err
 		}
 	}
@@ -511,12 +506,12 @@ func (t *txn) accountUpdate(a domain.Account, w wantAccount) (func() error, []st
 			}
 		}
 		for _, u := range addAdmins {
-			if _, err := t.addAdmin(a.ID, u); err != nil {
+			if _, err := t.setAdmin(a.ID, u, true); err != nil {
 				return err
 			}
 		}
 		for _, u := range dropAdmins {
-			if _, err := t.removeAdmin(a.ID, u); err != nil {
+			if _, err := t.setAdmin(a.ID, u, false); err != nil {
 				return err
 			}
 		}

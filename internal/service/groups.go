@@ -17,12 +17,7 @@ const (
 
 // CreateGroup adds a permission group (R-PERM-1).
 func (s *Service) CreateGroup(ctx context.Context, req api.CreateGroupRequest) (domain.Group, error) {
-	var out domain.Group
-	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
-		out, err = t.createGroup(req)
-		return err
-	})
-	return out, err
+	return written(s, ctx, req.Mutation, func(t *txn) (domain.Group, error) { return t.createGroup(req) })
 }
 
 func (t *txn) createGroup(req api.CreateGroupRequest) (out domain.Group, err error) {
@@ -123,12 +118,7 @@ func (s *Service) GetGroup(ctx context.Context, name string) (domain.Group, erro
 // UpdateGroup renames a group, changes its description or its permissions.
 // Built-in groups are fixed (R-PERM-2): only their members change.
 func (s *Service) UpdateGroup(ctx context.Context, req api.UpdateGroupRequest) (domain.Group, error) {
-	var out domain.Group
-	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
-		out, err = t.updateGroup(req)
-		return err
-	})
-	return out, err
+	return written(s, ctx, req.Mutation, func(t *txn) (domain.Group, error) { return t.updateGroup(req) })
 }
 
 func (t *txn) updateGroup(req api.UpdateGroupRequest) (out domain.Group, err error) {
@@ -229,12 +219,7 @@ func (t *txn) updateGroup(req api.UpdateGroupRequest) (out domain.Group, err err
 // that is assigned needs confirmation and names the accounts it would leave
 // disabled (R-PERM-7).
 func (s *Service) DeleteGroup(ctx context.Context, name string, m api.Mutation) (domain.Group, error) {
-	var out domain.Group
-	err := s.write(ctx, m, func(t *txn) (err error) {
-		out, err = t.deleteGroup(name)
-		return err
-	})
-	return out, err
+	return written(s, ctx, m, func(t *txn) (domain.Group, error) { return t.deleteGroup(name) })
 }
 
 func (t *txn) deleteGroup(name string) (out domain.Group, err error) {

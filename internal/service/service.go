@@ -170,6 +170,17 @@ func (s *Service) write(ctx context.Context, m api.Mutation, fn func(*txn) error
 	})
 }
 
+// written is write for an operation that answers a value: fn's, once the
+// change committed.
+func written[T any](s *Service, ctx context.Context, m api.Mutation, fn func(*txn) (T, error)) (T, error) {
+	var out T
+	err := s.write(ctx, m, func(t *txn) (err error) {
+		out, err = fn(t)
+		return err
+	})
+	return out, err
+}
+
 // flushUsage writes the last uses this process noted before an operator's
 // call reads or changes anything, so what it shows (sa keys list, a
 // confirmation's "last used") includes every verification answered before

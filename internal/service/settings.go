@@ -30,12 +30,7 @@ func (s *Service) GetSettings(ctx context.Context) ([]api.Setting, error) {
 
 // SetSetting changes one setting, checking it against the others (R-KEY-8).
 func (s *Service) SetSetting(ctx context.Context, req api.SetSettingRequest) (api.Setting, error) {
-	var out api.Setting
-	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
-		out, err = t.setSetting(req)
-		return err
-	})
-	return out, err
+	return written(s, ctx, req.Mutation, func(t *txn) (api.Setting, error) { return t.setSetting(req) })
 }
 
 func (t *txn) setSetting(req api.SetSettingRequest) (out api.Setting, err error) {

@@ -14,12 +14,7 @@ import (
 // CreateUserToken issues a personal token for a user; its secret is in this
 // result only. Only the user itself or a local operator may (R-USER-2).
 func (s *Service) CreateUserToken(ctx context.Context, req api.CreateUserTokenRequest) (domain.UserToken, error) {
-	var out domain.UserToken
-	err := s.write(ctx, req.Mutation, func(t *txn) (err error) {
-		out, err = t.createUserToken(req)
-		return err
-	})
-	return out, err
+	return written(s, ctx, req.Mutation, func(t *txn) (domain.UserToken, error) { return t.createUserToken(req) })
 }
 
 func (t *txn) createUserToken(req api.CreateUserTokenRequest) (domain.UserToken, error) {
