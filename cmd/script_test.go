@@ -282,6 +282,10 @@ func (r *remoteRun) start(env *testscript.Env) error {
 	if _, err := run(token, "profile", "add", "remote", "--server", url, "--token-stdin", "--use"); err != nil {
 		return err
 	}
+	// SACTL_DB would mean local mode (R-CLI-9): the environment picks the
+	// profile too, and --profile local still picks the file.
+	env.Setenv("SACTL_PROFILE", "remote")
+	env.Vars = append(env.Vars, "SACTL_PROFILE=remote")
 	// The admin is who the stories' commands act as from now on.
 	out, err := run("", "users", "get", "admin@default.example", "-o", "json")
 	if err != nil {

@@ -49,7 +49,8 @@ func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Add or replace a server profile",
 		Long: `Add (or replace) a profile. The token is read from stdin (--token-stdin;
 stored in the 0600 config file) or taken from an environment variable at
-each use (--token-env), never from the command line.` + cmdutil.ExitStatusHelp,
+each use (--token-env), never from the command line. The profile becomes
+the one in use only with --use (or later with "sactl profile use").` + cmdutil.ExitStatusHelp,
 		Example: `  sactl serve init --db /srv/sactl.db | sactl profile add prod --server https://sactl.internal:7070 --token-stdin --use
   sactl profile add ci --server http://127.0.0.1:7070 --token-env SACTL_CI_TOKEN`,
 		Args: cmdutil.ExactArgs(1, "exactly one profile name"),
@@ -82,7 +83,8 @@ each use (--token-env), never from the command line.` + cmdutil.ExitStatusHelp,
 				return err
 			}
 			cfg.Profiles[name] = p
-			if use || cfg.Current == "" {
+			// R-CLI-9: adding a profile never switches to it on its own.
+			if use {
 				cfg.Current = name
 			}
 			if err := config.Save(path, cfg); err != nil {
@@ -90,9 +92,10 @@ each use (--token-env), never from the command line.` + cmdutil.ExitStatusHelp,
 			}
 			fmt.Fprintf(f.IOStreams.ErrOut, "profile %q saved in %s", name, path)
 			if cfg.Current == name {
-				fmt.Fprint(f.IOStreams.ErrOut, " and in use")
+				fmt.Fprintln(f.IOStreams.ErrOut, " and in use")
+			} else {
+				fmt.Fprintf(f.IOStreams.ErrOut, "; use it with: sactl profile use %s (or --profile %s)\n", name, name)
 			}
-			fmt.Fprintln(f.IOStreams.ErrOut)
 			return nil
 		},
 	}

@@ -4,6 +4,7 @@
 package cmdutil
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,9 +59,6 @@ func (f *Factory) Backend(ctx context.Context) (api.API, error) {
 		if f.As != "" {
 			return nil, FlagErrorf("--as works in local mode only; against a server you act as the profile's credential")
 		}
-		if f.DBPath != "" {
-			return nil, FlagErrorf("--db works in local mode only, and profile %s is in use; add --profile local to use a database file", domain.Quote(remote.Profile))
-		}
 		biz := f.Business
 		if biz == "" {
 			biz = f.Getenv("SACTL_BUSINESS")
@@ -78,6 +76,9 @@ func (f *Factory) Backend(ctx context.Context) (api.API, error) {
 	if f.store == nil {
 		path, err := f.DatabasePath()
 		if err != nil {
+			return nil, err
+		}
+		if err := f.checkDatabaseDir(path); err != nil {
 			return nil, err
 		}
 		st, err := f.OpenStore(ctx, path)
@@ -150,7 +151,7 @@ func (f *Factory) OpenExisting(ctx context.Context) (*service.DB, error) {
 // existingDatabase is --db / SACTL_DB when it names a database file that
 // exists, or a server database (which the server knows about).
 func (f *Factory) existingDatabase() (string, error) {
-	db, err := f.DatabasePath()
+	db, err := f.LocalDatabase("sactl db")
 	if err != nil {
 		return "", err
 	}
@@ -204,15 +205,35 @@ func (f *Factory) ConfigPath() (string, error) { return config.Path(f.Getenv) }
 
 // Remote is the selected server, or nil in local mode.
 func (f *Factory) Remote() (*config.Remote, error) {
-	path, err := f.ConfigPath()
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
+	cfg, local, err := f.mode()
+	if err != nil || local {
 		return nil, err
 	}
 	return config.Resolve(cfg, f.Profile, f.Getenv)
+}
+
+// mode reads the config file and says whether the command runs in local
+// mode whatever it holds. Flags beat the environment, which beats the
+// config file (R-CLI-9): --profile, else --db (local), else SACTL_PROFILE
+// or SACTL_SERVER, else SACTL_DB (local), else the current profile.
+func (f *Factory) mode() (config.File, bool, error) {
+	if f.Profile != "" && f.Profile != "local" && f.DBPath != "" {
+		return config.File{}, false, FlagErrorf("--db works in local mode only, and profile %s is in use; add --profile local to use a database file", domain.Quote(f.Profile))
+	}
+	if f.Profile == "" {
+		if f.DBPath != "" {
+			return config.File{}, true, nil
+		}
+		if f.Getenv("SACTL_PROFILE") == "" && f.Getenv("SACTL_SERVER") == "" && f.Getenv("SACTL_DB") != "" {
+			return config.File{}, true, nil
+		}
+	}
+	path, err := f.ConfigPath()
+	if err != nil {
+		return config.File{}, false, err
+	}
+	cfg, err := config.Load(path)
+	return cfg, false, err
 }
 
 // Close releases what the factory opened, writing the last uses the
@@ -261,6 +282,57 @@ func (f *Factory) DatabasePath() (string, error) {
 		data = filepath.Join(home, ".local", "share")
 	}
 	return filepath.Join(data, "sactl", "sactl.db"), nil
+}
+
+// LocalDatabase is the database a command that works on the database
+// itself opens (serve, serve init, db …): never through a profile, so a
+// server profile in use is an error rather than a silent switch to the
+// local file (R-CLI-9); an explicit path's directory must exist.
+func (f *Factory) LocalDatabase(command string) (string, error) {
+	cfg, local, err := f.mode()
+	if err != nil {
+		return "", err
+	}
+	if !local {
+		name, p, err := config.Select(cfg, f.Profile, f.Getenv)
+		if err != nil {
+			return "", err
+		}
+		if p.Server != "" {
+			return "", FlagErrorf("%s works on a database, and profile %s (server %s) is in use: give --db, or --profile local",
+				command, domain.Quote(cmp.Or(name, "from SACTL_SERVER")), domain.Quote(p.Server))
+		}
+	}
+	path, err := f.DatabasePath()
+	if err != nil {
+		return "", err
+	}
+	return path, f.checkDatabaseDir(path)
+}
+
+// checkDatabaseDir refuses a database file named with --db or SACTL_DB
+// whose directory does not exist: a mistyped path is an error, never a new
+// directory and an empty database (R-CLI-9). Only the default path is
+// created on first use.
+func (f *Factory) checkDatabaseDir(db string) error {
+	if f.DBPath == "" && f.Getenv("SACTL_DB") == "" {
+		return nil
+	}
+	kind, path, err := dsn.Parse(db)
+	if err != nil || kind != dsn.SQLite {
+		return err
+	}
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return domain.Invalidf("no directory %s for the database %s: create it first, or fix the path", domain.Quote(dir), domain.Quote(path))
+	case err != nil:
+		return err
+	case !st.IsDir():
+		return domain.Invalidf("%s is not a directory, so it cannot hold the database %s", domain.Quote(dir), domain.Quote(path))
+	}
+	return nil
 }
 
 // OSUser is the local operator's name (R-PERM-6).

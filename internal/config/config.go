@@ -182,27 +182,9 @@ type Remote struct {
 // else the current profile; SACTL_SERVER / SACTL_TOKEN override its fields
 // (and alone make an ad-hoc remote). It returns nil for local mode.
 func Resolve(f File, flagProfile string, getenv func(string) string) (*Remote, error) {
-	name := flagProfile
-	if name == "" {
-		name = getenv("SACTL_PROFILE")
-	}
-	if name == "" {
-		name = f.Current
-	}
-	var p Profile
-	if name != "" && name != "local" {
-		var ok bool
-		if p, ok = f.Profiles[name]; !ok {
-			return nil, domain.NotFoundf("profile %s not found", domain.Quote(name)).WithHint("list them with: sactl profile list")
-		}
-	} else {
-		name = ""
-	}
-	if s := getenv("SACTL_SERVER"); s != "" {
-		p.Server = s
-	}
-	if p.Server == "" {
-		return nil, nil
+	name, p, err := Select(f, flagProfile, getenv)
+	if err != nil || p.Server == "" {
+		return nil, err
 	}
 	token := p.Token
 	if p.TokenEnv != "" {
@@ -220,4 +202,30 @@ func Resolve(f File, flagProfile string, getenv func(string) string) (*Remote, e
 		return nil, domain.Unauthenticatedf("no token for server %q: add one with sactl profile add, or set SACTL_TOKEN", p.Server)
 	}
 	return &Remote{Profile: name, Server: p.Server, Token: strings.TrimSpace(token), Business: p.Business}, nil
+}
+
+// Select is the profile Resolve uses, by name ("" for none or local), and
+// its server (SACTL_SERVER overriding it; "" in local mode), without
+// looking for its token.
+func Select(f File, flagProfile string, getenv func(string) string) (string, Profile, error) {
+	name := flagProfile
+	if name == "" {
+		name = getenv("SACTL_PROFILE")
+	}
+	if name == "" {
+		name = f.Current
+	}
+	var p Profile
+	if name != "" && name != "local" {
+		var ok bool
+		if p, ok = f.Profiles[name]; !ok {
+			return "", p, domain.NotFoundf("profile %s not found", domain.Quote(name)).WithHint("list them with: sactl profile list")
+		}
+	} else {
+		name = ""
+	}
+	if s := getenv("SACTL_SERVER"); s != "" {
+		p.Server = s
+	}
+	return name, p, nil
 }
