@@ -123,6 +123,15 @@ func listRun(c *cobra.Command, opts *listOptions) error {
 	}
 	now := opts.Now()
 	switch {
+	case opts.Shape.Active():
+		all := []domain.AuditEvent{}
+		if err := backend.ListAudit(c.Context(), opts.Filter, func(e domain.AuditEvent) error {
+			all = append(all, e)
+			return nil
+		}); err != nil {
+			return err
+		}
+		return opts.Shape.Write(ios.Out, all)
 	case opts.Format == output.FormatJSON:
 		// A streamed JSON array: each event is encoded whole before it is written.
 		arr := output.NewJSONArray(ios.Out)

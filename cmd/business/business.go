@@ -63,7 +63,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 			}, func(bs []domain.Business) error { return printBusinesses(&opts, bs) })
 		},
 	}
-	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddListFlags(cmd, &opts)
 	return cmd
 }
 

@@ -68,7 +68,8 @@ its key) and archived accounts are left out.` + cmdutil.ExitStatusHelp,
 				return err
 			}
 			if opts.Format == "json" {
-				return output.WriteJSON(opts.IO.Out, doc)
+				opts.Base.Format = output.FormatJSON
+				return opts.Print(doc, nil)
 			}
 			var buf bytes.Buffer
 			enc := yaml.NewEncoder(&buf)
@@ -84,6 +85,7 @@ its key) and archived accounts are left out.` + cmdutil.ExitStatusHelp,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Format, "output", "o", "json", "output format: {json|yaml}")
+	cmdutil.AddShapeFlags(cmd, &opts.Base)
 	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp
 	})

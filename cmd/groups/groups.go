@@ -115,7 +115,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 			}, func(gs []domain.Group) error { return printGroups(opts.IO, gs) })
 		},
 	}
-	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddListFlags(cmd, &opts)
 	return cmd
 }
 

@@ -106,7 +106,7 @@ used and when it expires. Never a secret.` + cmdutil.ExitStatusHelp,
 			})
 		},
 	}
-	cmdutil.AddOutputFlag(cmd, &opts.Base)
+	cmdutil.AddListFlags(cmd, &opts.Base)
 	return cmd
 }
 

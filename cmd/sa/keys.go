@@ -131,7 +131,7 @@ Durations read like 36h, 14d, 2w or 1y.` + cmdutil.ExitStatusHelp,
 	cmd.Flags().BoolVar(&all, "all", false, "list the keys of every account of the business")
 	cmd.Flags().StringVar(&expiring, "expiring-within", "", "with --all: only keys expired or expiring within this long (e.g. 14d)")
 	cmd.Flags().StringVar(&unused, "unused-for", "", "with --all: only keys unused for longer than this (e.g. 90d)")
-	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddListFlags(cmd, &opts)
 	return cmd
 }
 

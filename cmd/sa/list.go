@@ -45,7 +45,7 @@ may list its own without service_accounts=view.` + cmdutil.ExitStatusHelp,
 	_ = cmd.RegisterFlagCompletionFunc("status", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"active", "disabled", "suspended", "archived"}, cobra.ShellCompDirectiveNoFileComp
 	})
-	cmdutil.AddOutputFlag(cmd, &opts.Base)
+	cmdutil.AddListFlags(cmd, &opts.Base)
 	return cmd
 }
 

@@ -38,7 +38,7 @@ recorded by id only: the tokens themselves are never stored.` + cmdutil.ExitStat
 			})
 		},
 	}
-	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddListFlags(cmd, &opts)
 	return cmd
 }
 

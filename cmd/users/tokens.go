@@ -98,7 +98,7 @@ func newCmdTokensList(f *cmdutil.Factory) *cobra.Command {
 			})
 		},
 	}
-	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddListFlags(cmd, &opts)
 	return cmd
 }
 

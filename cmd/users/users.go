@@ -100,7 +100,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&req.Group, "group", "g", "", "only members of this group")
 	cmd.Flags().BoolVar(&req.Removed, "removed", false, "include removed users")
-	cmdutil.AddOutputFlag(cmd, &opts)
+	cmdutil.AddListFlags(cmd, &opts)
 	return cmd
 }
 
