@@ -169,10 +169,21 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 	if comp, _, err := root.Find([]string{"completion"}); err == nil && comp != root {
 		for _, c := range append(comp.Commands(), comp) {
 			c.Long = strings.TrimRight(c.Long, "\n") + cmdutil.ExitStatusHelp
+			if c != comp {
+				c.Example = fmt.Sprintf("  sactl completion %s > %s", c.Name(), completionFile[c.Name()])
+			}
 		}
 	}
 	requireKnownSubcommands(root)
 	return root
+}
+
+// completionFile is where each shell looks for a completion script.
+var completionFile = map[string]string{
+	"bash":       "/etc/bash_completion.d/sactl",
+	"zsh":        `"${fpath[1]}/_sactl"`,
+	"fish":       "~/.config/fish/completions/sactl.fish",
+	"powershell": "sactl.ps1; . ./sactl.ps1",
 }
 
 // requireKnownSubcommands makes "sactl sa lst" a usage error (exit 2) instead

@@ -53,6 +53,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	cmd := &cobra.Command{
 		Use:     "list",
+		Example: "  sactl business list\n  sactl business list -o json --jq '.[].name'",
 		Aliases: []string{"ls"},
 		Short:   "List businesses",
 		Long:    "List businesses." + cmdutil.ExitStatusHelp,

@@ -105,6 +105,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	cmd := &cobra.Command{
 		Use:     "list",
+		Example: "  sactl groups list\n  sactl groups list --jq '.[] | select(.member_count == 0) | .name'",
 		Aliases: []string{"ls"},
 		Short:   "List permission groups",
 		Long:    "List the business's permission groups with their permissions and member counts." + cmdutil.ExitStatusHelp,
@@ -123,6 +124,7 @@ func newCmdGet(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	cmd := &cobra.Command{
 		Use:               "get <group>",
+		Example:           "  sactl groups get admins\n  sactl groups get readers -o json --jq .permissions",
 		Aliases:           []string{"show", "view"},
 		Short:             "Show one permission group",
 		Long:              "Show one permission group." + cmdutil.ExitStatusHelp,
@@ -183,6 +185,7 @@ func newCmdDelete(f *cmdutil.Factory) *cobra.Command {
 	var mut cmdutil.MutationFlags
 	cmd := &cobra.Command{
 		Use:     "delete <group> [--yes]",
+		Example: "  sactl groups delete readers\n  sactl groups delete readers --dry-run\n  sactl groups delete readers --yes",
 		Aliases: []string{"rm"},
 		Short:   "Delete a permission group",
 		Long: `Delete a permission group. If it is assigned, the command lists the

@@ -132,6 +132,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	cmd := &cobra.Command{
 		Use:     "list",
+		Example: "  sactl profile list\n  sactl profile list -o json --jq '.[] | select(.current) | .name'",
 		Aliases: []string{"ls"},
 		Short:   "List server profiles",
 		Long:    "List server profiles; tokens are shown as hints only." + cmdutil.ExitStatusHelp,
@@ -162,10 +163,11 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	cmd := &cobra.Command{
-		Use:   "show [<name>]",
-		Short: "Show a profile (the current one by default)",
-		Long:  "Show a profile; the token is shown as a hint only." + cmdutil.ExitStatusHelp,
-		Args:  cmdutil.MaxArgs(1, "at most one profile name"),
+		Use:     "show [<name>]",
+		Example: "  sactl profile show\n  sactl profile show prod -o json",
+		Short:   "Show a profile (the current one by default)",
+		Long:    "Show a profile; the token is shown as a hint only." + cmdutil.ExitStatusHelp,
+		Args:    cmdutil.MaxArgs(1, "at most one profile name"),
 		RunE: func(c *cobra.Command, args []string) error {
 			_, cfg, err := load(f)
 			if err != nil {
@@ -200,10 +202,11 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 
 func newCmdUse(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:   "use <name>",
-		Short: `Make a profile current ("local" for the local database)`,
-		Long:  `Make a profile the current one; "sactl profile use local" goes back to the local database.` + cmdutil.ExitStatusHelp,
-		Args:  cmdutil.ExactArgs(1, "exactly one profile name"),
+		Use:     "use <name>",
+		Example: "  sactl profile use prod\n  sactl profile use local",
+		Short:   `Make a profile current ("local" for the local database)`,
+		Long:    `Make a profile the current one; "sactl profile use local" goes back to the local database.` + cmdutil.ExitStatusHelp,
+		Args:    cmdutil.ExactArgs(1, "exactly one profile name"),
 		RunE: func(c *cobra.Command, args []string) error {
 			path, cfg, err := load(f)
 			if err != nil {
@@ -224,6 +227,7 @@ func newCmdUse(f *cmdutil.Factory) *cobra.Command {
 func newCmdRemove(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:     "remove <name>",
+		Example: "  sactl profile remove staging",
 		Aliases: []string{"rm"},
 		Short:   "Remove a profile and its stored token",
 		Long:    "Remove a profile and its stored token from the config file." + cmdutil.ExitStatusHelp,

@@ -110,9 +110,9 @@ Durations read like 36h, 14d, 2w or 1y.` + cmdutil.ExitStatusHelp,
 		Args: func(c *cobra.Command, args []string) error {
 			switch {
 			case all && len(args) > 0:
-				return cmdutil.FlagErrorf("%s --all takes no account: it lists every account's keys", c.CommandPath())
+				return cmdutil.FlagErrorf("sa keys list --all takes no account: it lists every account's keys")
 			case !all && len(args) != 1:
-				return cmdutil.FlagErrorf("%s takes exactly one account, or --all", c.CommandPath())
+				return cmdutil.FlagErrorf("sa keys list takes exactly one account, or --all")
 			case !all && (expiring != "" || unused != ""):
 				return cmdutil.FlagErrorf("--expiring-within and --unused-for filter the inventory: add --all")
 			}
@@ -288,6 +288,7 @@ func newCmdKeysToggle(f *cmdutil.Factory, enable bool) *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:               verb + " <account> <key-id>",
+		Example:           "  sactl sa keys " + verb + " zapier-sync key_01m8sk0wj753z5cap8x2j1hh1n",
 		Short:             short,
 		Long:              short + "." + cmdutil.ExitStatusHelp,
 		Args:              cmdutil.ExactArgs(2, "an account and a key id"),

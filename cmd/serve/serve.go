@@ -59,7 +59,7 @@ finish, then it exits 0.` + cmdutil.ExitStatusHelp,
 }
 
 func run(ctx context.Context, f *cmdutil.Factory, o Options) error {
-	path, err := f.LocalDatabase("sactl serve")
+	path, err := f.LocalDatabase("serve")
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ already has user tokens. Pipe it into "sactl profile add --token-stdin".` + cmdu
 		Example: "  sactl serve init --db /srv/sactl.db | sactl profile add prod --server http://127.0.0.1:7070 --token-stdin --use",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			path, err := f.LocalDatabase("sactl serve init")
+			path, err := f.LocalDatabase("serve init")
 			if err != nil {
 				return err
 			}

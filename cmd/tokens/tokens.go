@@ -19,8 +19,9 @@ func NewCmdTokens(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	var mut cmdutil.MutationFlags
 	rotate := &cobra.Command{
-		Use:   "rotate-signing-key",
-		Short: "Start signing tokens with a new key",
+		Use:     "rotate-signing-key",
+		Example: "  sactl tokens rotate-signing-key\n  sactl tokens rotate-signing-key --dry-run",
+		Short:   "Start signing tokens with a new key",
 		Long: `Start signing tokens with a new key. Tokens signed with the previous key
 keep verifying until they expire (at most one hour).` + cmdutil.ExitStatusHelp,
 		Args: cmdutil.ExactArgs(0, "no arguments"),

@@ -44,10 +44,11 @@ func newCmdTokensCreate(f *cmdutil.Factory) *cobra.Command {
 	var req api.CreateUserTokenRequest
 	var expires string
 	cmd := &cobra.Command{
-		Use:   "create <user> [--name <name>] [--expires-in <duration>]",
-		Short: "Create a personal token for a user (shown once)",
-		Long:  "Create a personal token for a user. Its secret is printed once. A user token is created only by its own user (authenticated as that user) or by a local operator; never by a service account or a signed token." + cmdutil.ExitStatusHelp,
-		Args:  cmdutil.ExactArgs(1, "exactly one user"),
+		Use:     "create <user> [--name <name>] [--expires-in <duration>]",
+		Example: "  sactl users tokens create ada@example.com --name laptop --expires-in 90d",
+		Short:   "Create a personal token for a user (shown once)",
+		Long:    "Create a personal token for a user. Its secret is printed once. A user token is created only by its own user (authenticated as that user) or by a local operator; never by a service account or a signed token." + cmdutil.ExitStatusHelp,
+		Args:    cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
 			d, err := cmdutil.ParseDurationFlag("--expires-in", expires)
 			if err != nil {
@@ -80,6 +81,7 @@ func newCmdTokensList(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	cmd := &cobra.Command{
 		Use:     "list <user>",
+		Example: "  sactl users tokens list ada@example.com",
 		Aliases: []string{"ls"},
 		Short:   "List a user's tokens (never their secrets)",
 		Long:    "List a user's personal tokens." + cmdutil.ExitStatusHelp,

@@ -87,6 +87,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	var req api.ListUsersRequest
 	cmd := &cobra.Command{
 		Use:     "list [--group <group>] [--removed]",
+		Example: "  sactl users list\n  sactl users list --group admins -o json --jq '.[].email'",
 		Aliases: []string{"ls"},
 		Short:   "List human users",
 		Long:    "List the business's human users; service accounts are never listed here (R-SA-9)." + cmdutil.ExitStatusHelp,
@@ -108,6 +109,7 @@ func newCmdGet(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	cmd := &cobra.Command{
 		Use:     "get <user>",
+		Example: "  sactl users get ada@example.com\n  sactl users get ada@example.com -o json",
 		Aliases: []string{"show", "view"},
 		Short:   "Show one user",
 		Long:    "Show one user, named by id, email or name." + cmdutil.ExitStatusHelp,
@@ -127,10 +129,11 @@ func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
 	var name, email string
 	var mut cmdutil.MutationFlags
 	cmd := &cobra.Command{
-		Use:   "update <user> [--name <name>] [--email <email>]",
-		Short: "Change a user's name or email",
-		Long:  "Change a user's name or email." + cmdutil.ExitStatusHelp,
-		Args:  cmdutil.ExactArgs(1, "exactly one user"),
+		Use:     "update <user> [--name <name>] [--email <email>]",
+		Example: "  sactl users update ada@example.com --name 'Ada King'",
+		Short:   "Change a user's name or email",
+		Long:    "Change a user's name or email." + cmdutil.ExitStatusHelp,
+		Args:    cmdutil.ExactArgs(1, "exactly one user"),
 		RunE: func(c *cobra.Command, args []string) error {
 			req := api.UpdateUserRequest{Ref: args[0]}
 			if c.Flags().Changed("name") {
@@ -158,6 +161,7 @@ func newCmdRemove(f *cmdutil.Factory) *cobra.Command {
 	var mut cmdutil.MutationFlags
 	cmd := &cobra.Command{
 		Use:     "remove <user> [--yes]",
+		Example: "  sactl users remove ada@example.com\n  sactl users remove ada@example.com --yes",
 		Aliases: []string{"rm"},
 		Short:   "Remove a user from the business",
 		Long: `Remove a user: they lose every group and stop counting as a seat. The
@@ -186,9 +190,10 @@ func newCmdGroupsChange(f *cmdutil.Factory, op api.GroupOp) *cobra.Command {
 		args = cmdutil.MinArgs(1, "a user and its groups")
 	}
 	cmd := &cobra.Command{
-		Use:   use,
-		Short: map[api.GroupOp]string{api.GroupsSet: "Replace the user's groups", api.GroupsAdd: "Add groups to the user", api.GroupsRemove: "Remove groups from the user", api.GroupsClear: "Remove every group from the user"}[op],
-		Args:  args,
+		Use:     use,
+		Example: "  sactl users groups " + string(op) + " ada@example.com" + map[api.GroupOp]string{api.GroupsSet: " admins readers", api.GroupsAdd: " readers", api.GroupsRemove: " readers", api.GroupsClear: " --yes"}[op],
+		Short:   map[api.GroupOp]string{api.GroupsSet: "Replace the user's groups", api.GroupsAdd: "Add groups to the user", api.GroupsRemove: "Remove groups from the user", api.GroupsClear: "Remove every group from the user"}[op],
+		Args:    args,
 		RunE: func(c *cobra.Command, args []string) error {
 			req := api.ChangeGroupsRequest{Ref: args[0], Op: op, Groups: args[1:]}
 			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.User, error) {
@@ -238,10 +243,11 @@ ignoring case. Service accounts are left out unless
 func NewCmdSeats(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	cmd := &cobra.Command{
-		Use:   "seats",
-		Short: "Count billable seats: human users, never service accounts",
-		Long:  "Count the business's seats: its human users who have not been removed. Service accounts are reported apart and never billed." + cmdutil.ExitStatusHelp,
-		Args:  cmdutil.ExactArgs(0, "no arguments"),
+		Use:     "seats",
+		Example: "  sactl seats\n  sactl seats -o json --jq .seats",
+		Short:   "Count billable seats: human users, never service accounts",
+		Long:    "Count the business's seats: its human users who have not been removed. Service accounts are reported apart and never billed." + cmdutil.ExitStatusHelp,
+		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			return cmdutil.Show(c.Context(), &opts, func(backend api.API) (domain.Seats, error) {
 				return backend.Seats(c.Context())

@@ -151,7 +151,7 @@ func (f *Factory) OpenExisting(ctx context.Context) (*service.DB, error) {
 // existingDatabase is --db / SACTL_DB when it names a database file that
 // exists, or a server database (which the server knows about).
 func (f *Factory) existingDatabase() (string, error) {
-	db, err := f.LocalDatabase("sactl db")
+	db, err := f.LocalDatabase("db")
 	if err != nil {
 		return "", err
 	}

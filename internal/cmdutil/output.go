@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -95,11 +96,17 @@ func (b *Base) Print(v any, table func() error) error {
 	return table()
 }
 
+// commandName is a command's path without "sactl", which the error line
+// starts with already (R-CLI-4): "sactl: sa get takes exactly one account".
+func commandName(cmd *cobra.Command) string {
+	return strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+}
+
 // ExactArgs is cobra.ExactArgs with a usage error that names what is missing.
 func ExactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return FlagErrorf("%s takes %s", cmd.CommandPath(), what)
+			return FlagErrorf("%s takes %s", commandName(cmd), what)
 		}
 		return nil
 	}
@@ -109,7 +116,7 @@ func ExactArgs(n int, what string) cobra.PositionalArgs {
 func MinArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) < n {
-			return FlagErrorf("%s takes %s", cmd.CommandPath(), what)
+			return FlagErrorf("%s takes %s", commandName(cmd), what)
 		}
 		return nil
 	}
@@ -119,7 +126,7 @@ func MinArgs(n int, what string) cobra.PositionalArgs {
 func MaxArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) > n {
-			return FlagErrorf("%s takes %s", cmd.CommandPath(), what)
+			return FlagErrorf("%s takes %s", commandName(cmd), what)
 		}
 		return nil
 	}

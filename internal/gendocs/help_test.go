@@ -101,6 +101,22 @@ func checkDescriptions(t *testing.T, c *cobra.Command) {
 		t.Errorf("Long does not end with cmdutil.ExitStatusHelp (the exit statuses, R-CLI-3); it ends %q",
 			tail(c.Long, 60))
 	}
+	// Every command one runs shows how, in at least one example that
+	// starts with its own path.
+	if c.Runnable() && !c.HasSubCommands() && c.Name() != "help" && !strings.HasPrefix(c.Name(), "__complete") {
+		if !strings.Contains(c.Example, c.CommandPath()) {
+			t.Errorf("no example running %q (cobra Example)", c.CommandPath())
+		}
+	}
+	// A usage error reads "sactl: sa get takes …": the command's path
+	// without "sactl", which the error line starts with (R-CLI-4).
+	if c.Args != nil {
+		for _, args := range [][]string{nil, make([]string, 40)} {
+			if err := c.Args(c, args); err != nil && strings.HasPrefix(err.Error(), c.Root().Name()+" ") {
+				t.Errorf("usage error %q names sactl twice once printed", err)
+			}
+		}
+	}
 }
 
 func tail(s string, n int) string {

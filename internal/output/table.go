@@ -80,7 +80,10 @@ func (t *Table) Render() error {
 	if t.err != nil {
 		return t.err
 	}
-	if len(t.rows) == 0 {
+	// On a terminal an empty list prints nothing (commands say so on
+	// stderr); piped, it is its header alone, so a script always gets the
+	// columns (R-CLI-1).
+	if len(t.rows) == 0 && t.ios.IsStdoutTTY() {
 		return nil
 	}
 	ncols := len(t.headers)
