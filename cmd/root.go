@@ -145,6 +145,9 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 	pf.StringVar(&f.As, "as", "", "run as this principal, with its permissions (audited; local mode)")
 	pf.StringVar(&f.MasterKeyFile, "master-key-file", "", "file holding the master key that seals stored secrets (env SACTL_MASTER_KEY; default <db>.masterkey)")
 	pf.StringVar(&f.Profile, "profile", "", "server profile to use (env SACTL_PROFILE; \"local\" for the local database)")
+	_ = root.RegisterFlagCompletionFunc("profile", cmdutil.CompleteProfileFlag(f))
+	_ = root.RegisterFlagCompletionFunc("business", cmdutil.CompleteBusinesses(f))
+	_ = root.RegisterFlagCompletionFunc("as", cmdutil.CompletePrincipals(f))
 	root.CompletionOptions.HiddenDefaultCmd = false
 
 	root.AddCommand(

@@ -192,7 +192,7 @@ func newCmdDelete(f *cmdutil.Factory) *cobra.Command {
 service accounts it would leave disabled and asks for confirmation (type the
 group's name), or needs --yes.` + cmdutil.ExitStatusHelp,
 		Args:              cmdutil.ExactArgs(1, "exactly one group"),
-		ValidArgsFunction: cmdutil.CompleteGroups(f),
+		ValidArgsFunction: cmdutil.CompleteDeletableGroups(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.Group, error) {
 				return backend.DeleteGroup(c.Context(), args[0], m)

@@ -163,11 +163,12 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	cmd := &cobra.Command{
-		Use:     "show [<name>]",
-		Example: "  sactl profile show\n  sactl profile show prod -o json",
-		Short:   "Show a profile (the current one by default)",
-		Long:    "Show a profile; the token is shown as a hint only." + cmdutil.ExitStatusHelp,
-		Args:    cmdutil.MaxArgs(1, "at most one profile name"),
+		Use:               "show [<name>]",
+		Example:           "  sactl profile show\n  sactl profile show prod -o json",
+		Short:             "Show a profile (the current one by default)",
+		Long:              "Show a profile; the token is shown as a hint only." + cmdutil.ExitStatusHelp,
+		Args:              cmdutil.MaxArgs(1, "at most one profile name"),
+		ValidArgsFunction: cmdutil.CompleteProfiles(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			_, cfg, err := load(f)
 			if err != nil {
@@ -202,11 +203,12 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 
 func newCmdUse(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:     "use <name>",
-		Example: "  sactl profile use prod\n  sactl profile use local",
-		Short:   `Make a profile current ("local" for the local database)`,
-		Long:    `Make a profile the current one; "sactl profile use local" goes back to the local database.` + cmdutil.ExitStatusHelp,
-		Args:    cmdutil.ExactArgs(1, "exactly one profile name"),
+		Use:               "use <name>",
+		Example:           "  sactl profile use prod\n  sactl profile use local",
+		Short:             `Make a profile current ("local" for the local database)`,
+		Long:              `Make a profile the current one; "sactl profile use local" goes back to the local database.` + cmdutil.ExitStatusHelp,
+		Args:              cmdutil.ExactArgs(1, "exactly one profile name"),
+		ValidArgsFunction: cmdutil.CompleteProfiles(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			path, cfg, err := load(f)
 			if err != nil {
@@ -226,12 +228,13 @@ func newCmdUse(f *cmdutil.Factory) *cobra.Command {
 
 func newCmdRemove(f *cmdutil.Factory) *cobra.Command {
 	return &cobra.Command{
-		Use:     "remove <name>",
-		Example: "  sactl profile remove staging",
-		Aliases: []string{"rm"},
-		Short:   "Remove a profile and its stored token",
-		Long:    "Remove a profile and its stored token from the config file." + cmdutil.ExitStatusHelp,
-		Args:    cmdutil.ExactArgs(1, "exactly one profile name"),
+		Use:               "remove <name>",
+		Example:           "  sactl profile remove staging",
+		Aliases:           []string{"rm"},
+		Short:             "Remove a profile and its stored token",
+		Long:              "Remove a profile and its stored token from the config file." + cmdutil.ExitStatusHelp,
+		Args:              cmdutil.ExactArgs(1, "exactly one profile name"),
+		ValidArgsFunction: cmdutil.CompleteProfiles(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			path, cfg, err := load(f)
 			if err != nil {

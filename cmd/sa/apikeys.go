@@ -66,7 +66,7 @@ once: store it.` + cmdutil.ExitStatusHelp,
 	fl.StringArrayVarP(&opts.Req.Groups, "group", "g", nil, "a permission group the key holds (repeatable; at least one)")
 	fl.StringVar(&opts.Expires, "expires-in", "", "lifetime, e.g. 90d, 6w, 1y (default: key_default_ttl)")
 	_ = cmd.MarkFlagRequired("name")
-	_ = cmd.RegisterFlagCompletionFunc("group", cmdutil.CompleteGroups(f))
+	_ = cmd.RegisterFlagCompletionFunc("group", cmdutil.CompleteGroupFlag(f))
 	cmdutil.AddOutputFlag(cmd, &opts.Base)
 	cmdutil.AddMutationFlags(cmd, &opts.Mut, false)
 	return cmd

@@ -40,6 +40,7 @@ The account's first API key is printed with it, secret included: store it.` + cm
 	fl.StringVar(&opts.Req.Icon, "icon", "", "a short name or an emoji")
 	fl.StringVar(&opts.Req.APIName, "api-name", "", "the api name (slug); derived from the name if not given")
 	fl.StringArrayVarP(&opts.Req.Groups, "group", "g", nil, "a permission group to assign (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("group", cmdutil.CompleteGroupFlag(f))
 	cmdutil.AddOutputFlag(cmd, &opts.Base)
 	cmdutil.AddMutationFlags(cmd, &opts.Mut, false)
 	return cmd

@@ -247,7 +247,7 @@ func newCmdKeysDelete(f *cmdutil.Factory) *cobra.Command {
 primary of an account that still has a secondary also needs --force.` + cmdutil.ExitStatusHelp,
 		Example:           "  sactl sa keys delete zapier-sync --secondary\n  sactl sa keys delete zapier-sync key_01jd… --yes",
 		Args:              cmdutil.MinArgs(1, "an account and a key id (or --secondary)"),
-		ValidArgsFunction: cmdutil.CompleteAccounts(f),
+		ValidArgsFunction: cmdutil.CompleteAccountThenKey(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := keyArgs(&req, args); err != nil {
 				return err
@@ -292,7 +292,7 @@ func newCmdKeysToggle(f *cmdutil.Factory, enable bool) *cobra.Command {
 		Short:             short,
 		Long:              short + "." + cmdutil.ExitStatusHelp,
 		Args:              cmdutil.ExactArgs(2, "an account and a key id"),
-		ValidArgsFunction: cmdutil.CompleteAccounts(f),
+		ValidArgsFunction: cmdutil.CompleteAccountThenKey(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := keyArgs(&req, args); err != nil {
 				return err
@@ -320,7 +320,7 @@ Each reveal is recorded in the audit log. Keys created while the business's
 key_retrieval setting was off are stored hash-only and cannot be shown.` + cmdutil.ExitStatusHelp,
 		Example:           "  sactl sa keys show zapier-sync\n  sactl sa keys show zapier-sync --secondary -o json | jq -r .secret",
 		Args:              cmdutil.MinArgs(1, "an account, and optionally a key id"),
-		ValidArgsFunction: cmdutil.CompleteAccounts(f),
+		ValidArgsFunction: cmdutil.CompleteAccountThenKey(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			if err := keyArgs(&req, args); err != nil {
 				return err

@@ -39,6 +39,7 @@ may list its own without service_accounts=view.` + cmdutil.ExitStatusHelp,
 	}
 	cmd.Flags().StringVar((*string)(&opts.Req.Status), "status", "", "only accounts with this status: {active|disabled|suspended|archived}")
 	cmd.Flags().StringVarP(&opts.Req.Group, "group", "g", "", "only members of this group")
+	_ = cmd.RegisterFlagCompletionFunc("group", cmdutil.CompleteGroupFlag(f))
 	cmd.Flags().BoolVar(&opts.Req.Archived, "archived", false, "include archived accounts")
 	cmd.Flags().StringVar(&opts.Req.Admin, "admin", "", "only accounts this user (email, id or name) administers")
 	_ = cmd.RegisterFlagCompletionFunc("admin", cmdutil.CompleteUsers(f))

@@ -21,8 +21,9 @@ fails verification from now on instead of at its expiry, with the reason
 "revoked". Asks for confirmation on a terminal; needs --yes otherwise.
 Revoking a revoked token changes nothing; an expired token cannot be
 revoked (exit 5). Needs the rights minting needs.` + cmdutil.ExitStatusHelp,
-		Example: "  sactl sa token revoke tok_01jd0qg6v4b8m3k2x9r7c5t1ze --yes",
-		Args:    cmdutil.ExactArgs(1, "exactly one token id"),
+		Example:           "  sactl sa token revoke tok_01jd0qg6v4b8m3k2x9r7c5t1ze --yes",
+		Args:              cmdutil.ExactArgs(1, "exactly one token id"),
+		ValidArgsFunction: cmdutil.CompleteLiveTokens(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.TokenRecord, error) {
 				return backend.RevokeToken(c.Context(), args[0], m)

@@ -44,11 +44,12 @@ func newCmdTokensCreate(f *cmdutil.Factory) *cobra.Command {
 	var req api.CreateUserTokenRequest
 	var expires string
 	cmd := &cobra.Command{
-		Use:     "create <user> [--name <name>] [--expires-in <duration>]",
-		Example: "  sactl users tokens create ada@example.com --name laptop --expires-in 90d",
-		Short:   "Create a personal token for a user (shown once)",
-		Long:    "Create a personal token for a user. Its secret is printed once. A user token is created only by its own user (authenticated as that user) or by a local operator; never by a service account or a signed token." + cmdutil.ExitStatusHelp,
-		Args:    cmdutil.ExactArgs(1, "exactly one user"),
+		Use:               "create <user> [--name <name>] [--expires-in <duration>]",
+		Example:           "  sactl users tokens create ada@example.com --name laptop --expires-in 90d",
+		Short:             "Create a personal token for a user (shown once)",
+		Long:              "Create a personal token for a user. Its secret is printed once. A user token is created only by its own user (authenticated as that user) or by a local operator; never by a service account or a signed token." + cmdutil.ExitStatusHelp,
+		Args:              cmdutil.ExactArgs(1, "exactly one user"),
+		ValidArgsFunction: cmdutil.CompleteUser(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			d, err := cmdutil.ParseDurationFlag("--expires-in", expires)
 			if err != nil {
@@ -80,12 +81,13 @@ func newCmdTokensCreate(f *cmdutil.Factory) *cobra.Command {
 func newCmdTokensList(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	cmd := &cobra.Command{
-		Use:     "list <user>",
-		Example: "  sactl users tokens list ada@example.com",
-		Aliases: []string{"ls"},
-		Short:   "List a user's tokens (never their secrets)",
-		Long:    "List a user's personal tokens." + cmdutil.ExitStatusHelp,
-		Args:    cmdutil.ExactArgs(1, "exactly one user"),
+		Use:               "list <user>",
+		Example:           "  sactl users tokens list ada@example.com",
+		Aliases:           []string{"ls"},
+		Short:             "List a user's tokens (never their secrets)",
+		Long:              "List a user's personal tokens." + cmdutil.ExitStatusHelp,
+		Args:              cmdutil.ExactArgs(1, "exactly one user"),
+		ValidArgsFunction: cmdutil.CompleteUser(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			return cmdutil.ShowList(c.Context(), &opts, func(backend api.API, p api.PageRequest) (api.Page[domain.UserToken], error) {
 				return backend.ListUserTokens(c.Context(), args[0], p)
@@ -112,8 +114,9 @@ func newCmdTokensRevoke(f *cmdutil.Factory) *cobra.Command {
 		Short: "Revoke a user's token at once",
 		Long: `Revoke a user's personal token, after confirmation (or --yes): requests
 using it fail from now on. Revoking a revoked token changes nothing.` + cmdutil.ExitStatusHelp,
-		Example: "  sactl users tokens revoke ada@example.com utk_01jd… --yes",
-		Args:    cmdutil.ExactArgs(2, "a user and a token id"),
+		Example:           "  sactl users tokens revoke ada@example.com utk_01jd… --yes",
+		Args:              cmdutil.ExactArgs(2, "a user and a token id"),
+		ValidArgsFunction: cmdutil.CompleteUserThenToken(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.UserToken, error) {
 				return backend.RevokeUserToken(c.Context(), args[0], args[1], m)

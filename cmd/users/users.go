@@ -77,6 +77,7 @@ func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().StringVar(&req.Email, "email", "", "the user's email address (required)")
 	_ = cmd.MarkFlagRequired("email")
 	cmd.Flags().StringArrayVarP(&req.Groups, "group", "g", nil, "a permission group to assign (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("group", cmdutil.CompleteGroupFlag(f))
 	cmdutil.AddOutputFlag(cmd, &opts)
 	cmdutil.AddMutationFlags(cmd, &mut, false)
 	return cmd
@@ -100,6 +101,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&req.Group, "group", "g", "", "only members of this group")
+	_ = cmd.RegisterFlagCompletionFunc("group", cmdutil.CompleteGroupFlag(f))
 	cmd.Flags().BoolVar(&req.Removed, "removed", false, "include removed users")
 	cmdutil.AddListFlags(cmd, &opts)
 	return cmd
@@ -108,12 +110,13 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 func newCmdGet(f *cmdutil.Factory) *cobra.Command {
 	opts := cmdutil.NewBase(f)
 	cmd := &cobra.Command{
-		Use:     "get <user>",
-		Example: "  sactl users get ada@example.com\n  sactl users get ada@example.com -o json",
-		Aliases: []string{"show", "view"},
-		Short:   "Show one user",
-		Long:    "Show one user, named by id, email or name." + cmdutil.ExitStatusHelp,
-		Args:    cmdutil.ExactArgs(1, "exactly one user"),
+		Use:               "get <user>",
+		Example:           "  sactl users get ada@example.com\n  sactl users get ada@example.com -o json",
+		Aliases:           []string{"show", "view"},
+		Short:             "Show one user",
+		Long:              "Show one user, named by id, email or name." + cmdutil.ExitStatusHelp,
+		Args:              cmdutil.ExactArgs(1, "exactly one user"),
+		ValidArgsFunction: cmdutil.CompleteUser(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			return cmdutil.Show(c.Context(), &opts, func(backend api.API) (domain.User, error) {
 				return backend.GetUser(c.Context(), args[0])
@@ -129,11 +132,12 @@ func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
 	var name, email string
 	var mut cmdutil.MutationFlags
 	cmd := &cobra.Command{
-		Use:     "update <user> [--name <name>] [--email <email>]",
-		Example: "  sactl users update ada@example.com --name 'Ada King'",
-		Short:   "Change a user's name or email",
-		Long:    "Change a user's name or email." + cmdutil.ExitStatusHelp,
-		Args:    cmdutil.ExactArgs(1, "exactly one user"),
+		Use:               "update <user> [--name <name>] [--email <email>]",
+		Example:           "  sactl users update ada@example.com --name 'Ada King'",
+		Short:             "Change a user's name or email",
+		Long:              "Change a user's name or email." + cmdutil.ExitStatusHelp,
+		Args:              cmdutil.ExactArgs(1, "exactly one user"),
+		ValidArgsFunction: cmdutil.CompleteUser(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			req := api.UpdateUserRequest{Ref: args[0]}
 			if c.Flags().Changed("name") {
@@ -167,7 +171,8 @@ func newCmdRemove(f *cmdutil.Factory) *cobra.Command {
 		Long: `Remove a user: they lose every group and stop counting as a seat. The
 record stays, marked removed, for the audit log. Asks for confirmation, or
 needs --yes.` + cmdutil.ExitStatusHelp,
-		Args: cmdutil.ExactArgs(1, "exactly one user"),
+		Args:              cmdutil.ExactArgs(1, "exactly one user"),
+		ValidArgsFunction: cmdutil.CompleteUser(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.User, error) {
 				return backend.RemoveUser(c.Context(), args[0], m)
@@ -190,10 +195,11 @@ func newCmdGroupsChange(f *cmdutil.Factory, op api.GroupOp) *cobra.Command {
 		args = cmdutil.MinArgs(1, "a user and its groups")
 	}
 	cmd := &cobra.Command{
-		Use:     use,
-		Example: "  sactl users groups " + string(op) + " ada@example.com" + map[api.GroupOp]string{api.GroupsSet: " admins readers", api.GroupsAdd: " readers", api.GroupsRemove: " readers", api.GroupsClear: " --yes"}[op],
-		Short:   map[api.GroupOp]string{api.GroupsSet: "Replace the user's groups", api.GroupsAdd: "Add groups to the user", api.GroupsRemove: "Remove groups from the user", api.GroupsClear: "Remove every group from the user"}[op],
-		Args:    args,
+		Use:               use,
+		Example:           "  sactl users groups " + string(op) + " ada@example.com" + map[api.GroupOp]string{api.GroupsSet: " admins readers", api.GroupsAdd: " readers", api.GroupsRemove: " readers", api.GroupsClear: " --yes"}[op],
+		Short:             map[api.GroupOp]string{api.GroupsSet: "Replace the user's groups", api.GroupsAdd: "Add groups to the user", api.GroupsRemove: "Remove groups from the user", api.GroupsClear: "Remove every group from the user"}[op],
+		Args:              args,
+		ValidArgsFunction: cmdutil.CompleteUserThenGroups(f),
 		RunE: func(c *cobra.Command, args []string) error {
 			req := api.ChangeGroupsRequest{Ref: args[0], Op: op, Groups: args[1:]}
 			return cmdutil.Change(c.Context(), &opts, mut, func(backend api.API, m api.Mutation) (domain.User, error) {
