@@ -20,7 +20,7 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 	var ttl string
 	var req api.MintTokenRequest
 	mint := &cobra.Command{
-		Use:   "mint [--ttl <duration>] [--execution <id>]",
+		Use:   "mint [--expires-in <duration>] [--execution <id>]",
 		Short: "Mint a signed token for the automation account",
 		Long: `Mint a short-lived token (sat_…) for the automation account: at most one
 hour, 15 minutes by default. Verification needs no database write; rotating
@@ -28,10 +28,14 @@ the signing key (sactl tokens rotate-signing-key) leaves tokens already
 issued valid until they expire. Needs service_accounts=edit and, as the
 token carries the automation account's power, at least its level for every
 permission key. A signed token never mints another.` + cmdutil.ExitStatusHelp,
-		Example: "  sactl sa token mint --ttl 5m --execution run-42 -o json | jq -r .token",
+		Example: "  sactl sa token mint --expires-in 5m --execution run-42 --jq .token",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
-			d, err := cmdutil.ParseDurationFlag("--ttl", ttl)
+			flag := "--expires-in"
+			if c.Flags().Changed("ttl") {
+				flag = "--ttl"
+			}
+			d, err := cmdutil.ParseDurationFlag(flag, ttl)
 			if err != nil {
 				return err
 			}
@@ -49,7 +53,12 @@ permission key. A signed token never mints another.` + cmdutil.ExitStatusHelp,
 			})
 		},
 	}
-	mint.Flags().StringVar(&ttl, "ttl", "", "lifetime, at most 1h (default 15m)")
+	// --expires-in is every credential's expiry flag (R-CLI-8); --ttl, its
+	// old name, stays as a hidden alias.
+	mint.Flags().StringVar(&ttl, "expires-in", "", "lifetime, at most 1h (default 15m)")
+	mint.Flags().StringVar(&ttl, "ttl", "", "lifetime (the old name of --expires-in)")
+	_ = mint.Flags().MarkHidden("ttl")
+	mint.MarkFlagsMutuallyExclusive("expires-in", "ttl")
 	mint.Flags().StringVar(&req.Execution, "execution", "", "an execution id recorded in the token")
 	cmdutil.AddOutputFlag(mint, &opts)
 	cmd.AddCommand(mint, newCmdTokenList(f), newCmdTokenRevoke(f))

@@ -53,7 +53,7 @@ finish, then it exits 0.` + cmdutil.ExitStatusHelp,
 	cmd.Flags().StringVar(&o.Listen, "listen", "127.0.0.1:7070", "address to listen on")
 	cmd.Flags().StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file")
 	cmd.Flags().StringVar(&o.TLSKey, "tls-key", "", "TLS private key file")
-	cmd.Flags().DurationVar(&o.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may take to finish on shutdown")
+	cmd.Flags().Var(cmdutil.DurationFlag(&o.ShutdownTimeout, 30*time.Second), "shutdown-timeout", "how long in-flight requests may take to finish on shutdown, e.g. 30s, 2m, 1d")
 	cmd.AddCommand(newCmdInit(f))
 	return cmd
 }

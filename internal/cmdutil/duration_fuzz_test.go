@@ -28,6 +28,13 @@ func FuzzParseDurationFlag(f *testing.F) {
 			return
 		}
 		want, werr := domain.ParseDuration(s)
+		if werr == nil && want == 0 {
+			// R-CLI-8: a zero duration is refused, never "the default".
+			if err == nil {
+				t.Fatalf("ParseDurationFlag(%q) = %v, accepted a zero", s, d)
+			}
+			want, werr = 0, err
+		}
 		if (err == nil) != (werr == nil) || d != want {
 			t.Fatalf("ParseDurationFlag(%q) = %v, %v; domain.ParseDuration = %v, %v", s, d, err, want, werr)
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/sactl/sactl/internal/domain"
 	"github.com/sactl/sactl/internal/iostreams"
 )
@@ -64,6 +66,29 @@ func Hint(err error) string {
 	return ""
 }
 
+// DurationFlag is a duration flag in sactl's one grammar (R-CLI-8: 90s,
+// 15m, 36h, 14d, 2w, 6mo, 1y, 1d12h), positive, starting at def.
+func DurationFlag(d *time.Duration, def time.Duration) pflag.Value {
+	*d = def
+	return durationFlag{d}
+}
+
+type durationFlag struct{ d *time.Duration }
+
+func (f durationFlag) String() string { return domain.FormatDuration(*f.d) }
+func (f durationFlag) Type() string   { return "duration" }
+func (f durationFlag) Set(s string) error {
+	d, err := domain.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if d == 0 {
+		return fmt.Errorf("give a positive duration such as 30s or 2m")
+	}
+	*f.d = d
+	return nil
+}
+
 // ParseDurationFlag reads a duration flag ("" is none): 90m, 36h, 180d,
 // 2w, 2y. A malformed one is a usage error.
 func ParseDurationFlag(flag, s string) (time.Duration, error) {
@@ -73,6 +98,11 @@ func ParseDurationFlag(flag, s string) (time.Duration, error) {
 	d, err := domain.ParseDuration(s)
 	if err != nil {
 		return 0, FlagErrorf("invalid %s %s: %v", flag, domain.Quote(s), err)
+	}
+	// R-CLI-8: a zero would silently mean "the default"; leaving the flag
+	// out says that.
+	if d == 0 {
+		return 0, FlagErrorf("invalid %s %s: give a positive duration such as 90m, 14d or 1y; leave %s out for the default", flag, domain.Quote(s), flag)
 	}
 	return d, nil
 }

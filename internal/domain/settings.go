@@ -106,7 +106,8 @@ func durationSetting(name, desc string, field func(*Settings) *time.Duration) Se
 }
 
 func parseLimit(name, v string, min, max int, unlimited bool) (int, error) {
-	if unlimited && (strings.EqualFold(v, "unlimited") || v == "0") {
+	// R-CLI-8: no silent zero; "unlimited" says it.
+	if unlimited && strings.EqualFold(v, "unlimited") {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(v)

@@ -111,6 +111,9 @@ func duration(name, v string) (time.Duration, error) {
 	if err != nil {
 		return 0, domain.Invalidf("invalid %s %s: %v", name, domain.Quote(v), err)
 	}
+	if d == 0 { // R-CLI-8: no silent zero; leaving it out means the default
+		return 0, domain.Invalidf("invalid %s %s: give a positive duration, or leave it out for the default", name, domain.Quote(v))
+	}
 	if neg {
 		d = -d
 	}
