@@ -140,7 +140,7 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 		return cmdutil.FlagErrorf("%s", err)
 	})
 	pf := root.PersistentFlags()
-	pf.StringVar(&f.DBPath, "db", "", "SQLite database file (env SACTL_DB)")
+	pf.StringVar(&f.DBPath, "db", "", "database: a SQLite file, or a postgres:// URL (env SACTL_DB); means local mode")
 	pf.StringVar(&f.Business, "business", "", `business to work in (env SACTL_BUSINESS, default "default")`)
 	pf.StringVar(&f.As, "as", "", "run as this principal, with its permissions (audited; local mode)")
 	pf.StringVar(&f.MasterKeyFile, "master-key-file", "", "file holding the master key that seals stored secrets (env SACTL_MASTER_KEY; default <db>.masterkey)")

@@ -123,7 +123,7 @@ func (s *Shaping) Write(w io.Writer, v any) error {
 			out.WriteByte('\n')
 		}
 	} else if err := s.Template.tmpl.Execute(&out, data); err != nil {
-		return fmt.Errorf("--template: %v", strings.TrimPrefix(err.Error(), "template: "))
+		return fmt.Errorf("--template: %v", strings.TrimPrefix(err.Error(), "template: --template:"))
 	}
 	_, err = w.Write(out.Bytes())
 	return err

@@ -139,6 +139,7 @@ func (t *Table) renderTerminal(buf *bytes.Buffer, ncols int) error {
 	natural := make([]int, ncols)
 	headerW := make([]int, ncols)
 	keep := make([]bool, ncols)
+	whole := make([]bool, ncols)
 	for i := range ncols {
 		if hasHeader {
 			headerW[i] = displayWidth(header[i])
@@ -147,17 +148,28 @@ func (t *Table) renderTerminal(buf *bytes.Buffer, ncols int) error {
 		for _, r := range rows {
 			natural[i] = max(natural[i], displayWidth(r[i]))
 		}
-		keep[i] = t.keep[i]
+		keep[i] = t.keep[i] || (i < len(t.headers) && identifiers[t.headers[i]])
+		// Only free text shrinks; a cut status, role or time tells
+		// nothing, so such a column is shown whole or left out.
+		whole[i] = i < len(t.headers) && !freeText[t.headers[i]]
 	}
-	widths := fitColumns(natural, headerW, keep, t.ios.TerminalWidth())
-
-	for i := range header {
-		header[i] = truncate(header[i], widths[i])
-	}
-	for _, r := range rows {
-		for i := range r {
-			r[i] = truncate(r[i], widths[i])
+	widths := fitColumns(natural, headerW, keep, whole, t.ios.TerminalWidth())
+	shown := func(cells []string) []string {
+		out := cells[:0:0]
+		for i, c := range cells {
+			if widths[i] >= 0 {
+				out = append(out, truncate(c, widths[i]))
+			}
 		}
+		return out
+	}
+	header = shown(header)
+	for r := range rows {
+		rows[r] = shown(rows[r])
+	}
+	ncols = len(header)
+	if ncols == 0 {
+		return nil
 	}
 
 	var tbuf bytes.Buffer
@@ -187,6 +199,19 @@ func (t *Table) renderTerminal(buf *bytes.Buffer, ncols int) error {
 		buf.WriteByte('\n')
 	}
 	return nil
+}
+
+// identifiers are the columns a terminal table never truncates, whatever
+// its width: what users copy into the next command (R-CLI-1).
+var identifiers = map[string]bool{
+	"id": true, "name": true, "api name": true, "api_name": true, "email": true, "nickname": true,
+	"key": true, "key id": true, "key_id": true, "account": true, "group": true, "user": true,
+}
+
+// freeText are the columns a terminal table may shorten with "…".
+var freeText = map[string]bool{
+	"description": true, "details": true, "note": true, "groups": true, "permissions": true,
+	"consequences": true, "message": true, "reason": true, "value": true, "default": true,
 }
 
 // terminalTableOptions configures tablewriter for a borderless table in the
@@ -233,31 +258,44 @@ func terminalTableOptions(ncols int) []tablewriter.Option {
 // than their header (or minColumnWidth if wider), then, if that is not
 // enough, down to minColumnWidth. Columns marked keep are never narrowed.
 // When even that does not fit, the result is as narrow as allowed.
-func fitColumns(natural, header []int, keep []bool, maxWidth int) []int {
-	w := slices.Clone(natural)
-	total := columnGap * (len(w) - 1)
-	for _, n := range w {
-		total += n
-	}
-	excess := total - maxWidth
-	floors := []func(i int) int{
-		func(i int) int { return max(header[i], minColumnWidth) },
-		func(int) int { return minColumnWidth },
-	}
-	for _, floorOf := range floors {
-		if excess <= 0 {
-			break
-		}
+func fitColumns(natural, header []int, keep, whole []bool, maxWidth int) []int {
+	dropped := make([]bool, len(natural))
+	for {
+		// The columns that may shrink give up width down to their header
+		// (identifiers, kept, never shrink: R-CLI-1).
+		w := slices.Clone(natural)
 		floor := make([]int, len(w))
+		total, shown := 0, 0
 		for i := range w {
+			if dropped[i] {
+				w[i], floor[i] = -1, -1
+				continue
+			}
 			floor[i] = natural[i]
-			if !keep[i] {
-				floor[i] = min(natural[i], floorOf(i))
+			if !keep[i] && !whole[i] {
+				floor[i] = min(natural[i], max(header[i], minColumnWidth))
+			}
+			total += natural[i]
+			shown++
+		}
+		excess := shrink(w, floor, total+columnGap*max(shown-1, 0)-maxWidth)
+		if excess <= 0 {
+			return w
+		}
+		// Still too wide: leave out the last column that may go, rather
+		// than cut every header to "CREA…" (as gh does), and fit again.
+		last := -1
+		for i := len(w) - 1; i >= 0; i-- {
+			if !dropped[i] && !keep[i] {
+				last = i
+				break
 			}
 		}
-		excess = shrink(w, floor, excess)
+		if last < 0 {
+			return w // only identifiers left: they are shown whole
+		}
+		dropped[last] = true
 	}
-	return w
 }
 
 // shrink narrows w by up to excess columns in total, always taking from the

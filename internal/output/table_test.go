@@ -155,23 +155,40 @@ func TestTableTerminalTruncates(t *testing.T) {
 func TestTableTerminalTruncatesWidestFirst(t *testing.T) {
 	const width = 40
 	ios, out := ttyStreams(width)
-	tb := NewTable(ios, "id", "name", "note")
-	tb.NoTruncate("id")
+	tb := NewTable(ios, "id", "description", "note")
 	tb.AddRow("sa_0f3c9a2b7e51d4a", strings.Repeat("n", 30), strings.Repeat("d", 30))
 	tb.AddRow("sa_1", "short", "")
 	if err := tb.Render(); err != nil {
 		t.Fatal(err)
 	}
-	// id (18) is kept whole; 40-18-6 = 16 columns are shared evenly by the
-	// two equally wide others.
+	// id (18), an identifier, is kept whole; 40-18-6 = 16 columns are
+	// shared by the two equally wide others, down to their headers.
 	want := "" +
-		"ID                   NAME       NOTE\n" +
-		"sa_0f3c9a2b7e51d4a   nnnnnnn…   ddddddd…\n" +
+		"ID                   DESCRIPTION   NOTE\n" +
+		"sa_0f3c9a2b7e51d4a   nnnnnnnnnn…   dddd…\n" +
 		"sa_1                 short\n"
 	if out.String() != want {
 		t.Errorf("table =\n%s\nwant\n%s", out.String(), want)
 	}
 	checkFits(t, out.String(), width)
+}
+
+// Identifiers are never truncated: when the other columns cannot shrink to
+// make room, the last of them is left out instead (R-CLI-1).
+func TestTableTerminalKeepsIdentifiers(t *testing.T) {
+	const width = 60
+	ios, out := ttyStreams(width)
+	tb := NewTable(ios, "name", "api name", "status", "created")
+	tb.AddRow("Salesforce Marketing Cloud Sync", "salesforce-marketing-cloud-sync", "active", "2026-12-01T19:58:16Z")
+	if err := tb.Render(); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"NAME                              API NAME\n" +
+		"Salesforce Marketing Cloud Sync   salesforce-marketing-cloud-sync\n"
+	if out.String() != want {
+		t.Errorf("table =\n%s\nwant\n%s", out.String(), want)
+	}
 }
 
 func TestTableTerminalSanitizes(t *testing.T) {
@@ -229,13 +246,16 @@ func TestFitColumns(t *testing.T) {
 		{"widest first", []int{30, 8}, []int{2, 4}, []bool{false, false}, 30, []int{19, 8}},
 		{"ties shrink evenly", []int{10, 10}, []int{2, 2}, []bool{false, false}, 15, []int{6, 6}},
 		{"header kept first", []int{20, 12}, []int{4, 11}, []bool{false, false}, 25, []int{11, 11}},
-		{"then down to the minimum", []int{20, 12}, []int{4, 11}, []bool{false, false}, 17, []int{5, 9}},
-		{"never below the minimum", []int{20, 12}, []int{4, 11}, []bool{false, false}, 5, []int{5, 5}},
+		// Below their headers, columns are dropped, the last first, rather
+		// than every header cut to "CREA…" (R-CLI-1).
+		{"then the last column goes", []int{20, 12}, []int{4, 11}, []bool{false, false}, 17, []int{17, -1}},
+		{"and the next", []int{20, 12}, []int{4, 11}, []bool{false, false}, 4, []int{-1, -1}},
+		{"kept columns never go", []int{20, 12}, []int{4, 11}, []bool{true, false}, 5, []int{20, -1}},
 		{"narrow columns stay", []int{2, 40}, []int{2, 4}, []bool{false, false}, 20, []int{2, 15}},
 		{"kept column", []int{30, 30}, []int{2, 2}, []bool{true, false}, 40, []int{30, 7}},
 	}
 	for _, tt := range tests {
-		got := fitColumns(tt.natural, tt.header, tt.keep, tt.max)
+		got := fitColumns(tt.natural, tt.header, tt.keep, make([]bool, len(tt.keep)), tt.max)
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("%s: fitColumns(%v, %v, %v, %d) = %v, want %v",
 				tt.name, tt.natural, tt.header, tt.keep, tt.max, got, tt.want)

@@ -540,8 +540,8 @@ func (t *txn) pruneSteps(groups []wantGroup, accts []wantAccount, cur current) [
 		}
 		acct := cur.accounts[a.APIName]
 		steps = append(steps, step{
-			change:      domain.PlanChange{Action: domain.PlanArchive, Kind: "account", Name: a.APIName, Details: []string{fmt.Sprintf("%d keys deleted", acct.KeyCount)}},
-			destructive: fmt.Sprintf("account %q is archived and its %d keys deleted, for good", a.APIName, acct.KeyCount),
+			change:      domain.PlanChange{Action: domain.PlanArchive, Kind: "account", Name: a.APIName, Details: []string{keysWord(acct.KeyCount) + " deleted"}},
+			destructive: fmt.Sprintf("account %q is archived and %s deleted, for good", a.APIName, keysWord(acct.KeyCount)),
 			target:      acct.ID,
 			apply:       func() error { _, err := t.archiveAccount(acct.ID); return err },
 		})
@@ -567,6 +567,14 @@ func (t *txn) pruneSteps(groups []wantGroup, accts []wantAccount, cur current) [
 		})
 	}
 	return steps
+}
+
+// keysWord is "1 key", "2 keys".
+func keysWord(n int) string {
+	if n == 1 {
+		return "1 key"
+	}
+	return fmt.Sprintf("%d keys", n)
 }
 
 func sameSet(a, b []string) bool {
