@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"context"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -14,11 +15,37 @@ import (
 	"github.com/sactl/sactl/internal/store/dsn"
 )
 
+// Dynamic completion (R-CLI-6, R-CLI-9): values from the backend in use,
+// filtered to what the command accepts, silent on errors, and never a
+// database created for it.
+
 type completer func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective)
+
+// candidates offers the values of one argument or flag, given the
+// arguments typed before it.
+type candidates func(c *cobra.Command, f *Factory, args []string, prefix string) []string
+
+// positional completes the n-th argument with the n-th candidates, and
+// nothing after the last.
+func positional(f *Factory, each ...candidates) completer {
+	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		if len(args) >= len(each) {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		return each[len(args)](c, f, args, prefix), cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// flag completes a flag's value with candidates, whatever was typed before.
+func flag(f *Factory, each candidates) completer {
+	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
+		return each(c, f, args, prefix), cobra.ShellCompDirectiveNoFileComp
+	}
+}
 
 // completionBackend is the backend completion asks, but never one that
 // would create a database: with no database file yet there is nothing to
-// offer (R-CLI-9). Errors make completion offer nothing, silently.
+// offer (R-CLI-9).
 func (f *Factory) completionBackend(ctx context.Context) (api.API, error) {
 	cfg, local, err := f.mode()
 	if err != nil {
@@ -43,73 +70,138 @@ func (f *Factory) completionBackend(ctx context.Context) (api.API, error) {
 	return f.Backend(ctx)
 }
 
-// CompleteAccountThenKey completes an account, then the key ids of that
-// account (sa keys delete|disable|enable|show).
-func CompleteAccountThenKey(f *Factory) completer {
-	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		switch len(args) {
-		case 0:
-			return accountNames(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
-		case 1:
-			backend, err := f.completionBackend(c.Context())
-			if err != nil {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
-			ks, err := api.All(func(p api.PageRequest) (api.Page[domain.Key], error) {
-				return backend.ListKeys(c.Context(), args[0], p)
-			})
-			if err != nil {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
-			var out []string
-			for _, k := range ks {
-				if strings.HasPrefix(k.ID, prefix) {
-					out = append(out, k.ID+"\t"+string(k.Role)+" "+k.Hint)
-				}
-			}
-			return out, cobra.ShellCompDirectiveNoFileComp
+// offer reads a whole list from the backend and keeps the items pick
+// accepts whose value starts with prefix, each with its description.
+func offer[T any](c *cobra.Command, f *Factory, prefix string, list func(api.API, api.PageRequest) (api.Page[T], error),
+	pick func(T) (value, desc string, ok bool)) []string {
+	backend, err := f.completionBackend(c.Context())
+	if err != nil {
+		return nil
+	}
+	items, err := api.All(func(p api.PageRequest) (api.Page[T], error) { return list(backend, p) })
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, x := range items {
+		v, desc, ok := pick(x)
+		if !ok || !strings.HasPrefix(v, prefix) {
+			continue
 		}
-		return nil, cobra.ShellCompDirectiveNoFileComp
+		if desc != "" {
+			v += "\t" + desc
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// The candidates.
+
+// accounts are the live service accounts, by api name.
+func accounts(c *cobra.Command, f *Factory, _ []string, prefix string) []string {
+	return offer(c, f, prefix, func(b api.API, p api.PageRequest) (api.Page[domain.Account], error) {
+		return b.ListAccounts(c.Context(), api.ListAccountsRequest{PageRequest: p})
+	}, func(a domain.Account) (string, string, bool) { return a.APIName, a.Name, true })
+}
+
+// groupsExcept are the groups one may assign (never the protected one),
+// without those given; deletable leaves the built-ins out too.
+func groupsExcept(skip []string, deletable bool) candidates {
+	return func(c *cobra.Command, f *Factory, _ []string, prefix string) []string {
+		return offer(c, f, prefix, func(b api.API, p api.PageRequest) (api.Page[domain.Group], error) {
+			return b.ListGroups(c.Context(), p)
+		}, func(g domain.Group) (string, string, bool) {
+			return g.Name, g.Description, !g.Protected && !(deletable && g.Builtin) && !slices.Contains(skip, g.Name)
+		})
 	}
 }
 
-// CompleteUserThenToken completes a user, then that user's token ids
-// (users tokens revoke).
-func CompleteUserThenToken(f *Factory) completer {
-	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		switch len(args) {
-		case 0:
-			return userEmails(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
-		case 1:
-			backend, err := f.completionBackend(c.Context())
-			if err != nil {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
-			ts, err := api.All(func(p api.PageRequest) (api.Page[domain.UserToken], error) {
-				return backend.ListUserTokens(c.Context(), args[0], p)
-			})
-			if err != nil {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
-			var out []string
-			for _, t := range ts {
-				if strings.HasPrefix(t.ID, prefix) && t.RevokedAt == nil {
-					out = append(out, t.ID+"\t"+t.Name)
-				}
-			}
-			return out, cobra.ShellCompDirectiveNoFileComp
+// moreGroups are groups after an account or user, without those typed.
+func moreGroups(c *cobra.Command, f *Factory, args []string, prefix string) []string {
+	return groupsExcept(args[1:], false)(c, f, args, prefix)
+}
+
+// users are the live users, by email.
+func users(c *cobra.Command, f *Factory, _ []string, prefix string) []string {
+	return offer(c, f, prefix, func(b api.API, p api.PageRequest) (api.Page[domain.User], error) {
+		return b.ListUsers(c.Context(), api.ListUsersRequest{PageRequest: p})
+	}, func(u domain.User) (string, string, bool) { return u.Email, u.Name, true })
+}
+
+// keysOfAccount are the key ids of the account typed first.
+func keysOfAccount(c *cobra.Command, f *Factory, args []string, prefix string) []string {
+	return offer(c, f, prefix, func(b api.API, p api.PageRequest) (api.Page[domain.Key], error) {
+		return b.ListKeys(c.Context(), args[0], p)
+	}, func(k domain.Key) (string, string, bool) { return k.ID, string(k.Role) + " " + k.Hint, true })
+}
+
+// tokensOfUser are the unrevoked token ids of the user typed first.
+func tokensOfUser(c *cobra.Command, f *Factory, args []string, prefix string) []string {
+	return offer(c, f, prefix, func(b api.API, p api.PageRequest) (api.Page[domain.UserToken], error) {
+		return b.ListUserTokens(c.Context(), args[0], p)
+	}, func(t domain.UserToken) (string, string, bool) { return t.ID, t.Name, t.RevokedAt == nil })
+}
+
+// liveTokens are the ids of the minted tokens not revoked.
+func liveTokens(c *cobra.Command, f *Factory, _ []string, prefix string) []string {
+	return offer(c, f, prefix, func(b api.API, p api.PageRequest) (api.Page[domain.TokenRecord], error) {
+		return b.ListTokens(c.Context(), p)
+	}, func(t domain.TokenRecord) (string, string, bool) { return t.ID, "", t.RevokedAt == nil })
+}
+
+// apiKeys are the live API-key accounts, by api name.
+func apiKeys(c *cobra.Command, f *Factory, _ []string, prefix string) []string {
+	return offer(c, f, prefix, func(b api.API, p api.PageRequest) (api.Page[api.APIKey], error) {
+		return b.ListAPIKeys(c.Context(), p)
+	}, func(k api.APIKey) (string, string, bool) { return k.APIName, k.Name, true })
+}
+
+// businesses are the businesses, by name.
+func businesses(c *cobra.Command, f *Factory, _ []string, prefix string) []string {
+	return offer(c, f, prefix, func(b api.API, p api.PageRequest) (api.Page[domain.Business], error) {
+		return b.ListBusinesses(c.Context(), p)
+	}, func(b domain.Business) (string, string, bool) { return b.Name, "", true })
+}
+
+// profiles are the config file's profiles (and "local", withLocal).
+func profiles(withLocal bool) candidates {
+	return func(_ *cobra.Command, f *Factory, _ []string, prefix string) []string {
+		path, err := f.ConfigPath()
+		if err != nil {
+			return nil
 		}
-		return nil, cobra.ShellCompDirectiveNoFileComp
+		cfg, err := config.Load(path)
+		if err != nil {
+			return nil
+		}
+		var out []string
+		if withLocal && strings.HasPrefix("local", prefix) {
+			out = append(out, "local\tthe local database")
+		}
+		for name, p := range cfg.Profiles {
+			if strings.HasPrefix(name, prefix) {
+				out = append(out, name+"\t"+p.Server)
+			}
+		}
+		sort.Strings(out)
+		return out
 	}
 }
 
-// CompleteUser completes the first argument with users' emails.
-func CompleteUser(f *Factory) completer {
+// The completers commands register.
+
+// CompleteAccounts completes the first argument with service accounts'
+// api names, each with its name as the description.
+func CompleteAccounts(f *Factory) completer { return positional(f, accounts) }
+
+// CompleteAccountThenGroups completes an account, then group names.
+func CompleteAccountThenGroups(f *Factory) completer {
 	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
+		if len(args) == 0 {
+			return accounts(c, f, args, prefix), cobra.ShellCompDirectiveNoFileComp
 		}
-		return userEmails(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
+		return moreGroups(c, f, args, prefix), cobra.ShellCompDirectiveNoFileComp
 	}
 }
 
@@ -117,262 +209,59 @@ func CompleteUser(f *Factory) completer {
 func CompleteUserThenGroups(f *Factory) completer {
 	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
 		if len(args) == 0 {
-			return userEmails(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
+			return users(c, f, args, prefix), cobra.ShellCompDirectiveNoFileComp
 		}
-		return groupNames(c, f, prefix, args[1:], false), cobra.ShellCompDirectiveNoFileComp
-	}
-}
-
-// CompleteLiveTokens completes the ids of the live minted tokens (sa token
-// revoke).
-func CompleteLiveTokens(f *Factory) completer {
-	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		backend, err := f.completionBackend(c.Context())
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		ts, err := api.All(func(p api.PageRequest) (api.Page[domain.TokenRecord], error) {
-			return backend.ListTokens(c.Context(), p)
-		})
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		var out []string
-		for _, t := range ts {
-			if strings.HasPrefix(t.ID, prefix) && t.RevokedAt == nil {
-				out = append(out, t.ID)
-			}
-		}
-		return out, cobra.ShellCompDirectiveNoFileComp
-	}
-}
-
-// CompleteProfiles completes the first argument with profile names from
-// the config file (the profile commands).
-func CompleteProfiles(f *Factory) completer {
-	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		return profileNames(f, prefix, false), cobra.ShellCompDirectiveNoFileComp
-	}
-}
-
-// CompleteProfileFlag completes --profile: the profiles, and "local".
-func CompleteProfileFlag(f *Factory) completer {
-	return func(_ *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		return profileNames(f, prefix, true), cobra.ShellCompDirectiveNoFileComp
-	}
-}
-
-func profileNames(f *Factory, prefix string, withLocal bool) []string {
-	path, err := f.ConfigPath()
-	if err != nil {
-		return nil
-	}
-	cfg, err := config.Load(path)
-	if err != nil {
-		return nil
-	}
-	var out []string
-	if withLocal && strings.HasPrefix("local", prefix) {
-		out = append(out, "local\tthe local database")
-	}
-	for name, p := range cfg.Profiles {
-		if strings.HasPrefix(name, prefix) {
-			out = append(out, name+"\t"+p.Server)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// CompletePrincipals completes --as: service accounts and users.
-func CompletePrincipals(f *Factory) completer {
-	return func(c *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		return append(accountNames(c, f, prefix), userEmails(c, f, prefix)...), cobra.ShellCompDirectiveNoFileComp
-	}
-}
-
-// CompleteBusinesses completes business names, for --business.
-func CompleteBusinesses(f *Factory) completer {
-	return func(c *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		backend, err := f.completionBackend(c.Context())
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		bs, err := api.All(func(p api.PageRequest) (api.Page[domain.Business], error) {
-			return backend.ListBusinesses(c.Context(), p)
-		})
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		var out []string
-		for _, b := range bs {
-			if strings.HasPrefix(b.Name, prefix) {
-				out = append(out, b.Name)
-			}
-		}
-		return out, cobra.ShellCompDirectiveNoFileComp
-	}
-}
-
-// CompleteGroupFlag completes --group with the groups one may assign.
-func CompleteGroupFlag(f *Factory) completer {
-	return func(c *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		return groupNames(c, f, prefix, nil, false), cobra.ShellCompDirectiveNoFileComp
-	}
-}
-
-// CompleteDeletableGroups completes the groups "groups delete" accepts:
-// never a built-in one.
-func CompleteDeletableGroups(f *Factory) completer {
-	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		return groupNames(c, f, prefix, nil, true), cobra.ShellCompDirectiveNoFileComp
-	}
-}
-
-// CompleteAccounts completes the first argument with service account api names
-// (R-CLI-6), each with its name as the description.
-func CompleteAccounts(f *Factory) completer {
-	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		return accountNames(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
-	}
-}
-
-// CompleteAccountThenGroups completes an account, then group names.
-func CompleteAccountThenGroups(f *Factory) completer {
-	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		if len(args) == 0 {
-			return accountNames(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
-		}
-		return groupNames(c, f, prefix, args[1:], false), cobra.ShellCompDirectiveNoFileComp
+		return moreGroups(c, f, args, prefix), cobra.ShellCompDirectiveNoFileComp
 	}
 }
 
 // CompleteGroups completes group names, skipping ones already given.
 func CompleteGroups(f *Factory) completer {
 	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		return groupNames(c, f, prefix, args, false), cobra.ShellCompDirectiveNoFileComp
+		return groupsExcept(args, false)(c, f, args, prefix), cobra.ShellCompDirectiveNoFileComp
 	}
 }
 
-func accountNames(c *cobra.Command, f *Factory, prefix string) []string {
-	backend, err := f.completionBackend(c.Context())
-	if err != nil {
-		return nil
-	}
-	accts, err := api.All(func(p api.PageRequest) (api.Page[domain.Account], error) {
-		return backend.ListAccounts(c.Context(), api.ListAccountsRequest{PageRequest: p})
-	})
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, a := range accts {
-		if strings.HasPrefix(a.APIName, prefix) {
-			out = append(out, a.APIName+"\t"+a.Name)
-		}
-	}
-	return out
-}
+// CompleteDeletableGroups completes the group "groups delete" accepts:
+// never a built-in one.
+func CompleteDeletableGroups(f *Factory) completer { return positional(f, groupsExcept(nil, true)) }
 
-// groupNames are the groups one may assign (never the protected one),
-// without those already given; deletable leaves the built-ins out too.
-func groupNames(c *cobra.Command, f *Factory, prefix string, skip []string, deletable bool) []string {
-	backend, err := f.completionBackend(c.Context())
-	if err != nil {
-		return nil
-	}
-	gs, err := api.All(func(p api.PageRequest) (api.Page[domain.Group], error) {
-		return backend.ListGroups(c.Context(), p)
-	})
-	if err != nil {
-		return nil
-	}
-	given := map[string]bool{}
-	for _, s := range skip {
-		given[s] = true
-	}
-	var out []string
-	for _, g := range gs {
-		if !g.Protected && !(deletable && g.Builtin) && !given[g.Name] && strings.HasPrefix(g.Name, prefix) {
-			out = append(out, g.Name+"\t"+g.Description)
-		}
-	}
-	return out
-}
+// CompleteGroupFlag completes --group with the groups one may assign.
+func CompleteGroupFlag(f *Factory) completer { return flag(f, groupsExcept(nil, false)) }
 
-// CompleteAccountThenUser completes an account, then a user's email (sa
-// admins add|remove).
-func CompleteAccountThenUser(f *Factory) completer {
-	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		switch len(args) {
-		case 0:
-			return accountNames(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
-		case 1:
-			return userEmails(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
-		}
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
-}
+// CompleteAccountThenKey completes an account, then its key ids.
+func CompleteAccountThenKey(f *Factory) completer { return positional(f, accounts, keysOfAccount) }
 
-// CompleteUsers completes a user's email, for a flag.
-func CompleteUsers(f *Factory) completer {
-	return func(c *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		return userEmails(c, f, prefix), cobra.ShellCompDirectiveNoFileComp
-	}
-}
+// CompleteAccountThenUser completes an account, then a user (sa admins).
+func CompleteAccountThenUser(f *Factory) completer { return positional(f, accounts, users) }
+
+// CompleteUser completes the first argument with users' emails.
+func CompleteUser(f *Factory) completer { return positional(f, users) }
+
+// CompleteUsers completes a flag with users' emails.
+func CompleteUsers(f *Factory) completer { return flag(f, users) }
+
+// CompleteUserThenToken completes a user, then its token ids.
+func CompleteUserThenToken(f *Factory) completer { return positional(f, users, tokensOfUser) }
+
+// CompleteLiveTokens completes the ids of the live minted tokens.
+func CompleteLiveTokens(f *Factory) completer { return positional(f, liveTokens) }
 
 // CompleteAPIKeys completes the first argument with API-key accounts.
-func CompleteAPIKeys(f *Factory) completer {
-	return func(c *cobra.Command, args []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		backend, err := f.completionBackend(c.Context())
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		ks, err := api.All(func(p api.PageRequest) (api.Page[api.APIKey], error) { return backend.ListAPIKeys(c.Context(), p) })
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		var out []string
-		for _, k := range ks {
-			if strings.HasPrefix(k.APIName, prefix) {
-				out = append(out, k.APIName+"\t"+k.Name)
-			}
-		}
-		return out, cobra.ShellCompDirectiveNoFileComp
-	}
-}
+func CompleteAPIKeys(f *Factory) completer { return positional(f, apiKeys) }
 
-func userEmails(c *cobra.Command, f *Factory, prefix string) []string {
-	backend, err := f.completionBackend(c.Context())
-	if err != nil {
-		return nil
-	}
-	us, err := api.All(func(p api.PageRequest) (api.Page[domain.User], error) {
-		return backend.ListUsers(c.Context(), api.ListUsersRequest{PageRequest: p})
+// CompleteProfiles completes the first argument with profile names.
+func CompleteProfiles(f *Factory) completer { return positional(f, profiles(false)) }
+
+// CompleteProfileFlag completes --profile: the profiles, and "local".
+func CompleteProfileFlag(f *Factory) completer { return flag(f, profiles(true)) }
+
+// CompleteBusinesses completes --business.
+func CompleteBusinesses(f *Factory) completer { return flag(f, businesses) }
+
+// CompletePrincipals completes --as: service accounts and users.
+func CompletePrincipals(f *Factory) completer {
+	return flag(f, func(c *cobra.Command, f *Factory, args []string, prefix string) []string {
+		return append(accounts(c, f, args, prefix), users(c, f, args, prefix)...)
 	})
-	if err != nil {
-		return nil
-	}
-	var out []string
-	for _, u := range us {
-		if strings.HasPrefix(u.Email, prefix) {
-			out = append(out, u.Email+"\t"+u.Name)
-		}
-	}
-	return out
 }
