@@ -47,14 +47,10 @@ func flag(f *Factory, each candidates) completer {
 // would create a database: with no database file yet there is nothing to
 // offer (R-CLI-9).
 func (f *Factory) completionBackend(ctx context.Context) (api.API, error) {
-	cfg, local, err := f.mode()
-	if err != nil {
+	if _, server, err := f.selectedServer(); err != nil {
 		return nil, err
-	}
-	if !local {
-		if _, p, err := config.Select(cfg, f.Profile, f.Getenv); err != nil || p.Server != "" {
-			return f.Backend(ctx) // a server: nothing is created
-		}
+	} else if server != "" {
+		return f.Backend(ctx) // a server: nothing is created
 	}
 	db, err := f.DatabasePath()
 	if err != nil {

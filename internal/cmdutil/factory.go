@@ -284,24 +284,29 @@ func (f *Factory) DatabasePath() (string, error) {
 	return filepath.Join(data, "sactl", "sactl.db"), nil
 }
 
+// selectedServer is the profile and server the command would use, without
+// looking for a token; server is "" in local mode.
+func (f *Factory) selectedServer() (name, server string, err error) {
+	cfg, local, err := f.mode()
+	if err != nil || local {
+		return "", "", err
+	}
+	name, p, err := config.Select(cfg, f.Profile, f.Getenv)
+	return name, p.Server, err
+}
+
 // LocalDatabase is the database a command that works on the database
 // itself opens (serve, serve init, db …): never through a profile, so a
 // server profile in use is an error rather than a silent switch to the
 // local file (R-CLI-9); an explicit path's directory must exist.
 func (f *Factory) LocalDatabase(command string) (string, error) {
-	cfg, local, err := f.mode()
+	name, server, err := f.selectedServer()
 	if err != nil {
 		return "", err
 	}
-	if !local {
-		name, p, err := config.Select(cfg, f.Profile, f.Getenv)
-		if err != nil {
-			return "", err
-		}
-		if p.Server != "" {
-			return "", FlagErrorf("%s works on a database, and profile %s (server %s) is in use: give --db, or --profile local",
-				command, domain.Quote(cmp.Or(name, "from SACTL_SERVER")), domain.Quote(p.Server))
-		}
+	if server != "" {
+		return "", FlagErrorf("%s works on a database, and profile %s (server %s) is in use: give --db, or --profile local",
+			command, domain.Quote(cmp.Or(name, "from SACTL_SERVER")), domain.Quote(server))
 	}
 	path, err := f.DatabasePath()
 	if err != nil {

@@ -135,7 +135,8 @@ func (e *Error) WithHint(format string, a ...any) *Error {
 }
 
 // Within says where err happened, keeping its kind, hint and
-// confirmation: "group \"ops\": unknown permission level …". An error that
+// confirmation: "group \"ops\": unknown permission level …"; a refusal
+// keeps "forbidden:" first and says where at the end. An error that
 // is not an *Error is wrapped as is (it stays internal).
 func Within(err error, format string, a ...any) error {
 	var e *Error
@@ -143,7 +144,13 @@ func Within(err error, format string, a ...any) error {
 		return fmt.Errorf(format+": %w", append(a, err)...)
 	}
 	c := *e
-	c.Msg = RedactMessage(fmt.Sprintf(format, a...)) + ": " + e.Msg
+	where := RedactMessage(fmt.Sprintf(format, a...))
+	if e.Kind == KindForbidden {
+		// Every refusal starts "forbidden:" (the escalation suite's rule).
+		c.Msg = e.Msg + " (" + where + ")"
+	} else {
+		c.Msg = where + ": " + e.Msg
+	}
 	return &c
 }
 

@@ -389,6 +389,17 @@ func Cases(f Fixture) []Case {
 			_, err := backend.ImportConfig(ctx, api.ImportConfigRequest{Config: domain.Config{Version: domain.ConfigVersion}, Mutation: dry})
 			return err
 		}, Allowed: func(c Caller) bool { return c.Kind == User && atLeast(c, domain.LevelEdit) }},
+		// An import is the hand operations, each bound as it is alone: a
+		// group it creates grants nothing above the caller (R-PERM-8).
+		{Name: "import a configuration that creates a group", Do: func(ctx context.Context, backend api.API, c Caller) error {
+			perms := map[string]string{}
+			for k, l := range targetPerms {
+				perms[k] = l.String()
+			}
+			doc := domain.Config{Version: domain.ConfigVersion, Groups: []domain.ConfigGroup{{Name: "imported", Permissions: perms}}}
+			_, err := backend.ImportConfig(ctx, api.ImportConfigRequest{Config: doc, Mutation: dry})
+			return err
+		}, Allowed: func(c Caller) bool { return c.Kind == User && grants(domain.LevelEdit)(c) }},
 		{Name: "mint a signed token", Do: func(ctx context.Context, backend api.API, c Caller) error {
 			_, err := backend.MintToken(ctx, api.MintTokenRequest{})
 			return err
