@@ -7,7 +7,7 @@ DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/internal/build.Commit=$(COMMIT) -X $(PKG)/internal/build.Date=$(DATE)
 export CGO_ENABLED ?= 0
 
-.PHONY: build test test-reliability vet bench bench-go bench-smoke fuzz generate clean
+.PHONY: build test test-reliability vet bench bench-go bench-smoke lint-openapi fuzz generate clean
 
 build: ## build ./sactl (pure Go, no cgo)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o sactl .
@@ -26,6 +26,7 @@ test: vet ## vet, gofmt check and every test with the race detector, then the Po
 	CGO_ENABLED=1 GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -timeout 25m ./...
 	SACTL_TEST_BACKEND=postgres CGO_ENABLED=1 GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -timeout 25m $(PG_TEST_PKGS)
 	$(MAKE) --no-print-directory bench-smoke
+	$(MAKE) --no-print-directory lint-openapi
 
 # The long form of internal/reliability (make test runs its short form):
 # thousands of operations from concurrent and SIGKILLed sactl processes and
@@ -49,6 +50,17 @@ bench: ## every SPEC §13 workload against its reference; writes docs/benchmarks
 
 bench-go: ## the Go benchmarks, benchstat-ready (go test -bench)
 	$(GO) test -run='^$$' -bench=. -benchmem -count=5 ./...
+
+# Redocly's linter, pinned, from npm (R-SRV-1: the OpenAPI 3.1 file must be
+# valid with zero errors). Without npx it skips, except under CI=true, where
+# .ci/run installs npm.
+REDOCLY ?= @redocly/cli@2.77.0
+lint-openapi: ## lint docs/openapi.yaml with Redocly's CLI (npm, pinned)
+	@if command -v npx >/dev/null 2>&1; then \
+		npx --yes $(REDOCLY) lint --config docs/redocly.yaml --format=stylish docs/openapi.yaml; \
+	elif [ "$$CI" = true ]; then \
+		echo "lint-openapi: npx not found (Debian package npm); needed under CI=true" >&2; exit 1; \
+	else echo "lint-openapi: skipped: npx not found (Debian package npm)"; fi
 
 bench-smoke:
 	$(GO) run ./internal/perf -quick -rounds 1 -out $${TMPDIR:-/tmp}/sactl-bench-smoke.md

@@ -34,6 +34,7 @@ type backend struct {
 // world is a new database on the backend under test, a local operator's
 // service over it and the first admin (serve init) with its token.
 type world struct {
+	loc   string // the database: a file, or a PostgreSQL URL with its password
 	st    *service.DB
 	mk    service.MasterKey
 	local *service.Service
@@ -61,7 +62,7 @@ func newDB(t *testing.T) world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	w := world{st: st, mk: testdb.MasterKey(t, db)}
+	w := world{loc: db, st: st, mk: testdb.MasterKey(t, db)}
 	w.local = service.New(st, service.LocalActor("tester"), "", service.WithMasterKey(w.mk))
 	return w
 }

@@ -18,7 +18,7 @@ const repoRoot = "../.."
 // differ from what the command tree generates (R-CLI-6).
 func TestGeneratedFilesUpToDate(t *testing.T) {
 	fresh := t.TempDir()
-	if err := gen.Generate(fresh); err != nil {
+	if err := gen.GenerateFrom(repoRoot, fresh); err != nil {
 		t.Fatalf("generate: %v", err)
 	}
 	for _, dir := range gen.OutputDirs {
@@ -103,7 +103,7 @@ func TestGenerateRemovesStaleFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := gen.Generate(root); err != nil {
+	if err := gen.GenerateFrom(repoRoot, root); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range stale {
@@ -125,7 +125,7 @@ func TestGenerateRemovesStaleFiles(t *testing.T) {
 // only, not on the clock, SOURCE_DATE_EPOCH or sactl's environment.
 func TestGenerateIgnoresEnvironment(t *testing.T) {
 	a := t.TempDir()
-	if err := gen.Generate(a); err != nil {
+	if err := gen.GenerateFrom(repoRoot, a); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("SOURCE_DATE_EPOCH", "315532800")
@@ -134,7 +134,7 @@ func TestGenerateIgnoresEnvironment(t *testing.T) {
 	t.Setenv("XDG_DATA_HOME", "/elsewhere")
 	t.Setenv("HOME", "/elsewhere")
 	b := t.TempDir()
-	if err := gen.Generate(b); err != nil {
+	if err := gen.GenerateFrom(repoRoot, b); err != nil {
 		t.Fatal(err)
 	}
 	for _, dir := range gen.OutputDirs {

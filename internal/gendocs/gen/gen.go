@@ -1,7 +1,8 @@
 // Package gen writes sactl's generated files (R-CLI-6): the markdown command
-// reference in docs/cli, the man pages in docs/man and the shell completions
-// in completions/. internal/gendocs runs it for "make generate"; its test runs
-// it again into a temporary directory to catch stale checked-in copies.
+// reference in docs/cli, the man pages in docs/man, the shell completions in
+// completions/ and the JSON Schemas in docs/schema (SPEC §12).
+// internal/gendocs runs it for "make generate"; its test runs it again into a
+// temporary directory to catch stale checked-in copies.
 package gen
 
 import (
@@ -37,7 +38,7 @@ const (
 )
 
 // OutputDirs lists every directory Generate owns, in the order it writes them.
-var OutputDirs = []string{MarkdownDir, ManDir, CompletionsDir}
+var OutputDirs = []string{MarkdownDir, ManDir, CompletionsDir, SchemaDir}
 
 // owned reports whether Generate wrote (or would write) a file of this name in
 // dir; these are the files it deletes first so that a removed command's page
@@ -52,6 +53,8 @@ func owned(dir, name string) bool {
 	case CompletionsDir:
 		m, _ := filepath.Match("sactl.*", name)
 		return m
+	case SchemaDir:
+		return filepath.Ext(name) == ".json"
 	}
 	return false
 }
@@ -82,10 +85,13 @@ func walk(c *cobra.Command, fn func(*cobra.Command)) {
 	}
 }
 
-// Generate writes the markdown reference, the man pages and the completion
-// scripts under root (the repository root), removing stale generated files
-// from those directories first.
-func Generate(root string) error {
+// Generate writes the markdown reference, the man pages, the completion
+// scripts and the JSON Schemas under root (the repository root), removing
+// stale generated files from those directories first.
+func Generate(root string) error { return GenerateFrom(root, root) }
+
+// GenerateFrom is Generate reading its sources (the OpenAPI file) under src.
+func GenerateFrom(src, root string) error {
 	for _, d := range OutputDirs {
 		if err := clean(filepath.Join(root, d), d); err != nil {
 			return err
@@ -128,7 +134,10 @@ func Generate(root string) error {
 	if err := doc.GenManTree(manTree, header, filepath.Join(root, ManDir)); err != nil {
 		return fmt.Errorf("man pages: %w", err)
 	}
-	return writeCompletions(NewTree(), filepath.Join(root, CompletionsDir))
+	if err := writeCompletions(NewTree(), filepath.Join(root, CompletionsDir)); err != nil {
+		return err
+	}
+	return writeSchemas(src, root)
 }
 
 // Brackets stay as they are: cobra looks for "[flags]" in Use, and without
