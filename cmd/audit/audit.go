@@ -83,7 +83,7 @@ an exact action (key.rotated) or a prefix ending in "." or "*" (key.).
 	fl.StringVar(&opts.Filter.Action, "action", "", "events with this action, or prefix ending in . or *")
 	fl.StringVar(&opts.Since, "since", "", "events at or after this time")
 	fl.StringVar(&opts.Until, "until", "", "events before this time")
-	fl.IntVar(&opts.Filter.Limit, "limit", 0, "only the newest n events")
+	cmdutil.AddLimitFlag(cmd, &opts.Filter.Limit, "only the newest n events (default: all)")
 	cmdutil.AddOutputFlag(cmd, &opts.Base)
 	return cmd
 }

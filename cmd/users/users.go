@@ -240,7 +240,7 @@ ignoring case. Service accounts are left out unless
 		},
 	}
 	cmd.Flags().BoolVar(&req.IncludeServiceAccounts, "include-service-accounts", false, "include service accounts")
-	cmd.Flags().IntVar(&req.Limit, "limit", 20, "most results (1-100)")
+	cmd.Flags().IntVarP(&req.Limit, "limit", "L", 20, "most results (1-100)")
 	cmdutil.AddOutputFlag(cmd, &opts)
 	return cmd
 }

@@ -48,7 +48,13 @@ func AddOutputFlag(cmd *cobra.Command, b *Base) {
 // than asked (R-SRV-6).
 func AddListFlags(cmd *cobra.Command, b *Base) {
 	AddOutputFlag(cmd, b)
-	cmd.Flags().VarP(limitFlag{&b.Limit}, "limit", "L", "list at most this many (default: all)")
+	AddLimitFlag(cmd, &b.Limit, "list at most this many (default: all)")
+}
+
+// AddLimitFlag is -L/--limit n into p, n ≥ 1 (R-CLI-8: no silent 0), for a
+// list whose limit means something of its own (audit list: the newest n).
+func AddLimitFlag(cmd *cobra.Command, p *int, usage string) {
+	cmd.Flags().VarP(limitFlag{p}, "limit", "L", usage)
 	_ = cmd.RegisterFlagCompletionFunc("limit", cobra.NoFileCompletions)
 }
 
