@@ -22,6 +22,7 @@ import (
 type Options struct {
 	Listen, TLSCert, TLSKey string
 	ShutdownTimeout         time.Duration
+	CheckHeader             string // R-SRV-8: forward auth reads the credential from it too
 }
 
 // NewCmdServe is "sactl serve".
@@ -45,6 +46,9 @@ finish, then it exits 0.` + cmdutil.ExitStatusHelp,
 			if (o.TLSCert == "") != (o.TLSKey == "") {
 				return cmdutil.FlagErrorf("give both --tls-cert and --tls-key, or neither")
 			}
+			if o.CheckHeader != "" && !server.ValidHeaderName(o.CheckHeader) {
+				return cmdutil.FlagErrorf("invalid --check-header %q: give a header name, e.g. X-Api-Key", o.CheckHeader)
+			}
 			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			return run(ctx, f, o)
@@ -54,6 +58,7 @@ finish, then it exits 0.` + cmdutil.ExitStatusHelp,
 	cmd.Flags().StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate file")
 	cmd.Flags().StringVar(&o.TLSKey, "tls-key", "", "TLS private key file")
 	cmd.Flags().Var(cmdutil.DurationFlag(&o.ShutdownTimeout, 30*time.Second), "shutdown-timeout", "how long in-flight requests may take to finish on shutdown, e.g. 30s, 2m, 1d")
+	cmd.Flags().StringVar(&o.CheckHeader, "check-header", "", "a header forward auth (/api/v1/auth/check) reads the credential from when a request has it, besides Authorization: Bearer (default: Authorization only)")
 	cmd.AddCommand(newCmdInit(f))
 	return cmd
 }
@@ -87,7 +92,8 @@ func run(ctx context.Context, f *cmdutil.Factory, o Options) error {
 		})
 	}()
 	defer func() { stopUsage(); <-usageDone }()
-	srv := server.New(server.Config{Store: st, MasterKey: mk, Usage: usage, Logger: logger, Now: f.Now})
+	srv := server.New(server.Config{Store: st, MasterKey: mk, Usage: usage, Logger: logger, Now: f.Now,
+		CheckHeader: o.CheckHeader})
 	hs := srv.HTTPServer(o.Listen)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {

@@ -110,3 +110,59 @@ func Each[T any](list func(PageRequest) (Page[T], error), fn func(T) error) erro
 		req.Cursor = *p.NextCursor
 	}
 }
+
+// Forward auth (R-SRV-8): the identity headers a check answers with, for
+// the proxy to hand on to the service behind it, and the header a proxy
+// may state requirements in besides ?require=.
+const (
+	PrincipalHeader   = "X-Sactl-Principal"    // a service account's api_name, a user's email
+	PrincipalIDHeader = "X-Sactl-Principal-Id" // the principal's id
+	PermissionsHeader = "X-Sactl-Permissions"  // key=level,… in key order, the levels held
+	RequireHeader     = "X-Sactl-Require"      // key:level,…, as ?require=
+)
+
+// Kubernetes webhook token authentication (R-SRV-9): the fields of
+// authentication.k8s.io/v1 TokenReview that sactl reads and writes, in
+// its JSON (k8s.io/api/authentication/v1; v1beta1 has the same shape).
+// sactl defines them here rather than import k8s.io/api, which would
+// weigh the binary down; a test in internal/k8stest decodes the answers
+// with the Kubernetes types.
+const (
+	TokenReviewKind    = "TokenReview"
+	TokenReviewVersion = "authentication.k8s.io/v1"
+	TokenReviewV1beta1 = "authentication.k8s.io/v1beta1"
+)
+
+// TokenReview is a Kubernetes TokenReview: the request (spec) and the
+// answer (status). A request's metadata (the API server sends
+// {"creationTimestamp":null}) and status are read and ignored; the answer
+// carries neither metadata nor spec, so never the token.
+type TokenReview struct {
+	APIVersion string             `json:"apiVersion"`
+	Kind       string             `json:"kind"`
+	Metadata   map[string]any     `json:"metadata,omitempty"`
+	Spec       *TokenReviewSpec   `json:"spec,omitempty"`
+	Status     *TokenReviewStatus `json:"status,omitempty"`
+}
+
+// TokenReviewSpec is what is to be reviewed.
+type TokenReviewSpec struct {
+	Token     string   `json:"token"`
+	Audiences []string `json:"audiences,omitempty"`
+}
+
+// TokenReviewStatus is the review's answer.
+type TokenReviewStatus struct {
+	Authenticated bool             `json:"authenticated"`
+	User          *TokenReviewUser `json:"user,omitempty"`
+	Audiences     []string         `json:"audiences,omitempty"`
+	Error         string           `json:"error,omitempty"`
+}
+
+// TokenReviewUser is the authenticated user (UserInfo).
+type TokenReviewUser struct {
+	Username string              `json:"username,omitempty"`
+	UID      string              `json:"uid,omitempty"`
+	Groups   []string            `json:"groups,omitempty"`
+	Extra    map[string][]string `json:"extra,omitempty"`
+}

@@ -92,6 +92,20 @@ type VerifiedPrincipal struct {
 	Name        string      `json:"name"`
 	APIName     string      `json:"api_name"`
 	AccountType AccountType `json:"account_type"`
+	// Email is a user's address, for the identity forward auth and the
+	// Kubernetes webhook hand on (R-SRV-8, R-SRV-9); not part of the
+	// verification's JSON (SPEC §12).
+	Email string `json:"-"`
+}
+
+// Handle is how a principal is named to the services behind sactl
+// (R-SRV-8's X-Sactl-Principal, R-SRV-9's username): a service account
+// by its api_name, a user by their email.
+func (p *VerifiedPrincipal) Handle() string {
+	if p.APIName != "" {
+		return p.APIName
+	}
+	return p.Email
 }
 
 // Credential types of a verification.

@@ -161,3 +161,56 @@ func AllSactlAt(l Level) Permissions {
 	}
 	return p
 }
+
+// Granted is p without the keys at none: what a principal holds.
+func (p Permissions) Granted() Permissions {
+	out := make(Permissions, len(p))
+	for k, l := range p {
+		if l > LevelNone {
+			out[k] = l
+		}
+	}
+	return out
+}
+
+// ParseRequirements parses what a forward-auth check requires (R-SRV-8):
+// "key:level,key:level", each key a permission key and each level view,
+// edit or remove ("none" requires nothing, so it is refused as a mistake).
+// A key required twice keeps its highest level, so requirements from
+// several places add up. An empty string requires nothing.
+func ParseRequirements(into Permissions, s string) error {
+	if s == "" {
+		return nil
+	}
+	for item := range strings.SplitSeq(s, ",") {
+		k, v, ok := strings.Cut(item, ":")
+		if !ok || k == "" || v == "" {
+			return Invalidf("invalid requirement %s: use key:level, e.g. contacts:edit (several separated by commas)", Quote(item))
+		}
+		if err := ValidatePermissionKey(k); err != nil {
+			return err
+		}
+		l, err := ParseLevel(v)
+		if err != nil {
+			return err
+		}
+		if l == LevelNone || strings.TrimSpace(v) != v {
+			return Invalidf("invalid requirement %s: the level must be view, edit or remove", Quote(item))
+		}
+		if l > into[k] {
+			into[k] = l
+		}
+	}
+	return nil
+}
+
+// Missing lists, in key order, the requirements p does not meet.
+func (p Permissions) Missing(required Permissions) []string {
+	var out []string
+	for _, k := range required.Keys() {
+		if p[k] < required[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}

@@ -123,3 +123,48 @@ func FuzzParsePermissions(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseRequirements: a forward-auth requirement list (R-SRV-8, from a
+// query or a header anyone may send) is accepted only as key:level items
+// with valid keys and a level above none; what is accepted renders back as
+// key:level and reads back the same, and each key keeps its highest level.
+// Refusals are KindInvalid and follow R-CLI-4.
+func FuzzParseRequirements(f *testing.F) {
+	for _, s := range []string{"contacts:edit", "contacts:view,deals:remove", "a:view,a:edit", "a:remove,a:view", "contacts", "contacts:none",
+		"contacts:", ":view", ",", "contacts:view,", "Contacts:view", "contacts:VIEW", "contacts: view", "x=view", "a:b:c",
+		"sak_" + strings.Repeat("A", 49) + ":view", "\x00:view", strings.Repeat("k", 70) + ":view"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p := Permissions{}
+		if err := ParseRequirements(p, s); err != nil {
+			if pr := invalidProblem(err, s); pr != "" {
+				t.Fatalf("ParseRequirements(%s): %s", show(s), pr)
+			}
+			return
+		}
+		if s == "" && len(p) != 0 {
+			t.Fatalf("the empty list requires %v", p)
+		}
+		for item := range strings.SplitSeq(s, ",") {
+			k, v, _ := strings.Cut(item, ":")
+			if l, err := ParseLevel(v); err != nil || l == LevelNone || p[k] < l {
+				t.Fatalf("ParseRequirements(%s) = %v: item %s was not kept at its highest, or should have been refused", show(s), p, show(item))
+			}
+		}
+		var items []string
+		for _, k := range p.Keys() {
+			if ValidatePermissionKey(k) != nil || p[k] <= LevelNone || p[k] > LevelRemove {
+				t.Fatalf("ParseRequirements(%s) = %v", show(s), p)
+			}
+			items = append(items, k+":"+p[k].String())
+		}
+		back := Permissions{}
+		if err := ParseRequirements(back, strings.Join(items, ",")); err != nil || back.String() != p.String() {
+			t.Fatalf("%v does not read back: %v, %v", p, back, err)
+		}
+		if missing := p.Missing(p); len(missing) != 0 {
+			t.Fatalf("%v does not meet itself: %v", p, missing)
+		}
+	})
+}

@@ -4,7 +4,7 @@
 // met to docs/benchmarks.md. Machines are shared and noisy: each workload
 // alternates with its reference for several rounds and the medians count.
 //
-//	go run ./internal/perf [-out docs/benchmarks.md] [-quick]
+//	go run ./internal/perf [-out docs/benchmarks.md] [-quick] [-only introspection,…]
 package main
 
 import (
@@ -45,7 +45,11 @@ var (
 	query  = flag.String("query", "", "the query of -scan")
 	quick  = flag.Bool("quick", false, "smaller sizes and shorter runs (a smoke test of the harness)")
 	rounds = flag.Int("rounds", 3, "alternations of each workload with its reference")
+	only   = flag.String("only", "", "run only these parts (comma-separated: startup, introspection, inprocess, lists, writes) and print their rows; the report is written only when -out is given too")
 )
+
+// parts are the measurements in report order.
+var parts = []string{"startup", "introspection", "inprocess", "lists", "writes"}
 
 // row is one line of the report's table.
 type row struct {
@@ -86,14 +90,30 @@ func main() {
 	}
 	defer os.RemoveAll(tmp)
 	b := &bench{tmp: tmp}
+	selected := map[string]bool{}
+	for _, p := range strings.Split(*only, ",") {
+		if p != "" && !slices.Contains(parts, p) {
+			log.Fatalf("-only: unknown part %q: use %s", p, strings.Join(parts, ", "))
+		}
+		selected[p] = p != ""
+	}
+	part := func(name string, fn func()) {
+		if *only == "" || selected[name] {
+			fn()
+		}
+	}
 	b.build()
-	b.startup()
-	b.introspection()
-	b.inProcess()
-	b.lists()
-	b.writes()
-	if err := b.write(); err != nil {
-		log.Fatal(err)
+	part("startup", b.startup)
+	part("introspection", b.introspection)
+	part("inprocess", b.inProcess)
+	part("lists", b.lists)
+	part("writes", b.writes)
+	outGiven := false
+	flag.Visit(func(f *flag.Flag) { outGiven = outGiven || f.Name == "out" })
+	if *only == "" || outGiven {
+		if err := b.write(); err != nil {
+			log.Fatal(err)
+		}
 	}
 	for _, r := range b.rows {
 		status := "missed"
@@ -127,7 +147,7 @@ import (
 var answer = []byte(`+"`"+`{"active":true,"business":"default","status":"active","principal":{"id":"sa_01kkpea9m7tj4hv60hb2s0m2cr","name":"Load","api_name":"load","account_type":"service_integration"},"permissions":{"deals":"view"}}`+"`"+`)
 
 func main() {
-	http.HandleFunc("POST /", func(w http.ResponseWriter, r *http.Request) {
+	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(answer)
@@ -285,8 +305,8 @@ func (b *bench) introspection() {
 	for _, conns := range []int{16, 64} {
 		var mine, ref []load
 		for range *rounds {
-			ref = append(ref, hammer("http://"+bareAddr+"/", "", body, conns, dur, bare.Process.Pid))
-			mine = append(mine, hammer("http://"+sactlAddr+"/api/v1/auth/introspect", admin, body, conns, dur, srv.Process.Pid))
+			ref = append(ref, hammer("POST", "http://"+bareAddr+"/", "", body, conns, dur, bare.Process.Pid))
+			mine = append(mine, hammer("POST", "http://"+sactlAddr+"/api/v1/auth/introspect", admin, body, conns, dur, srv.Process.Pid))
 		}
 		m, r := medianLoad(mine), medianLoad(ref)
 		ratio := m.rps / r.rps
@@ -300,6 +320,24 @@ func (b *bench) introspection() {
 				ms(m.p99), ms(r.p99), x(pr), "≤ 2×", pr <= 2})
 		}
 	}
+
+	// Forward auth (R-SRV-8) is the same verification, asked by a proxy
+	// with the credential in Authorization and no body: measured like
+	// introspection, against the bare handler answering the same GET,
+	// and held to P-1's ratio.
+	const conns = 16
+	check := "http://" + sactlAddr + "/api/v1/auth/check?require=service_accounts:view"
+	var mine, ref []load
+	for range *rounds {
+		ref = append(ref, hammer("GET", "http://"+bareAddr+"/", "", nil, conns, dur, bare.Process.Pid))
+		mine = append(mine, hammer("GET", check, created.Key.Secret, nil, conns, dur, srv.Process.Pid))
+	}
+	m, r := medianLoad(mine), medianLoad(ref)
+	ratio := m.rps / r.rps
+	b.rows = append(b.rows, row{"P-1", fmt.Sprintf("forward auth (R-SRV-8), %d connections: requests/s", conns),
+		fmt.Sprintf("%.0f/s", m.rps), fmt.Sprintf("%.0f/s (bare net/http)", r.rps), x(ratio), "≥ 0.5× (as introspection)", ratio >= 0.5})
+	b.rows = append(b.rows, row{"P-1", fmt.Sprintf("forward auth (R-SRV-8), %d connections: server CPU per request", conns),
+		us(m.cpuPerReq), us(r.cpuPerReq), x(float64(m.cpuPerReq) / float64(r.cpuPerReq)), "(what it costs)", true})
 }
 
 type load struct {
@@ -308,8 +346,9 @@ type load struct {
 	cpuPerReq time.Duration
 }
 
-// hammer sends POSTs over conns keep-alive connections for dur.
-func hammer(url, token string, body []byte, conns int, dur time.Duration, pid int) load {
+// hammer sends requests over conns keep-alive connections for dur: with
+// body as JSON, or none when it is nil.
+func hammer(method, url, token string, body []byte, conns int, dur time.Duration, pid int) load {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
 	hc := &http.Client{Transport: tr}
 	defer tr.CloseIdleConnections()
@@ -326,8 +365,14 @@ func hammer(url, token string, body []byte, conns int, dur time.Duration, pid in
 			defer wg.Done()
 			var mine []time.Duration
 			for ctx.Err() == nil {
-				req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
+				var rd io.Reader
+				if body != nil {
+					rd = bytes.NewReader(body)
+				}
+				req, _ := http.NewRequest(method, url, rd)
+				if body != nil {
+					req.Header.Set("Content-Type", "application/json")
+				}
 				if token != "" {
 					req.Header.Set("Authorization", "Bearer "+token)
 				}
@@ -674,6 +719,9 @@ side by side with its reference in one run on this machine, alternating,
   first admin's token, over 16 or 64 keep-alive connections for a few seconds.
   Server CPU is the server process's user + system time (` + "`/proc/PID/stat`" + `)
   over the requests it answered.
+  Forward auth (R-SRV-8): GET ` + "`/api/v1/auth/check?require=service_accounts:view`" + `
+  with the key in ` + "`Authorization`" + `, against the bare handler answering the same GET
+  (no body to read), 16 connections.
 - **P-2**: the Go benchmarks ` + "`BenchmarkVerifyKey`" + ` (1k, 100k, 1M stored keys),
   ` + "`BenchmarkVerifyToken`" + `, ` + "`BenchmarkVerifyKeyMiss`" + ` and the references in
   ` + "`internal/service/bench_test.go`" + `.

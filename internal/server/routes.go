@@ -19,6 +19,17 @@ type route struct {
 	Created            bool     // 201 on success
 	Body               bodyKind // the request body it reads; none unless given (R-SRV-4)
 	Handle             func(*call) (any, error)
+	// Forward marks the forward-auth check (R-SRV-8), served by
+	// forwardAuth for any method and below its path, instead of Handle.
+	Forward bool
+}
+
+// pattern is the route's first mux pattern.
+func (rt route) pattern() string {
+	if rt.Forward {
+		return checkPatterns(rt)[0]
+	}
+	return rt.Method + " " + rt.Path
 }
 
 // defaultAuditPage is the audit page size when the request gives none.
@@ -380,6 +391,10 @@ var routes = []route{
 
 	// Introspection (R-SRV-3): the hot path.
 	{Method: "POST", Path: "/api/v1/auth/introspect", Name: "introspect", Body: jsonOrFormBody, Handle: introspect},
+	// Forward auth for proxies (R-SRV-8): any method, see forwardauth.go.
+	{Method: "GET", Path: "/api/v1/auth/check", Name: "check", Forward: true},
+	// Kubernetes webhook token authentication (R-SRV-9).
+	{Method: "POST", Path: "/api/v1/auth/tokenreview", Name: "tokenreview", Body: jsonBody, Handle: tokenReview},
 
 	// Groups (R-PERM-*).
 	{Method: "GET", Path: "/api/v1/groups", Name: "list_groups", Handle: func(c *call) (any, error) {

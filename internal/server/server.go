@@ -49,6 +49,9 @@ type Config struct {
 	Usage  *service.Usage
 	Logger *slog.Logger
 	Now    func() time.Time
+	// CheckHeader is a header forward auth reads the credential from
+	// besides Authorization (R-SRV-8, serve --check-header); "" for none.
+	CheckHeader string
 }
 
 // Server serves the API over one store.
@@ -90,6 +93,12 @@ func New(cfg Config) *Server {
 	s.reg.MustRegister(s.requests, s.latency, s.authFail,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	for _, rt := range routes {
+		if rt.Forward {
+			for _, p := range checkPatterns(rt) {
+				s.mux.Handle(p, s.forwardAuth(rt))
+			}
+			continue
+		}
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 	}
 	s.mux.Handle("GET /healthz", s.plain("healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -227,8 +236,8 @@ func (s *Server) wrap(rt route) http.Handler {
 			sw.Header().Set(api.CredentialExpiresHeader, cr.ExpiresAt.UTC().Format(time.RFC3339))
 		}
 		biz := v.Business
-		if want := r.Header.Get("X-Sactl-Business"); want != "" && want != biz {
-			writeError(sw, domain.Forbiddenf("the credential belongs to business %q, not %s", biz, domain.Quote(want)))
+		if err := service.InBusiness(v, r.Header.Get(api.BusinessHeader)); err != nil {
+			writeError(sw, err)
 			return
 		}
 		c := &call{r: r, media: media, m: api.Mutation{DryRun: boolParam(r, "dry_run"), Confirmed: boolParam(r, "confirm"), PlanDigest: planDigestParam(r)}}
@@ -268,30 +277,38 @@ func boolParam(r *http.Request, name string) bool {
 func (s *Server) authenticate(r *http.Request) (domain.Verification, error) {
 	v, reason, err := s.verifyBearer(r)
 	if reason != "" {
-		s.authFail.WithLabelValues(reason).Inc()
-		s.limiter.failed(r.Context(), clientIP(r))
+		s.authFailed(r, reason)
 	}
 	return v, err
+}
+
+// authFailed counts a failed authentication against the client's address
+// and waits as long as its failures say (R-SRV-4).
+func (s *Server) authFailed(r *http.Request, reason string) {
+	s.authFail.WithLabelValues(reason).Inc()
+	s.limiter.failed(r.Context(), clientIP(r))
+}
+
+// bearer is the request's bearer credential (R-SRV-2).
+func bearer(r *http.Request) (string, bool) {
+	cred, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	cred = strings.TrimLeft(cred, " ") // RFC 6750: "Bearer" 1*SP token
+	return cred, ok && cred != ""
 }
 
 // verifyBearer verifies the request's credential; reason is set when it
 // failed to authenticate.
 func (s *Server) verifyBearer(r *http.Request) (v domain.Verification, reason string, err error) {
-	h := r.Header.Get("Authorization")
-	cred, ok := strings.CutPrefix(h, "Bearer ")
-	cred = strings.TrimLeft(cred, " ") // RFC 6750: "Bearer" 1*SP token
-	if !ok || cred == "" {
+	cred, ok := bearer(r)
+	if !ok {
 		return v, "missing", domain.Unauthenticatedf("missing bearer credential: send Authorization: Bearer <sak_… | sat_… | sau_…>")
 	}
 	v, err = s.auth.Verify(r.Context(), cred)
 	if err != nil {
 		return v, "", err
 	}
-	if !v.Active {
-		if v.Reason == domain.ReasonAccountNotActive {
-			return v, v.Reason, domain.Forbiddenf("%s", v.Explain())
-		}
-		return v, v.Reason, domain.Unauthenticatedf("%s", v.Explain())
+	if err := service.Authenticated(v); err != nil {
+		return v, v.Reason, err
 	}
 	return v, "", nil
 }

@@ -743,6 +743,9 @@ func fillPrincipal(v *domain.Verification, t *txn, a domain.Account) {
 func fillPrincipalOf(v *domain.Verification, business string, a domain.Account) {
 	v.Business, v.Status = business, a.Status
 	v.Principal = &domain.VerifiedPrincipal{ID: a.ID, Name: a.Name, APIName: a.APIName, AccountType: a.AccountType}
+	if !a.AccountType.IsService() {
+		v.Principal.Email = a.Email // a user's handle (R-SRV-8)
+	}
 }
 
 // signingKeys opens the business's signing keys that may still verify: the
