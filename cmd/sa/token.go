@@ -14,7 +14,9 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token <command>",
 		Short: "Signed tokens for the automation account",
-		Long:  "Mint short-lived signed tokens for the business's automation account, list the live ones and revoke them." + cmdutil.ExitStatusHelp,
+		Long: `Mint short-lived signed tokens for the business's automation account, list the live ones and revoke them.
+The list also holds the tokens service accounts got for their API keys
+through OAuth2 (POST /oauth2/token), which revoke the same way.` + cmdutil.ExitStatusHelp,
 	}
 	opts := cmdutil.NewBase(f)
 	var ttl string

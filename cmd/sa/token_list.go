@@ -15,22 +15,24 @@ func newCmdTokenList(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
-		Short:   "List the automation account's live tokens (never the tokens)",
+		Short:   "List the business's live signed tokens (never the tokens)",
 		Long: `List the business's minted tokens that have not expired yet, oldest first:
-id, status (active, or revoked before its expiry), execution id, when it was
-issued, when it expires, when it was revoked and who minted it. Tokens are
-recorded by id only: the tokens themselves are never stored.` + cmdutil.ExitStatusHelp,
+id, the account it is of (the automation account, or a service account that
+got it for one of its API keys through OAuth2), status (active, or revoked
+before its expiry), execution id, when it was issued, when it expires, when
+it was revoked and who minted it. Tokens are recorded by id only: the
+tokens themselves are never stored.` + cmdutil.ExitStatusHelp,
 		Example: "  sactl sa token list\n  sactl sa token list -o json | jq -r '.[] | select(.status == \"active\") | .id'",
 		Args:    cmdutil.ExactArgs(0, "no arguments"),
 		RunE: func(c *cobra.Command, args []string) error {
 			return cmdutil.ShowList(c.Context(), &opts, func(backend api.API, p api.PageRequest) (api.Page[domain.TokenRecord], error) {
 				return backend.ListTokens(c.Context(), p)
 			}, func(toks []domain.TokenRecord) error {
-				t := output.NewTable(opts.IO, "id", "status", "execution", "issued_at", "expires_at", "revoked_at", "created_by")
-				t.NoTruncate("id")
+				t := output.NewTable(opts.IO, "id", "account", "status", "execution", "issued_at", "expires_at", "revoked_at", "created_by")
+				t.NoTruncate("id", "account")
 				now := opts.Now()
 				for _, r := range toks {
-					t.AddRow(r.ID, r.Status, output.FormatEmpty(opts.IO, deref(r.Execution)),
+					t.AddRow(r.ID, r.Account, r.Status, output.FormatEmpty(opts.IO, deref(r.Execution)),
 						output.FormatTime(opts.IO, &r.IssuedAt, now), output.FormatTime(opts.IO, &r.ExpiresAt, now),
 						output.FormatTime(opts.IO, r.RevokedAt, now), r.CreatedBy)
 				}

@@ -20,7 +20,10 @@ func newCmdTokenRevoke(f *cmdutil.Factory) *cobra.Command {
 fails verification from now on instead of at its expiry, with the reason
 "revoked". Asks for confirmation on a terminal; needs --yes otherwise.
 Revoking a revoked token changes nothing; an expired token cannot be
-revoked (exit 5). Needs the rights minting needs.` + cmdutil.ExitStatusHelp,
+revoked (exit 5). Needs the rights minting needs: service_accounts=edit and
+the level of the token's account (the automation account's, or for a token
+from OAuth2 the level of the account whose key it was exchanged for) for
+every permission key.` + cmdutil.ExitStatusHelp,
 		Example:           "  sactl sa token revoke tok_01jd0qg6v4b8m3k2x9r7c5t1ze --yes",
 		Args:              cmdutil.ExactArgs(1, "exactly one token id"),
 		ValidArgsFunction: cmdutil.CompleteLiveTokens(f),

@@ -23,6 +23,7 @@ type Options struct {
 	Listen, TLSCert, TLSKey string
 	ShutdownTimeout         time.Duration
 	CheckHeader             string // R-SRV-8: forward auth reads the credential from it too
+	Issuer                  string // R-SRV-10: the OAuth2 issuer URL; "" derives it from each request
 }
 
 // NewCmdServe is "sactl serve".
@@ -49,6 +50,9 @@ finish, then it exits 0.` + cmdutil.ExitStatusHelp,
 			if o.CheckHeader != "" && !server.ValidHeaderName(o.CheckHeader) {
 				return cmdutil.FlagErrorf("invalid --check-header %q: give a header name, e.g. X-Api-Key", o.CheckHeader)
 			}
+			if err := server.CheckIssuer(o.Issuer); err != nil {
+				return cmdutil.FlagErrorf("invalid --issuer: %v", err)
+			}
 			ctx, stop := signal.NotifyContext(c.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			return run(ctx, f, o)
@@ -59,6 +63,7 @@ finish, then it exits 0.` + cmdutil.ExitStatusHelp,
 	cmd.Flags().StringVar(&o.TLSKey, "tls-key", "", "TLS private key file")
 	cmd.Flags().Var(cmdutil.DurationFlag(&o.ShutdownTimeout, 30*time.Second), "shutdown-timeout", "how long in-flight requests may take to finish on shutdown, e.g. 30s, 2m, 1d")
 	cmd.Flags().StringVar(&o.CheckHeader, "check-header", "", "a header forward auth (/api/v1/auth/check) reads the credential from when a request has it, besides Authorization: Bearer (default: Authorization only)")
+	cmd.Flags().StringVar(&o.Issuer, "issuer", "", "the public base URL of this server, the OAuth2 issuer (e.g. https://sactl.example.com; default: the scheme and Host of each request)")
 	cmd.AddCommand(newCmdInit(f))
 	return cmd
 }
@@ -93,7 +98,7 @@ func run(ctx context.Context, f *cmdutil.Factory, o Options) error {
 	}()
 	defer func() { stopUsage(); <-usageDone }()
 	srv := server.New(server.Config{Store: st, MasterKey: mk, Usage: usage, Logger: logger, Now: f.Now,
-		CheckHeader: o.CheckHeader})
+		CheckHeader: o.CheckHeader, Issuer: o.Issuer})
 	hs := srv.HTTPServer(o.Listen)
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {

@@ -166,3 +166,35 @@ type TokenReviewUser struct {
 	Groups   []string            `json:"groups,omitempty"`
 	Extra    map[string][]string `json:"extra,omitempty"`
 }
+
+// OAuth2 error codes (RFC 6749 §5.2; R-SRV-10).
+const (
+	OAuth2InvalidRequest       = "invalid_request"
+	OAuth2InvalidClient        = "invalid_client"
+	OAuth2UnauthorizedClient   = "unauthorized_client"
+	OAuth2UnsupportedGrantType = "unsupported_grant_type"
+	OAuth2InvalidScope         = "invalid_scope"
+	// RFC 6750 §3.1, for the introspection endpoint's bearer caller.
+	OAuth2InvalidToken      = "invalid_token"
+	OAuth2InsufficientScope = "insufficient_scope"
+	// RFC 6749 §4.1.2.1's, for an internal error.
+	OAuth2ServerError = "server_error"
+)
+
+// OAuth2Error is an OAuth2 endpoint's error (RFC 6749 §5.2), and its JSON
+// body: {"error":"invalid_client","error_description":"…"}. Reason is why
+// client authentication failed, for the failed-authentication metric; it
+// is never sent.
+type OAuth2Error struct {
+	Code        string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+	Reason      string `json:"-"`
+}
+
+func (e *OAuth2Error) Error() string { return e.Code + ": " + e.Description }
+
+// OAuth2Errorf makes an OAuth2Error; the description is worded like every
+// message (credentials in it are redacted by the server).
+func OAuth2Errorf(code, format string, a ...any) *OAuth2Error {
+	return &OAuth2Error{Code: code, Description: fmt.Sprintf(format, a...)}
+}

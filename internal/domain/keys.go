@@ -123,6 +123,14 @@ type VerifiedCredential struct {
 	// Execution is a signed token's execution id, for the audit events of
 	// what the token does (R-AUD-4).
 	Execution string `json:"-"`
+	// IssuedAt is when the credential was made (RFC 7662's iat, R-SRV-10);
+	// nil when not known.
+	IssuedAt *time.Time `json:"-"`
+	// Scope is what an OAuth2 token was narrowed to (R-SRV-10); nil for a
+	// credential that carries its owner's permissions unnarrowed. The
+	// verification's Permissions are already narrowed by it; the server's
+	// own authorization narrows the caller's by it too.
+	Scope Permissions `json:"-"`
 }
 
 // MintedToken is a signed token for the automation account (R-TOK-1). Token

@@ -67,6 +67,14 @@ type TokenClaims struct {
 	Expiry    int64  `json:"exp"`
 	ID        string `json:"jti"`
 	Execution string `json:"exe,omitempty"`
+	// ClientKey is the API key a token was exchanged for through OAuth2's
+	// client credentials grant (R-SRV-10): such a token is of that key's
+	// account and fails as soon as the key does. Empty for a minted token.
+	ClientKey string `json:"key,omitempty"`
+	// Scope narrows what the token may do (R-SRV-10): space-separated
+	// "key:level" permissions, canonical (sorted, each key once); empty is
+	// the account's permissions, unnarrowed.
+	Scope string `json:"scp,omitempty"`
 	// KeyID names the signing key, so a rotated-out key can keep verifying
 	// the tokens it signed (R-TOK-2). MintToken sets it.
 	KeyID string `json:"kid"`
@@ -90,7 +98,7 @@ func (c *TokenClaims) problem() string {
 	case c.Expiry-c.IssuedAt > int64(MaxTokenTTL/time.Second):
 		return "lifetime exceeds " + MaxTokenTTL.String()
 	}
-	for _, s := range [...]string{c.Business, c.Account, c.ID, c.Execution, c.KeyID} {
+	for _, s := range [...]string{c.Business, c.Account, c.ID, c.Execution, c.ClientKey, c.Scope, c.KeyID} {
 		if !utf8.ValidString(s) {
 			return "claim is not valid UTF-8"
 		}

@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -478,5 +479,37 @@ func TestVerifyTokenRejectsEveryCharacterChange(t *testing.T) {
 				t.Fatalf("position %d changed: error %v, want malformed or bad signature", i, err)
 			}
 		}
+	}
+}
+
+// R-SRV-10: a token exchanged for an API key carries the key's id and its
+// scope; both round-trip, are signed like every claim, and a token
+// without them keeps its exact spelling (they are left out, not empty).
+func TestClientKeyAndScopeClaims(t *testing.T) {
+	c := testClaims()
+	plain := mustMint(t, keyA, c)
+	if payload, _ := b64.DecodeString(strings.TrimPrefix(strings.Split(plain, ".")[0], TokenPrefix)); bytes.Contains(payload, []byte(`"key"`)) || bytes.Contains(payload, []byte(`"scp"`)) {
+		t.Errorf("a minted token's payload names key or scp: %s", payload)
+	}
+	c.ClientKey, c.Scope = "key_01", "contacts:view deals:edit"
+	tok := mustMint(t, keyA, c)
+	got, err := VerifyToken(tok, lookupOf(keyA), "biz_1", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.KeyID = keyA.ID
+	if got != c {
+		t.Errorf("VerifyToken = %+v, want %+v", got, c)
+	}
+	// Another scope under the same signature does not verify.
+	signed, sig, _ := strings.Cut(tok, ".")
+	payload, _ := b64.DecodeString(strings.TrimPrefix(signed, TokenPrefix))
+	forged := bytes.Replace(payload, []byte("contacts:view"), []byte("contacts:edit"), 1)
+	if _, err := VerifyToken(TokenPrefix+b64.EncodeToString(forged)+"."+sig, lookupOf(keyA), "biz_1", t0); !errors.Is(err, ErrBadSignature) {
+		t.Errorf("a widened scope: %v, want a bad signature", err)
+	}
+	c.Scope = "\xff"
+	if _, err := MintToken(keyA, c); err == nil {
+		t.Error("a scope that is not UTF-8 was minted")
 	}
 }

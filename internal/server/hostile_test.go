@@ -157,6 +157,10 @@ type hostileRequest struct {
 	// this status when not 0. Otherwise any answer but a 5xx will do.
 	bad    bool
 	status int
+	// oauth: an OAuth2 route's request, whose errors are RFC 6749 §5.2's
+	// shape (R-SRV-10), with this error code when not "".
+	oauth     bool
+	oauthCode string
 }
 
 // leaks are what an answer must never show: Go errors, panics, stacks,
@@ -428,6 +432,9 @@ func (f *fixture) checkHostile(t *testing.T, hr hostileRequest, w hostileWorld) 
 	if m := leaks.Find(data); m != nil {
 		t.Errorf("%s: the answer shows %q: %s", at, m, data)
 	}
+	if !hr.bad && hr.status != 0 && resp.StatusCode != hr.status {
+		t.Errorf("%s: %d, want %d: %s", at, resp.StatusCode, hr.status, data)
+	}
 	if hr.bad && (resp.StatusCode < 400 || (hr.status != 0 && resp.StatusCode != hr.status)) {
 		want := "a 4xx"
 		if hr.status != 0 {
@@ -435,7 +442,21 @@ func (f *fixture) checkHostile(t *testing.T, hr hostileRequest, w hostileWorld) 
 		}
 		t.Errorf("%s: %d, want %s: %s", at, resp.StatusCode, want, data)
 	}
-	if resp.StatusCode >= 400 {
+	if resp.StatusCode >= 400 && hr.oauth {
+		var e api.OAuth2Error
+		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s: %d with Content-Type %q", at, resp.StatusCode, ct)
+		}
+		if err := json.Unmarshal(data, &e); err != nil || e.Code == "" || e.Description == "" {
+			t.Errorf("%s: %d is not RFC 6749's error shape: %s", at, resp.StatusCode, data)
+		}
+		if hr.oauthCode != "" && e.Code != hr.oauthCode {
+			t.Errorf("%s: error %q, want %q: %s", at, e.Code, hr.oauthCode, data)
+		}
+		if strings.ContainsAny(e.Description, "\"\\") || strings.ContainsFunc(e.Description, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+			t.Errorf("%s: error_description is not RFC 6749's printable ASCII: %q", at, e.Description)
+		}
+	} else if resp.StatusCode >= 400 {
 		var e struct {
 			Error *struct{ Code, Message string } `json:"error"`
 		}
@@ -453,5 +474,155 @@ func (f *fixture) checkHostile(t *testing.T, hr hostileRequest, w hostileWorld) 
 				t.Errorf("%s: another business's credential was shown %q: %s", at, s, data)
 			}
 		}
+	}
+}
+
+// oauthHostileSamples are well-formed requests of the OAuth2 routes
+// (R-SRV-10), which authenticate their callers themselves and answer
+// errors in RFC 6749's shape. Every OAuth2 route needs one.
+var oauthHostileSamples = map[string]hostileSample{
+	"oauth2_token":      {"/oauth2/token", "grant_type=client_credentials&scope=service_accounts%3Aview&client_id=target&client_secret={secret}"},
+	"oauth2_introspect": {"/oauth2/introspect", "token={secret}&token_type_hint=access_token"},
+	"oauth2_metadata":   {"/.well-known/oauth-authorization-server", ""},
+}
+
+// TestHostileInputOnOAuthRoutes is the hostile-input suite of the OAuth2
+// routes (R-SRV-4, R-SRV-10): bad client credentials, bodies, forms and
+// parameters get a 4xx in RFC 6749's shape, never a 5xx, a leak or an
+// echoed secret.
+func TestHostileInputOnOAuthRoutes(t *testing.T) {
+	f := newFixture(t)
+	f.recordSleeps()
+	w := newHostileWorld(f)
+	var table []route
+	for _, rt := range oauthRoutes {
+		table = append(table, rt.route)
+	}
+	for _, msg := range sampleCoverage(table, oauthHostileSamples) {
+		t.Error(msg)
+	}
+	form := "application/x-www-form-urlencoded"
+	for _, rt := range oauthRoutes {
+		s, ok := oauthHostileSamples[rt.Name]
+		if !ok {
+			continue
+		}
+		path, body := w.fill.Replace(s.path), w.fill.Replace(s.body)
+		t.Run(rt.Name, func(t *testing.T) {
+			if (body != "") != (rt.Body != noBody) {
+				t.Fatalf("the sample body %q does not fit a route that reads %v", body, rt.Body)
+			}
+			sample, _ := url.ParseQuery(body)
+			// variant is the sample's form with some parameters replaced
+			// (an empty value drops one).
+			variant := func(kv ...string) []byte {
+				v := url.Values{}
+				for k, vs := range sample {
+					v[k] = vs
+				}
+				for i := 0; i+1 < len(kv); i += 2 {
+					if kv[i+1] == "" {
+						v.Del(kv[i])
+					} else {
+						v.Set(kv[i], kv[i+1])
+					}
+				}
+				return []byte(v.Encode())
+			}
+			every := func(val string) []byte { // every parameter's value replaced
+				v := url.Values{}
+				for k := range sample {
+					v.Set(k, val)
+				}
+				return []byte(v.Encode())
+			}
+			ct := []string{"Content-Type", form}
+			admin := f.admin
+			if rt.Path == oauthTokenPath {
+				admin = "" // the token endpoint's caller is a client
+			}
+			big := bytes.Repeat([]byte("a"), int(bodyLimit(rt.Path))+1)
+			// Garbage in every parameter is a bad token request; to
+			// introspection, a credential that is not active (200).
+			var reqs []hostileRequest
+			if rt.Body == noBody {
+				reqs = []hostileRequest{
+					{what: "the sample", status: 200},
+					{what: "a body", body: []byte("a=b"), hdr: ct, bad: true, status: 400, oauthCode: "invalid_request"},
+					{what: "invalid UTF-8 in the query", path: path + "?x=%FF", bad: true, status: 400},
+					{what: "SQL-looking query", path: path + "?" + url.Values{"x": {sqlInjection}}.Encode()},
+				}
+			} else {
+				reqs = []hostileRequest{
+					{what: "the sample", body: []byte(body), hdr: ct, token: admin, status: 200},
+					{what: "oversized body", body: big, hdr: ct, token: admin, bad: true, status: 413, oauthCode: "invalid_request"},
+					{what: "oversized chunked body", body: big, chunked: true, hdr: ct, token: admin, bad: true, status: 413},
+					{what: "JSON", body: []byte(`{"grant_type":"client_credentials"}`), hdr: []string{"Content-Type", "application/json"},
+						token: admin, bad: true, status: 415, oauthCode: "invalid_request"},
+					{what: "no content type", body: []byte(body), token: admin, bad: true, status: 415},
+					{what: "JSON sent as a form", body: []byte(`{"name":`), hdr: ct, token: admin, bad: true, status: 400},
+					{what: "invalid UTF-8 in the form", body: append([]byte(body+"&x="), 0xff, 0xfe), hdr: ct, token: admin, bad: true, status: 400},
+					{what: "a malformed escape", body: []byte(body + "&x=%zz"), hdr: ct, token: admin, bad: true, status: 400},
+					{what: "a parameter twice", body: []byte(body + "&" + body), hdr: ct, token: admin, bad: true, status: 400, oauthCode: "invalid_request"},
+					{what: "invalid UTF-8 in path and query", path: path + "?x=%FF", body: []byte(body), hdr: ct, token: admin, bad: true, status: 400},
+					{what: "control characters and a long value", body: every("\x00\u202e\n" + strings.Repeat("b", 4000)), hdr: ct, token: admin, bad: admin == ""},
+					{what: "SQL-looking strings", body: every(sqlInjection), hdr: ct, token: admin, bad: admin == ""},
+					{what: "huge numbers", body: every("99999999999999999999"), hdr: ct, token: admin, bad: admin == ""},
+				}
+				if rt.Path == oauthTokenPath {
+					reqs = append(reqs,
+						hostileRequest{what: "no client authentication", body: variant("client_id", "", "client_secret", ""), hdr: ct,
+							bad: true, status: 401, oauthCode: "invalid_client"},
+						hostileRequest{what: "malformed client secret", body: variant("client_secret", "sak_"+strings.Repeat("x", 49)), hdr: ct,
+							bad: true, status: 401, oauthCode: "invalid_client"},
+						hostileRequest{what: "an archived account's key", body: variant("client_id", "gone", "client_secret", w.archived), hdr: ct,
+							bad: true, status: 401, oauthCode: "invalid_client"},
+						hostileRequest{what: "a suspended account's key", body: variant("client_id", "paused", "client_secret", w.suspended), hdr: ct,
+							bad: true, status: 400, oauthCode: "unauthorized_client"},
+						hostileRequest{what: "a key of another business for this client", body: variant("client_secret", w.foreign), hdr: ct,
+							bad: true, status: 401, oauthCode: "invalid_client"},
+						hostileRequest{what: "a credential of another business", body: variant("client_id", "acme-admin", "client_secret", w.foreign, "scope", ""), hdr: ct, status: 200},
+						hostileRequest{what: "a bearer instead of a client", body: variant("client_id", "", "client_secret", ""), token: w.suspended, hdr: ct,
+							bad: true, status: 401, oauthCode: "invalid_client"},
+						hostileRequest{what: "a bad Basic header", body: variant("client_id", "", "client_secret", ""), hdr: append([]string{"Authorization", "Basic !!!"}, ct...),
+							bad: true, status: 401, oauthCode: "invalid_client"},
+						hostileRequest{what: "another grant type", body: variant("grant_type", "authorization_code"), hdr: ct,
+							bad: true, status: 400, oauthCode: "unsupported_grant_type"},
+						hostileRequest{what: "a scope not held", body: variant("scope", "service_accounts:remove"), hdr: ct,
+							bad: true, status: 400, oauthCode: "invalid_scope"},
+						hostileRequest{what: "a huge scope", body: variant("scope", strings.Repeat("a:view ", 5000)), hdr: ct,
+							bad: true, status: 400, oauthCode: "invalid_scope"},
+					)
+				} else {
+					reqs = append(reqs,
+						hostileRequest{what: "no credential", body: []byte(body), hdr: ct, bad: true, status: 401, oauthCode: "invalid_client"},
+						hostileRequest{what: "malformed credential", body: []byte(body), hdr: ct, token: "sak_" + strings.Repeat("x", 49),
+							bad: true, status: 401, oauthCode: "invalid_token"},
+						hostileRequest{what: "a suspended account's key", body: []byte(body), hdr: ct, token: w.suspended,
+							bad: true, status: 401, oauthCode: "invalid_token"},
+						hostileRequest{what: "a credential of another business", body: []byte(body), hdr: ct, token: w.foreign},
+						hostileRequest{what: "no token", body: variant("token", ""), hdr: ct, token: admin, bad: true, status: 400, oauthCode: "invalid_request"},
+						hostileRequest{what: "bearer and client both", body: variant("client_id", "target", "client_secret", "x"), hdr: ct, token: admin,
+							bad: true, status: 400, oauthCode: "invalid_request"},
+					)
+				}
+			}
+			for _, m := range []string{"PUT", "PATCH", "DELETE", "POST", "GET"} {
+				if m != rt.Method {
+					reqs = append(reqs, hostileRequest{what: "method " + m, method: m, token: admin, bad: true, status: 405, oauthCode: "invalid_request"})
+					break
+				}
+			}
+			for _, req := range reqs {
+				req.oauth = true
+				if req.method == "" {
+					req.method = rt.Method
+				}
+				if req.path == "" {
+					req.path = path
+				}
+				f.checkHostile(t, req, w)
+			}
+		})
 	}
 }

@@ -180,6 +180,15 @@ func diffOperationIDs(want, got map[apiEndpoint]string) []string {
 	return msgs
 }
 
+// tableRoutes is every route of the tables: the API's and the OAuth2 ones.
+func tableRoutes() []route {
+	out := slices.Clone(routes)
+	for _, r := range oauthRoutes {
+		out = append(out, r.route)
+	}
+	return out
+}
+
 // TestOpenAPI checks docs/openapi.yaml against the route table, both ways
 // (R-SRV-1): a route added to routes.go without its description fails here,
 // and so does a description of a route that is not served.
@@ -219,7 +228,7 @@ func TestOpenAPI(t *testing.T) {
 
 	t.Run("operationIds", func(t *testing.T) {
 		want := map[apiEndpoint]string{}
-		for _, r := range routes {
+		for _, r := range tableRoutes() {
 			want[apiEndpoint{r.Method, r.Path}] = r.Name
 		}
 		for _, p := range plainEndpoints {
@@ -248,6 +257,35 @@ func TestOpenAPI(t *testing.T) {
 			op := ops[apiEndpoint{r.Method, r.Path}]
 			if op != nil && op.Security != nil && len(*op.Security) == 0 {
 				t.Errorf("%s %s requires a bearer credential, but docs/openapi.yaml says security: []", r.Method, r.Path)
+			}
+		}
+		// R-SRV-10: the OAuth2 routes authenticate their callers
+		// themselves: the token endpoint a client (HTTP Basic or the
+		// form), introspection a bearer or a client; metadata nobody.
+		for _, r := range oauthRoutes {
+			op := ops[apiEndpoint{r.Method, r.Path}]
+			if op == nil {
+				continue
+			}
+			var schemes []string
+			if op.Security != nil {
+				for _, req := range *op.Security {
+					if len(req) == 0 {
+						schemes = append(schemes, "none")
+					}
+					for k := range req {
+						schemes = append(schemes, k)
+					}
+				}
+			}
+			slices.Sort(schemes)
+			want := map[string][]string{
+				oauthTokenPath:      {"clientBasic", "none"},
+				oauthIntrospectPath: {"bearerAuth", "clientBasic", "none"},
+				oauthMetadataPath:   nil,
+			}[r.Path]
+			if !slices.Equal(schemes, want) || op.Security == nil {
+				t.Errorf("%s %s: security %v, want %v (given explicitly)", r.Method, r.Path, schemes, want)
 			}
 		}
 	})
@@ -284,7 +322,7 @@ func TestOpenAPI(t *testing.T) {
 	// R-SRV-4: an operation documents a request body exactly when its route
 	// reads one, in the media types it takes, with the 413 and 415 answers.
 	t.Run("request bodies", func(t *testing.T) {
-		for _, r := range routes {
+		for _, r := range tableRoutes() {
 			op := ops[apiEndpoint{r.Method, r.Path}]
 			if op == nil {
 				continue
@@ -295,6 +333,8 @@ func TestOpenAPI(t *testing.T) {
 				want = []string{mediaJSON}
 			case jsonOrFormBody:
 				want = []string{mediaJSON, mediaForm}
+			case formBody:
+				want = []string{mediaForm}
 			}
 			var got []string
 			if op.RequestBody != nil {

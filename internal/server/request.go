@@ -34,6 +34,9 @@ const (
 	// jsonOrFormBody: JSON, or RFC 7662's application/x-www-form-urlencoded
 	// (introspection, R-SRV-3).
 	jsonOrFormBody
+	// formBody: application/x-www-form-urlencoded only (the OAuth2
+	// endpoints, R-SRV-10).
+	formBody
 )
 
 const (
@@ -87,12 +90,15 @@ func checkRequest(rt route, r *http.Request) (string, error) {
 			rt.Method, rt.Path)
 	}
 	mt, ok := mediaType(r.Header.Get("Content-Type"))
-	if ok && (mt == mediaJSON || (mt == mediaForm && rt.Body == jsonOrFormBody)) {
+	if ok && ((mt == mediaJSON && rt.Body != formBody) || (mt == mediaForm && rt.Body != jsonBody)) {
 		return mt, nil
 	}
 	want := mediaJSON
-	if rt.Body == jsonOrFormBody {
+	switch rt.Body {
+	case jsonOrFormBody:
 		want += " or " + mediaForm
+	case formBody:
+		want = mediaForm
 	}
 	got := "no Content-Type"
 	if ct := r.Header.Get("Content-Type"); ct != "" {
@@ -278,6 +284,10 @@ func (w *muxErrorWriter) WriteHeader(code int) {
 	var err error = domain.NotFoundf("no route %s %s", method, domain.Quote(path))
 	if code == http.StatusMethodNotAllowed {
 		err = invalidStatus(code, "method %s is not allowed on %s; it takes %s", method, path, w.Header().Get("Allow"))
+	}
+	if isOAuthPath(w.r.URL.Path) {
+		writeOAuthError(w.ResponseWriter, err) // in RFC 6749's shape (R-SRV-10)
+		return
 	}
 	writeError(w.ResponseWriter, err)
 }

@@ -574,9 +574,12 @@ func introspect(c *call) (any, error) {
 
 // Routes lists the API's method and path pairs (for the OpenAPI check).
 func Routes() [][2]string {
-	out := make([][2]string, len(routes))
-	for i, r := range routes {
-		out[i] = [2]string{r.Method, r.Path}
+	out := make([][2]string, 0, len(routes)+len(oauthRoutes))
+	for _, r := range routes {
+		out = append(out, [2]string{r.Method, r.Path})
+	}
+	for _, r := range oauthRoutes {
+		out = append(out, [2]string{r.Method, r.Path})
 	}
 	return out
 }

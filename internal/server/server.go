@@ -52,6 +52,9 @@ type Config struct {
 	// CheckHeader is a header forward auth reads the credential from
 	// besides Authorization (R-SRV-8, serve --check-header); "" for none.
 	CheckHeader string
+	// Issuer is the OAuth2 issuer, this server's public base URL (R-SRV-10,
+	// RFC 8414); "" derives it from each request's scheme and Host.
+	Issuer string
 }
 
 // Server serves the API over one store.
@@ -100,6 +103,9 @@ func New(cfg Config) *Server {
 			continue
 		}
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
+	}
+	for _, rt := range oauthRoutes {
+		s.mux.Handle(rt.Method+" "+rt.Path, s.wrapOAuth(rt))
 	}
 	s.mux.Handle("GET /healthz", s.plain("healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -282,9 +288,13 @@ func (s *Server) authenticate(r *http.Request) (domain.Verification, error) {
 	return v, err
 }
 
-// authFailed counts a failed authentication against the client's address
-// and waits as long as its failures say (R-SRV-4).
+// authFailed counts a failed authentication (a bearer credential, a
+// forward-auth check, an OAuth2 client) against the client's address and
+// waits as long as its failures say (R-SRV-4).
 func (s *Server) authFailed(r *http.Request, reason string) {
+	if reason == "" {
+		reason = "unknown"
+	}
 	s.authFail.WithLabelValues(reason).Inc()
 	s.limiter.failed(r.Context(), clientIP(r))
 }

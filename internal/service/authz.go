@@ -41,6 +41,7 @@ const (
 	OpTokenMint        Op = "mint signed tokens"
 	OpTokenList        Op = "list signed tokens"
 	OpTokenRevoke      Op = "revoke signed tokens"
+	OpTokenExchange    Op = "exchange its API key for a signed token"
 	OpSigningKeyRotate Op = "rotate the signing key"
 	OpGroupRead        Op = "read groups"
 	OpGroupCreate      Op = "create groups"
@@ -107,6 +108,13 @@ type Rule struct {
 	AccountAdmin bool
 	// NoService: never a service account, whatever its groups (R-PERM-5).
 	NoService bool
+	// OwnKey: the caller exchanges the API key it authenticated with for a
+	// credential of its own account that is bound to that key and no
+	// stronger than it (R-SRV-10: OAuth2 client credentials). Only through
+	// an API key, only for its own account; no level is needed, and
+	// R-KEY-11's lineage rule does not apply: the credential outlives
+	// nothing (see oauth2.go).
+	OwnKey bool
 }
 
 // Rules is the authorization table, one row per operation.
@@ -127,6 +135,7 @@ var Rules = map[Op]Rule{
 	OpTokenMint:        {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Obtains: ObtainsSignedToken},
 	OpTokenList:        {Perm: domain.PermServiceAccounts, Level: domain.LevelView},
 	OpTokenRevoke:      {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true},
+	OpTokenExchange:    {Obtains: ObtainsSignedToken, OwnKey: true},
 	OpSigningKeyRotate: {Perm: domain.PermServiceAccounts, Level: domain.LevelEdit, Dominates: true},
 	OpGroupRead:        {Perm: domain.PermGroups, Level: domain.LevelView},
 	OpGroupCreate:      {Perm: domain.PermGroups, Level: domain.LevelEdit},
@@ -186,6 +195,12 @@ func (t *txn) allow(op Op) error {
 		// R-KEY-11: a short-lived token never turns into a credential
 		// that outlives it.
 		return forbidden("a signed token never creates credentials, so it cannot %s", op)
+	}
+	if r.OwnKey {
+		if t.cred == nil || t.cred.Type != domain.CredentialAPIKey {
+			return forbidden("only an API key can be exchanged for a token of its own account (R-SRV-10)")
+		}
+		return nil // the account itself: allowOn checks that
 	}
 	if r.Obtains == ObtainsUserToken && t.principal.AccountType.IsService() {
 		return forbidden("a service account never creates user tokens (R-USER-2)")
@@ -276,6 +291,12 @@ func (t *txn) allowOn(op Op, target domain.Account) error {
 		return nil
 	}
 	self := t.principal.ID == target.ID
+	if r.OwnKey {
+		if !self {
+			return forbidden("%s can %s only for its own account (R-SRV-10)", t.who(), op)
+		}
+		return nil // its own power: R-PERM-9 holds by itself
+	}
 	if r.Self && !self {
 		if err := t.needLevel(op, r.Perm, r.Level); err != nil {
 			return err

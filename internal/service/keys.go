@@ -698,7 +698,7 @@ func (s *Service) verifyKey(ctx context.Context, credential string) (domain.Veri
 			return s.explainDeleted(tx, &v, hash)
 		}
 		sk := kv.StoredKey
-		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialAPIKey, ID: sk.ID, ExpiresAt: sk.ExpiresAt}
+		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialAPIKey, ID: sk.ID, ExpiresAt: sk.ExpiresAt, IssuedAt: &sk.CreatedAt}
 		if !s.anyBusiness && kv.Business.Name != s.business {
 			unknown(&v)
 			return nil
@@ -817,16 +817,26 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 		if err != nil {
 			return nil
 		}
-		exp := time.Unix(claims.Expiry, 0).UTC()
+		exp, iat := time.Unix(claims.Expiry, 0).UTC(), time.Unix(claims.IssuedAt, 0).UTC()
 		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialSignedToken, ID: claims.ID, ExpiresAt: &exp,
-			Execution: claims.Execution}
+			Execution: claims.Execution, IssuedAt: &iat}
 		a, ok, err := t.PrincipalByID(t.biz.ID, claims.Account)
 		if err != nil {
 			return err
 		}
-		if !ok || !a.IsAutomation() {
+		// A minted token is the automation account's (R-TOK-1); one
+		// exchanged for an API key is of that key's account (R-SRV-10).
+		if !ok || a.IsAutomation() != (claims.ClientKey == "") || !a.AccountType.IsService() {
 			v.Reason = domain.ReasonUnknown
 			return nil
+		}
+		var scope domain.Permissions
+		if claims.Scope != "" {
+			if scope, err = domain.ParseScope(claims.Scope); err != nil || scope == nil {
+				v.Reason = domain.ReasonMalformed // signed by us, so never
+				return nil
+			}
+			v.Credential.Scope = scope
 		}
 		fillPrincipal(&v, t, a)
 		// R-TOK-4: a revoked token fails from its revocation on. One indexed
@@ -845,13 +855,30 @@ func (s *Service) verifyToken(ctx context.Context, credential string) (domain.Ve
 			v.Reason = domain.ReasonAccountNotActive
 			return nil
 		}
-		if v.Permissions, err = t.EffectivePermissions(a.ID); err != nil {
+		// R-SRV-10: a token exchanged for an API key fails as soon as the
+		// key does (deleted, disabled, expired, or out of policy).
+		var key *clientKeyState
+		if claims.ClientKey != "" {
+			k, reason, err := t.clientKey(a, claims.ClientKey)
+			if err != nil {
+				return err
+			}
+			if reason != "" {
+				v.Reason = reason
+				return nil
+			}
+			key = &k
+		}
+		perms, err := t.EffectivePermissions(a.ID)
+		if err != nil {
 			return err
 		}
+		v.Permissions = perms.Narrow(scope)
 		v.Active = true
-		// The same token, so the same signature: only its expiry is
-		// judged again at each cached use (R-TOK-3).
-		h.still = func(now time.Time) bool { return keys.TokenLive(claims.Expiry, now) }
+		// The same token, so the same signature: only its expiry (and its
+		// key's state, by the rule that judged it) is judged again at each
+		// cached use (R-TOK-3).
+		h.still = func(now time.Time) bool { return keys.TokenLive(claims.Expiry, now) && key.live(now) }
 		return nil
 	})
 	return v, h, err
@@ -882,41 +909,51 @@ func (s *Service) MintToken(ctx context.Context, req api.MintTokenRequest) (doma
 		if len(req.Execution) > 128 || strings.ContainsFunc(req.Execution, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 			return domain.Invalidf("execution id must be at most 128 printable characters")
 		}
-		sks, err := t.signingKeys()
-		if err != nil {
-			return err
-		}
-		var sk keys.SigningKey
-		if len(sks) == 0 {
-			if sk, err = t.newSigningKey(); err != nil {
-				return err
-			}
-		} else {
-			sk = sks[0]
-		}
-		now := t.now.Truncate(time.Second)
-		c := keys.TokenClaims{
-			Business: t.biz.ID, Account: auto.ID, IssuedAt: now.Unix(), Expiry: now.Add(ttl).Unix(),
-			ID: domain.NewID("tok", t.now), Execution: req.Execution,
-		}
-		tok, err := keys.MintToken(sk, c)
-		if err != nil {
-			return err
-		}
-		out = domain.MintedToken{ID: c.ID, Token: tok, Account: auto.APIName, Business: t.biz.Name,
-			IssuedAt: now, ExpiresAt: now.Add(ttl)}
-		if req.Execution != "" {
-			out.Execution = &req.Execution
-		}
-		// R-TOK-4: recorded by id, with its audit event, in this transaction.
-		if err := t.recordToken(auto, c, sk.ID); err != nil {
-			return err
-		}
-		return t.audit("token.minted", accountTarget(auto), map[string]any{
-			"token_id": c.ID, "execution": req.Execution, "expires_at": out.ExpiresAt, "signing_key": sk.ID,
-		})
+		out, err = t.mintToken(auto, ttl, keys.TokenClaims{Execution: req.Execution}, nil)
+		return err
 	})
 	return out, err
+}
+
+// mintToken mints a signed token of owner living ttl, with the claims
+// given in c besides its business, account, times and id (R-TOK-1), and
+// records it with its audit event in this transaction (R-TOK-4). The
+// first token of a business creates its signing key. details are added to
+// the audit event's.
+func (t *txn) mintToken(owner domain.Account, ttl time.Duration, c keys.TokenClaims, details map[string]any) (domain.MintedToken, error) {
+	sks, err := t.signingKeys()
+	if err != nil {
+		return domain.MintedToken{}, err
+	}
+	var sk keys.SigningKey
+	if len(sks) == 0 {
+		if sk, err = t.newSigningKey(); err != nil {
+			return domain.MintedToken{}, err
+		}
+	} else {
+		sk = sks[0]
+	}
+	now := t.now.Truncate(time.Second)
+	c.Business, c.Account, c.IssuedAt, c.Expiry = t.biz.ID, owner.ID, now.Unix(), now.Add(ttl).Unix()
+	c.ID = domain.NewID("tok", t.now)
+	tok, err := keys.MintToken(sk, c)
+	if err != nil {
+		return domain.MintedToken{}, err
+	}
+	out := domain.MintedToken{ID: c.ID, Token: tok, Account: owner.APIName, Business: t.biz.Name,
+		IssuedAt: now, ExpiresAt: now.Add(ttl)}
+	if c.Execution != "" {
+		out.Execution = &c.Execution
+	}
+	// R-TOK-4: recorded by id, with its audit event, in this transaction.
+	if err := t.recordToken(owner, c, sk.ID); err != nil {
+		return domain.MintedToken{}, err
+	}
+	ev := map[string]any{"token_id": c.ID, "execution": c.Execution, "expires_at": out.ExpiresAt, "signing_key": sk.ID}
+	for k, v := range details {
+		ev[k] = v
+	}
+	return out, t.audit("token.minted", accountTarget(owner), ev)
 }
 
 // automation is the business's automation account (R-SA-4).

@@ -19,11 +19,11 @@ const pruneGrace = time.Minute
 
 // recordToken records a freshly minted token by id (R-TOK-4), in the
 // transaction that mints it, and prunes the business's long-expired records.
-func (t *txn) recordToken(auto domain.Account, c keys.TokenClaims, signingKey string) error {
+func (t *txn) recordToken(owner domain.Account, c keys.TokenClaims, signingKey string) error {
 	if err := t.PruneMintedTokens(t.biz.ID, t.now.Add(-pruneGrace)); err != nil {
 		return err
 	}
-	rec := store.MintedTokenRow{PrincipalID: auto.ID, SigningKey: signingKey, TokenRecord: domain.TokenRecord{
+	rec := store.MintedTokenRow{PrincipalID: owner.ID, SigningKey: signingKey, TokenRecord: domain.TokenRecord{
 		ID: c.ID, IssuedAt: time.Unix(c.IssuedAt, 0).UTC(), ExpiresAt: time.Unix(c.Expiry, 0).UTC(), CreatedBy: t.actor.ID,
 	}}
 	if c.Execution != "" {
@@ -70,13 +70,6 @@ func (s *Service) RevokeToken(ctx context.Context, id string, m api.Mutation) (d
 		if err := t.allow(OpTokenRevoke); err != nil {
 			return err
 		}
-		auto, err := t.automation()
-		if err != nil {
-			return err
-		}
-		if err := t.allowOn(OpTokenRevoke, auto); err != nil {
-			return err
-		}
 		id = strings.TrimSpace(id)
 		if strings.HasPrefix(id, keys.TokenPrefix) {
 			// Never echo it: that is the credential, not its id.
@@ -90,6 +83,19 @@ func (s *Service) RevokeToken(ctx context.Context, id string, m api.Mutation) (d
 		if !ok {
 			return domain.NotFoundf("business %q has no recorded token %s", t.biz.Name, domain.Quote(id)).
 				WithHint("list the live ones with: sactl sa token list")
+		}
+		// The token's owner: the automation account (R-TOK-1), or the
+		// account whose key it was exchanged for (R-SRV-10). Revoking needs
+		// its power, as minting did.
+		owner, ok, err := t.PrincipalByID(t.biz.ID, row.PrincipalID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("token %s: its account %s is not stored", row.ID, row.PrincipalID)
+		}
+		if err := t.allowOn(OpTokenRevoke, owner); err != nil {
+			return err
 		}
 		rec := row.TokenRecord
 		rec.Business = t.biz.Name
@@ -106,11 +112,11 @@ func (s *Service) RevokeToken(ctx context.Context, id string, m api.Mutation) (d
 			execution = "execution " + *rec.Execution
 		}
 		if err := t.confirm(domain.Confirmation{
-			Action: fmt.Sprintf("revoke token %s of the automation account (%s)", rec.ID, execution),
+			Action: fmt.Sprintf("revoke token %s of %s (%s)", rec.ID, tokenOwner(owner), execution),
 			Consequences: []string{fmt.Sprintf("anything using it fails at once, instead of at its expiry (%s)",
 				rec.ExpiresAt.Format(time.RFC3339))},
 			TypeToConfirm: "y",
-			Targets:       []string{auto.ID, rec.ID},
+			Targets:       []string{owner.ID, rec.ID},
 		}); err != nil {
 			return err
 		}
@@ -120,9 +126,17 @@ func (s *Service) RevokeToken(ctx context.Context, id string, m api.Mutation) (d
 		by := t.actor.ID
 		rec.RevokedAt, rec.RevokedBy, rec.Status = &t.now, &by, domain.TokenRevoked
 		out = rec
-		return t.audit("token.revoked", accountTarget(auto), map[string]any{
+		return t.audit("token.revoked", accountTarget(owner), map[string]any{
 			"token_id": rec.ID, "execution": rec.Execution, "expires_at": rec.ExpiresAt,
 		})
 	})
 	return out, err
+}
+
+// tokenOwner names a token's account in a confirmation.
+func tokenOwner(a domain.Account) string {
+	if a.IsAutomation() {
+		return "the automation account"
+	}
+	return fmt.Sprintf("service account %q", a.Name)
 }

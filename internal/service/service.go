@@ -244,6 +244,9 @@ func (t *txn) actAs(p domain.Account, via string) error {
 	if err != nil {
 		return err
 	}
+	if v := t.s.actor.Verified; v != nil && v.Credential != nil && v.Principal != nil && v.Principal.ID == p.ID {
+		perms = perms.Narrow(v.Credential.Scope) // an OAuth2 token's scope (R-SRV-10)
+	}
 	t.principal, t.perms, t.via = &p, perms, via
 	t.actor = domain.ActorRef{ID: p.ID, Name: p.Name, Type: string(p.AccountType), Credential: t.cred}
 	return nil

@@ -204,7 +204,7 @@ func (s *Service) verifyUserToken(ctx context.Context, credential string) (domai
 			v.Reason = domain.ReasonUnknown
 			return nil
 		}
-		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialUserToken, ID: row.ID, ExpiresAt: row.ExpiresAt}
+		v.Credential = &domain.VerifiedCredential{Type: domain.CredentialUserToken, ID: row.ID, ExpiresAt: row.ExpiresAt, IssuedAt: &row.CreatedAt}
 		t, err := s.verifyTxn(tx, row.BusinessID, &v)
 		if err != nil || t == nil {
 			return err
