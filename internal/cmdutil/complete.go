@@ -84,12 +84,20 @@ func offer[T any](c *cobra.Command, f *Factory, prefix string, list func(api.API
 		if !ok || !strings.HasPrefix(v, prefix) {
 			continue
 		}
-		if desc != "" {
-			v += "\t" + desc
-		}
-		out = append(out, v)
+		out = append(out, described(v, desc))
 	}
 	return out
+}
+
+// described is a candidate with its description, made one line of single
+// spaces: a group's description may hold tabs and newlines, which cobra's
+// scripts would take for the separators of candidates and descriptions
+// (zsh's turns every tab into its ":", bash and fish show them raw).
+func described(value, desc string) string {
+	if desc = strings.Join(strings.Fields(desc), " "); desc != "" {
+		return value + "\t" + desc
+	}
+	return value
 }
 
 // The candidates.
@@ -177,7 +185,7 @@ func profiles(withLocal bool) candidates {
 		}
 		for name, p := range cfg.Profiles {
 			if strings.HasPrefix(name, prefix) {
-				out = append(out, name+"\t"+p.Server)
+				out = append(out, described(name, p.Server))
 			}
 		}
 		sort.Strings(out)
