@@ -81,6 +81,7 @@ an exact action (key.rotated) or a prefix ending in "." or "*" (key.).
 	}
 	fl.StringVar(&opts.Filter.Actor, "actor", "", "events done by this principal (or local:<user>)")
 	fl.StringVar(&opts.Filter.Action, "action", "", "events with this action, or prefix ending in . or *")
+	_ = cmd.RegisterFlagCompletionFunc("action", cmdutil.CompleteAuditActions(f))
 	fl.StringVar(&opts.Since, "since", "", "events at or after this time")
 	fl.StringVar(&opts.Until, "until", "", "events before this time")
 	cmdutil.AddLimitFlag(cmd, &opts.Filter.Limit, "only the newest n events (default: all)")

@@ -90,11 +90,10 @@ the one in use only with --use (or later with "sactl profile use").` + cmdutil.E
 			if err := config.Save(path, cfg); err != nil {
 				return err
 			}
-			fmt.Fprintf(f.IOStreams.ErrOut, "profile %q saved in %s", name, path)
 			if cfg.Current == name {
-				fmt.Fprintln(f.IOStreams.ErrOut, " and in use")
+				f.IOStreams.Ack("profile %q saved in %s and in use", name, path)
 			} else {
-				fmt.Fprintf(f.IOStreams.ErrOut, "; use it with: sactl profile use %s (or --profile %s)\n", name, name)
+				f.IOStreams.Ack("profile %q saved in %s; use it with: sactl profile use %s (or --profile %s)", name, path, name, name)
 			}
 			return nil
 		},
@@ -104,6 +103,7 @@ the one in use only with --use (or later with "sactl profile use").` + cmdutil.E
 	cmd.Flags().StringVar(&p.TokenEnv, "token-env", "", "take the token from this environment variable at each use")
 	cmd.Flags().StringVar(&p.Business, "default-business", "", "business to work in with this profile (default: the credential's)")
 	cmd.Flags().BoolVar(&use, "use", false, "make it the current profile")
+	cmdutil.AddQuietFlag(cmd, f.IOStreams)
 	return cmd
 }
 

@@ -68,6 +68,7 @@ once: store it.` + cmdutil.ExitStatusHelp,
 	_ = cmd.MarkFlagRequired("name")
 	_ = cmd.RegisterFlagCompletionFunc("group", cmdutil.CompleteGroupFlag(f))
 	cmdutil.AddOutputFlag(cmd, &opts.Base)
+	cmdutil.AddQuietFlag(cmd, f.IOStreams)
 	cmdutil.AddMutationFlags(cmd, &opts.Mut, false)
 	return cmd
 }

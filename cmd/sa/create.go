@@ -42,6 +42,7 @@ The account's first API key is printed with it, secret included: store it.` + cm
 	fl.StringArrayVarP(&opts.Req.Groups, "group", "g", nil, "a permission group to assign (repeatable)")
 	_ = cmd.RegisterFlagCompletionFunc("group", cmdutil.CompleteGroupFlag(f))
 	cmdutil.AddOutputFlag(cmd, &opts.Base)
+	cmdutil.AddQuietFlag(cmd, f.IOStreams)
 	cmdutil.AddMutationFlags(cmd, &opts.Mut, false)
 	return cmd
 }

@@ -1,7 +1,6 @@
 package sa
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -62,9 +61,9 @@ func secretNote(ios *iostreams.IOStreams, k domain.Key) {
 		return
 	}
 	if k.Sealed {
-		fmt.Fprintf(ios.ErrOut, "Store this key now. It can be shown again with: sactl sa keys show %s %s\n", k.Account, k.ID)
+		ios.Ack("Store this key now. It can be shown again with: sactl sa keys show %s %s", k.Account, k.ID)
 	} else {
-		fmt.Fprintln(ios.ErrOut, "Store this key now: it will not be shown again (key_retrieval is off).")
+		ios.Ack("Store this key now: it will not be shown again (key_retrieval is off).")
 	}
 }
 
@@ -197,6 +196,7 @@ moved); --disable-previous disables it at once (kept, re-enableable).` + cmdutil
 	}
 	cmd.Flags().StringVar(&grace, "grace", "", "expire the demoted primary after this long (e.g. 24h, 7d)")
 	cmd.Flags().BoolVar(&req.DisablePrevious, "disable-previous", false, "disable the demoted primary at once")
+	cmdutil.AddQuietFlag(cmd, f.IOStreams)
 	cmdutil.AddOutputFlag(cmd, &opts)
 	cmdutil.AddMutationFlags(cmd, &mut, true)
 	return cmd
@@ -231,6 +231,7 @@ lie within key_min_ttl and key_max_ttl.` + cmdutil.ExitStatusHelp,
 	}
 	cmd.Flags().StringVar(&req.Name, "name", "", "a name for the key, e.g. the consumer using it")
 	cmd.Flags().StringVar(&expires, "expires-in", "", "lifetime, e.g. 90d, 6w, 1y (default: key_default_ttl)")
+	cmdutil.AddQuietFlag(cmd, f.IOStreams)
 	cmdutil.AddOutputFlag(cmd, &opts)
 	cmdutil.AddMutationFlags(cmd, &mut, false)
 	return cmd
@@ -331,6 +332,7 @@ key_retrieval setting was off are stored hash-only and cannot be shown.` + cmdut
 		},
 	}
 	cmd.Flags().BoolVar(&req.Secondary, "secondary", false, "show the secondary key")
+	cmdutil.AddQuietFlag(cmd, f.IOStreams)
 	cmdutil.AddOutputFlag(cmd, &opts)
 	return cmd
 }

@@ -1,7 +1,6 @@
 package users
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -65,7 +64,7 @@ func newCmdTokensCreate(f *cmdutil.Factory) *cobra.Command {
 					return err
 				}
 				if opts.IO.IsStderrTTY() && t.Secret != "" {
-					fmt.Fprintln(opts.IO.ErrOut, "Store this token now: it will not be shown again.")
+					opts.IO.Ack("Store this token now: it will not be shown again.")
 				}
 				return nil
 			})
@@ -73,6 +72,7 @@ func newCmdTokensCreate(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&req.Name, "name", "", "a name for the token, e.g. the laptop it is for")
 	cmd.Flags().StringVar(&expires, "expires-in", "", "lifetime, e.g. 90d (default: no expiry)")
+	cmdutil.AddQuietFlag(cmd, f.IOStreams)
 	cmdutil.AddOutputFlag(cmd, &opts)
 	cmdutil.AddMutationFlags(cmd, &mut, false)
 	return cmd

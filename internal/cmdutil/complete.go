@@ -269,3 +269,23 @@ func CompletePrincipals(f *Factory) completer {
 		return append(accounts(c, f, args, prefix), users(c, f, args, prefix)...)
 	})
 }
+
+// CompleteAuditActions completes --action: each family of actions as the
+// prefix --action accepts ("key."), then every action (R-AUD-1) — a fixed
+// list, so it needs no backend.
+func CompleteAuditActions(f *Factory) completer {
+	return flag(f, func(_ *cobra.Command, _ *Factory, _ []string, prefix string) []string {
+		var out []string
+		for i, a := range domain.AuditActions {
+			family, _, _ := strings.Cut(a, ".")
+			family += "."
+			if (i == 0 || !strings.HasPrefix(domain.AuditActions[i-1], family)) && strings.HasPrefix(family, prefix) && family != prefix {
+				out = append(out, described(family, "every "+family+"* action"))
+			}
+			if strings.HasPrefix(a, prefix) {
+				out = append(out, a)
+			}
+		}
+		return out
+	})
+}

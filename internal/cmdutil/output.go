@@ -229,3 +229,9 @@ func Change[T any](ctx context.Context, b *Base, flags MutationFlags, call func(
 	}
 	return b.PrintChange(flags, v, func() error { return table(v) })
 }
+
+// AddQuietFlag is -q/--quiet on a command that acknowledges what it did on
+// stderr (iostreams.IOStreams.Ack).
+func AddQuietFlag(cmd *cobra.Command, ios *iostreams.IOStreams) {
+	cmd.Flags().BoolVarP(&ios.Quiet, "quiet", "q", false, "say nothing on stderr about what was done (errors and warnings still)")
+}

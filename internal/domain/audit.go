@@ -181,3 +181,23 @@ func (c *ChainChecker) Result() AuditCheck {
 		"the chain's head says event %d with hash %s, but %s: %s removed from the end", c.head.Seq, c.head.Hash, ends, missing)}
 	return res
 }
+
+// AuditActions are the actions an audit event can have (R-AUD-1), sorted:
+// what "audit list --action" completes (R-CLI-6). TestAuditActionsListed
+// in internal/service holds it to the actions the service writes.
+var AuditActions = []string{
+	"api_key.created", "api_key.revoked",
+	"business.created",
+	"config.imported",
+	"group.assigned", "group.created", "group.deleted", "group.unassigned", "group.updated",
+	"key.created", "key.deleted", "key.disabled", "key.enabled", "key.revealed", "key.rotated",
+	"master_key.rotated",
+	"service_account.admin_added", "service_account.admin_removed", "service_account.archived",
+	"service_account.created", "service_account.resumed", "service_account.suspended",
+	"service_account.updated",
+	"setting.changed",
+	"signing_key.rotated",
+	"token.minted", "token.revoked",
+	"user.created", "user.removed", "user.updated",
+	"user_token.created", "user_token.revoked",
+}

@@ -7,6 +7,7 @@ package iostreams
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -43,6 +44,10 @@ type IOStreams struct {
 	Out io.Writer
 	// ErrOut receives messages, prompts and errors.
 	ErrOut io.Writer
+	// Quiet (-q, --quiet) silences acknowledgements (Ack): what a command
+	// says on stderr about what it did, such as "profile saved". Errors,
+	// warnings, prompts and data are never silenced.
+	Quiet bool
 
 	stdinTTY     bool
 	stdoutTTY    bool
@@ -210,4 +215,11 @@ func (s *IOStreams) TerminalWidth() int {
 // ColorScheme returns colour helpers that are no-ops when colour is off.
 func (s *IOStreams) ColorScheme() *ColorScheme {
 	return &ColorScheme{enabled: s.colorEnabled}
+}
+
+// Ack writes an acknowledgement line to ErrOut, unless Quiet.
+func (s *IOStreams) Ack(format string, a ...any) {
+	if !s.Quiet {
+		fmt.Fprintf(s.ErrOut, format+"\n", a...)
+	}
 }
