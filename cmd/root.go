@@ -144,6 +144,7 @@ business, its automation account and the built-in groups.` + cmdutil.ExitStatusH
 	pf.StringVar(&f.Business, "business", "", `business to work in (env SACTL_BUSINESS, default "default")`)
 	pf.StringVar(&f.As, "as", "", "run as this principal, with its permissions (audited; local mode)")
 	pf.StringVar(&f.MasterKeyFile, "master-key-file", "", "file holding the master key that seals stored secrets (env SACTL_MASTER_KEY; default <db>.masterkey)")
+	pf.StringVar(&f.CACert, "ca-cert", "", "PEM file of the CA certificates to trust for the server (env SACTL_CA_CERT; remote mode)")
 	pf.StringVar(&f.Profile, "profile", "", "server profile to use (env SACTL_PROFILE; \"local\" for the local database)")
 	_ = root.RegisterFlagCompletionFunc("profile", cmdutil.CompleteProfileFlag(f))
 	_ = root.RegisterFlagCompletionFunc("business", cmdutil.CompleteBusinesses(f))

@@ -5,8 +5,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
+	"github.com/sactl/sactl/internal/client"
 	"github.com/sactl/sactl/internal/cmdutil"
 	"github.com/sactl/sactl/internal/config"
 	"github.com/sactl/sactl/internal/domain"
@@ -45,12 +47,17 @@ func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 	var p config.Profile
 	var tokenStdin, use bool
 	cmd := &cobra.Command{
-		Use:   "add <name> --server <url> {--token-stdin | --token-env <var>} [--default-business <name>] [--use]",
+		Use:   "add <name> --server <url> {--token-stdin | --token-env <var>} [--default-business <name>] [--ca-cert <file>] [--use]",
 		Short: "Add or replace a server profile",
 		Long: `Add (or replace) a profile. The token is read from stdin (--token-stdin;
 stored in the 0600 config file) or taken from an environment variable at
 each use (--token-env), never from the command line. The profile becomes
-the one in use only with --use (or later with "sactl profile use").` + cmdutil.ExitStatusHelp,
+the one in use only with --use (or later with "sactl profile use").
+
+A server whose certificate comes from a private CA needs --ca-cert, a PEM
+file of the CA certificates to trust for it (instead of the system's); the
+file is checked now and its absolute path stored. --ca-cert or SACTL_CA_CERT
+on a later command overrides it.` + cmdutil.ExitStatusHelp,
 		Example: `  sactl serve init --db /srv/sactl.db | sactl profile add prod --server https://sactl.internal:7070 --token-stdin --use
   sactl profile add ci --server http://127.0.0.1:7070 --token-env SACTL_CI_TOKEN`,
 		Args: cmdutil.ExactArgs(1, "exactly one profile name"),
@@ -77,6 +84,21 @@ the one in use only with --use (or later with "sactl profile use").` + cmdutil.E
 				if _, _, err := keys.Parse(p.Token); err != nil && !strings.HasPrefix(p.Token, keys.TokenPrefix) {
 					return domain.Invalidf("the token on stdin is not a sactl key or token (sau_…, sak_…)")
 				}
+			}
+			// The global --ca-cert (the CAs trusted for the server of this
+			// command) names the CAs of the profile's server.
+			p.CACert = f.CACert
+			if p.CACert != "" {
+				// R-SRV-5: checked now, and kept as an absolute path, so the
+				// profile works from any directory.
+				if _, err := client.LoadCAPool(p.CACert); err != nil {
+					return err
+				}
+				abs, err := filepath.Abs(p.CACert)
+				if err != nil {
+					return err
+				}
+				p.CACert = abs
 			}
 			path, cfg, err := load(f)
 			if err != nil {
@@ -113,6 +135,7 @@ type row struct {
 	Server   string `json:"server"`
 	Business string `json:"business"`
 	Token    string `json:"token"`
+	CACert   string `json:"ca_cert,omitempty"`
 }
 
 func rows(cfg config.File) []row {
@@ -123,7 +146,7 @@ func rows(cfg config.File) []row {
 		if p.TokenEnv != "" {
 			tok = "$" + p.TokenEnv
 		}
-		out = append(out, row{Name: n, Current: n == cfg.Current, Server: p.Server, Business: p.Business, Token: tok})
+		out = append(out, row{Name: n, Current: n == cfg.Current, Server: p.Server, Business: p.Business, Token: tok, CACert: p.CACert})
 	}
 	return out
 }
@@ -186,6 +209,9 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 						d.Add("server", r.Server)
 						d.Add("business", output.FormatEmpty(opts.IO, r.Business))
 						d.Add("token", r.Token)
+						if r.CACert != "" {
+							d.Add("ca cert", r.CACert)
+						}
 						d.Add("current", fmt.Sprint(r.Current))
 						return d.Render()
 					})

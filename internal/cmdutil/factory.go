@@ -36,6 +36,8 @@ type Factory struct {
 	Profile  string
 	// MasterKeyFile is --master-key-file (R-KEY-10).
 	MasterKeyFile string
+	// CACert is --ca-cert: the CAs to trust for a server (R-SRV-5).
+	CACert string
 
 	store  *service.DB
 	usage  *service.Usage // last uses noted by local verifications (R-KEY-9)
@@ -66,7 +68,11 @@ func (f *Factory) Backend(ctx context.Context) (api.API, error) {
 		if biz == "" {
 			biz = remote.Business
 		}
-		c, err := client.New(remote.Server, remote.Token, biz, nil)
+		hc, err := client.HTTPClient(f.CACertFile(remote))
+		if err != nil {
+			return nil, err
+		}
+		c, err := client.New(remote.Server, remote.Token, biz, hc)
 		if err != nil {
 			return nil, err
 		}
@@ -91,6 +97,13 @@ func (f *Factory) Backend(ctx context.Context) (api.API, error) {
 	actor.As = f.As
 	return service.New(f.store, actor, f.BusinessName(), service.WithClock(f.Now),
 		service.WithMasterKey(f.MasterKey(f.store.Location())), service.WithUsage(f.usage)), nil
+}
+
+// CACertFile is the file of CAs trusted for remote's server (R-SRV-5):
+// --ca-cert, else SACTL_CA_CERT, else the profile's ca_cert; "" for the
+// system's.
+func (f *Factory) CACertFile(remote *config.Remote) string {
+	return cmp.Or(f.CACert, f.Getenv("SACTL_CA_CERT"), remote.CACert)
 }
 
 // MasterKey is where the master key comes from (R-KEY-10), in local mode as

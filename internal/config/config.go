@@ -28,6 +28,8 @@ type Profile struct {
 	Token    string `yaml:"token,omitempty" mapstructure:"token" json:"-"`
 	TokenEnv string `yaml:"token_env,omitempty" mapstructure:"token_env" json:"token_env,omitempty"`
 	Business string `yaml:"business,omitempty" mapstructure:"business" json:"business,omitempty"`
+	// CACert is a PEM file of the CAs to trust for Server (a private CA).
+	CACert string `yaml:"ca_cert,omitempty" mapstructure:"ca_cert" json:"ca_cert,omitempty"`
 }
 
 // File is the whole config file.
@@ -176,6 +178,7 @@ type Remote struct {
 	Server   string
 	Token    string
 	Business string
+	CACert   string // the profile's ca_cert
 }
 
 // Resolve picks the remote target: the --profile flag, else SACTL_PROFILE,
@@ -201,7 +204,7 @@ func Resolve(f File, flagProfile string, getenv func(string) string) (*Remote, e
 		// hold a line break (R-CLI-4: one line).
 		return nil, domain.Unauthenticatedf("no token for server %q: add one with sactl profile add, or set SACTL_TOKEN", p.Server)
 	}
-	return &Remote{Profile: name, Server: p.Server, Token: strings.TrimSpace(token), Business: p.Business}, nil
+	return &Remote{Profile: name, Server: p.Server, Token: strings.TrimSpace(token), Business: p.Business, CACert: p.CACert}, nil
 }
 
 // Select is the profile Resolve uses, by name ("" for none or local), and

@@ -148,6 +148,9 @@ func checkFlags(t *testing.T, c *cobra.Command) {
 		if strings.TrimSpace(fl.Usage) == "" && !fl.Hidden {
 			t.Errorf("flag --%s has no description", fl.Name)
 		}
+		if _, refused := fl.Annotations[cmdutil.RefusedAnnotation]; refused && fl.Hidden {
+			continue // shadows a global flag on purpose (cmdutil.RefuseInheritedFlag)
+		}
 		for a, where := range ancestors {
 			if a.Name == fl.Name {
 				t.Errorf("flag --%s is defined again; %q already defines it for its subcommands", fl.Name, where)

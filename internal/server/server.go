@@ -7,8 +7,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	gojson "github.com/goccy/go-json"
 
@@ -55,6 +54,11 @@ type Config struct {
 	// Issuer is the OAuth2 issuer, this server's public base URL (R-SRV-10,
 	// RFC 8414); "" derives it from each request's scheme and Host.
 	Issuer string
+	// TrustedProxies are the peers whose X-Forwarded-For counts (R-SRV-7).
+	TrustedProxies []netip.Prefix
+	// SeparateMetrics leaves /metrics off the API's handler: it is served
+	// elsewhere, by MetricsHandler (--metrics-listen).
+	SeparateMetrics bool
 }
 
 // Server serves the API over one store.
@@ -74,6 +78,8 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	// R-SRV-7: every line logged with a request's context names the request.
+	cfg.Logger = slog.New(requestHandler{cfg.Logger.Handler()})
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -93,7 +99,7 @@ func New(cfg Config) *Server {
 	s.authFail = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "sactl_auth_failures_total", Help: "Rejected bearer credentials by reason.",
 	}, []string{"reason"})
-	s.reg.MustRegister(s.requests, s.latency, s.authFail,
+	s.reg.MustRegister(s.requests, s.latency, s.authFail, buildInfo(),
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	for _, rt := range routes {
 		if rt.Forward {
@@ -125,7 +131,9 @@ func New(cfg Config) *Server {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	}))
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	if !cfg.SeparateMetrics {
+		s.mux.Handle("GET /metrics", s.metrics())
+	}
 	// No catch-all "/": it would match every method of every path, and the
 	// mux could no longer tell a wrong method (405) from an unknown path.
 	return s
@@ -140,6 +148,12 @@ func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
 // not_found and method_not_allowed.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	// R-SRV-7: the request's id and client address, decided once, before
+	// anything logs or counts a failure.
+	ri := &requestInfo{id: requestID(r)}
+	ri.client, ri.peer = clientAddress(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), s.cfg.TrustedProxies)
+	w.Header().Set(RequestIDHeader, ri.id)
+	r = r.WithContext(withRequestInfo(r.Context(), ri))
 	// R-SRV-4: the body limit. Given the connection's own writer, an
 	// oversized body also closes the connection after the answer.
 	r.Body = http.MaxBytesReader(w, r.Body, bodyLimit(r.URL.Path))
@@ -172,17 +186,6 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	w.code = code
 	w.ResponseWriter.WriteHeader(code)
-}
-
-func (s *Server) observe(name string, r *http.Request, code int, start time.Time, principal string) {
-	d := time.Since(start)
-	s.requests.WithLabelValues(name, strconv.Itoa(code)).Inc()
-	s.latency.WithLabelValues(name).Observe(d.Seconds())
-	// Never the Authorization header, never a body: credentials live there.
-	s.cfg.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("method", r.Method), slog.String("route", name), slog.String("path", redactPath(r.URL.Path)),
-		slog.Int("status", code), slog.Duration("duration", d), slog.String("remote", clientIP(r)),
-		slog.String("principal", principal))
 }
 
 // credentialRE matches what looks like a credential (R-KEY-1, R-TOK-1,
@@ -321,14 +324,6 @@ func (s *Server) verifyBearer(r *http.Request) (v domain.Verification, reason st
 		return v, v.Reason, err
 	}
 	return v, "", nil
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func writeError(w http.ResponseWriter, err error) {
