@@ -1,4 +1,5 @@
-# sactl — see README.md. Every target works on a fresh clone with only Go installed.
+# sactl — see README.md. Every target works on a fresh clone with only Go installed
+# (make test uses the race detector when a C compiler is there too).
 GO       ?= go
 PKG      := github.com/sactl/sactl
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -7,7 +8,7 @@ DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X $(PKG)/internal/build.Version=$(VERSION) -X $(PKG)/internal/build.Commit=$(COMMIT) -X $(PKG)/internal/build.Date=$(DATE)
 export CGO_ENABLED ?= 0
 
-.PHONY: build test test-reliability vet bench bench-go bench-smoke lint-openapi fuzz generate clean
+.PHONY: build test test-reliability release release-check vet bench bench-go bench-smoke lint-openapi fuzz generate clean
 
 build: ## build ./sactl (pure Go, no cgo)
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o sactl .
@@ -16,19 +17,64 @@ vet:
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 
+# make test runs the tests with the race detector when cgo works here, and
+# as plain go test (CGO_ENABLED=0, like make build) otherwise, so a machine
+# with Go alone runs it too; its first line says which. cgo needs a C
+# compiler: CC when the environment or the command line sets it, else the
+# first of gcc, cc and clang on PATH (make's own default, cc, is not taken
+# on trust). "Works" means it builds a cgo program with -race, tried once,
+# only when a recipe asks.
+ifeq ($(origin CC),default)
+CC := $(firstword $(foreach c,gcc cc clang,$(if $(shell command -v $(c) 2>/dev/null),$(c))))
+endif
+race_probe = d=$$(mktemp -d) && printf 'package main\n\nimport "C"\n\nfunc main() {}\n' >"$$d/p.go" && \
+	(cd "$$d" && CC='$(CC)' CGO_ENABLED=1 $(GO) build -race -o p p.go) >/dev/null 2>&1 && echo -race; rm -rf "$$d"
+RACE = $(eval RACE := $(if $(CC),$(shell $(race_probe))))$(RACE)
+TEST_ENV = $(if $(RACE),CC='$(CC)' CGO_ENABLED=1 GORACE=atexit_sleep_ms=0,CGO_ENABLED=0)
+TEST_MODE = $(if $(RACE),with the race detector (cgo$(comma) CC=$(CC)),without the race detector: $(if $(CC),$(CC) does not build cgo programs with -race,no C compiler (CC$(comma) gcc$(comma) cc$(comma) clang)) here$(comma) so plain go test with CGO_ENABLED=0)
+comma := ,
+
 # The second pass runs the service tests, the backend contract suite and
 # every CLI story again on PostgreSQL (R-DB-4), on a throwaway cluster each
 # test binary starts (initdb, pg_ctl; as the postgres user when run as
 # root) and removes. Without PostgreSQL those tests skip, except under
-# CI=true, where they fail: .ci/run installs it.
-PG_TEST_PKGS := ./internal/service/ ./internal/client/ ./cmd/
-test: vet ## vet, gofmt check and every test with the race detector, then the PostgreSQL pass
-	CGO_ENABLED=1 GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -timeout 25m ./...
-	SACTL_TEST_BACKEND=postgres CGO_ENABLED=1 GORACE=atexit_sleep_ms=0 $(GO) test -race -count=1 -timeout 25m $(PG_TEST_PKGS)
+# CI=true, where they fail: .ci/run installs it. TEST_PKGS and PG_TEST_PKGS
+# pick the packages of each pass. internal/k8stest is a module of its own
+# (the Kubernetes TokenReview types, R-SRV-9, which sactl does not link), so
+# it runs apart; then the OpenAPI lint and the release check.
+TEST_PKGS    ?= ./...
+PG_TEST_PKGS ?= ./internal/service/ ./internal/client/ ./cmd/
+test: vet ## vet, gofmt check, every test (race detector when cgo works), the PostgreSQL pass, bench-smoke, k8stest, lint-openapi, release-check
+	@echo "make test: $(TEST_MODE)"
+	$(TEST_ENV) $(GO) test $(RACE) -count=1 -timeout 25m $(TEST_PKGS)
+	SACTL_TEST_BACKEND=postgres $(TEST_ENV) $(GO) test $(RACE) -count=1 -timeout 25m $(PG_TEST_PKGS)
 	$(MAKE) --no-print-directory bench-smoke
-	# The Kubernetes TokenReview types (R-SRV-9) in a module of their own, so sactl does not link k8s.io.
 	cd internal/k8stest && $(GO) vet ./... && $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory lint-openapi
+	$(MAKE) --no-print-directory release-check
+
+# goreleaser is pinned in a module of its own, internal/tools/go.mod, so its
+# hundreds of dependencies stay out of sactl's go.mod (and out of ./...);
+# the first run downloads and builds it (minutes), later runs reuse Go's
+# caches. It runs from the repository root. CGO_ENABLED=0: it is pure Go,
+# and one way of building it keeps one copy in the cache.
+GORELEASER := CGO_ENABLED=0 $(GO) tool -modfile=internal/tools/go.mod goreleaser
+
+# A release, from a tag on a clean tree: every target, archives and
+# checksums in dist/, a draft release published with GITHUB_TOKEN. See
+# docs/releasing.md.
+release: ## on a release tag: build every target and create the draft release (needs GITHUB_TOKEN)
+	$(GORELEASER) release --clean
+
+# release-check: goreleaser check, then a snapshot release of
+# .goreleaser.yaml for this machine's target only, into a temporary
+# directory; the binary's --version must show the injected version, commit
+# and date (R-CLI-7) and the archive every completion and man page
+# (R-CLI-6). No tag needed; the tree is left as it was. See
+# docs/releasing.md.
+release-check: ## goreleaser check and a snapshot release for this machine, its --version and archive checked
+	cd internal/tools && $(GO) vet ./releasecheck && $(GO) test -count=1 ./releasecheck
+	cd internal/tools && GO='$(GO)' $(GO) run ./releasecheck -root ../..
 
 # The long form of internal/reliability (make test runs its short form):
 # thousands of operations from concurrent and SIGKILLed sactl processes and
